@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `pm`: Payment Manager's one executable.
+@main
+struct PM: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pm",
+        abstract: "Payment Manager: connects a DFSP's core banking system to a Mojaloop hub.",
+        subcommands: [JWSCommand.self, ILPCommand.self, BenchCommand.self]
+    )
+}
