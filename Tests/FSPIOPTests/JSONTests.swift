@@ -1,5 +1,6 @@
 import Testing
 @testable import FSPIOP
+@testable import PMCore
 
 struct JSONTests {
     @Test("canonical JSON sorts keys at every level by UTF-16 code units, as JavaScript does")

@@ -93,19 +93,3 @@ public struct JWSValidator: Sendable {
         return key.verify(input, signature: signature)
     }
 }
-
-extension JSONValue {
-    /// Whether any object in the tree names a member twice.
-    var hasDuplicateMemberNames: Bool {
-        switch self {
-        case let .array(elements): return elements.contains { $0.hasDuplicateMemberNames }
-        case let .object(members):
-            var names = Set<String>()
-            for (name, value) in members {
-                if !names.insert(name).inserted || value.hasDuplicateMemberNames { return true }
-            }
-            return false
-        default: return false
-        }
-    }
-}

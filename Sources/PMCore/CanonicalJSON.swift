@@ -96,7 +96,8 @@ public enum CanonicalJSON {
 
     /// Writes a JSON string literal escaped as `JSON.stringify` does: `"`, `\` and control characters
     /// only (`\b \f \n \r \t`, others as lower-case `\u00xx`); `/` and non-ASCII text are written as is.
-    static func writeString(_ text: String, into out: inout [UInt8]) {
+    /// Appends `text` as a JSON string literal, escaped as `JSON.stringify` escapes it.
+    public static func writeString(_ text: String, into out: inout [UInt8]) {
         var text = text
         text.withUTF8 { writeString(utf8: $0, into: &out) }
     }

@@ -51,3 +51,19 @@ public indirect enum JSONValue: Sendable, Hashable {
         return nil
     }
 }
+
+extension JSONValue {
+    /// Whether any object in the tree names a member twice.
+    public var hasDuplicateMemberNames: Bool {
+        switch self {
+        case let .array(elements): return elements.contains { $0.hasDuplicateMemberNames }
+        case let .object(members):
+            var names = Set<String>()
+            for (name, value) in members {
+                if !names.insert(name).inserted || value.hasDuplicateMemberNames { return true }
+            }
+            return false
+        default: return false
+        }
+    }
+}
