@@ -1,12 +1,13 @@
 import ArgumentParser
 import FSPIOP
 import PaymentManager
+import EventLog
 
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks, each against a baseline measured in the same run (use a release build).",
-        subcommands: [Crypto.self]
+        subcommands: [Crypto.self, Log.self]
     )
 
     struct Crypto: ParsableCommand {
@@ -40,6 +41,80 @@ struct BenchCommand: ParsableCommand {
                 for result in results {
                     print("\(result.operation.padding(12))  \(String(Int(result.ours)).leftPad(9))  \(String(Int(result.openSSL)).leftPad(10))   \(format3(result.ratio))")
                 }
+            }
+        }
+    }
+}
+
+extension BenchCommand {
+    struct Log: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Append N events in batches, consume them back in a group, and compare with the raw storage.",
+            discussion: """
+                Baseline, measured in the same run: for sqlite:, raw inserts of the same rows with the same batch \
+                size and pragmas through one prepared statement; for Kafka, librdkafka's own producer on the same \
+                cluster. Prints appended, consumed, lost, duplicates, appendPerSecond, consumePerSecond, the \
+                baseline and the memory before and after.
+                """
+        )
+
+        @OptionGroup var options: LogOptions
+        @Option(name: .long, help: "Events to append and consume.")
+        var events: Int = 100_000
+        @Option(name: .long, help: "Bytes per event value.")
+        var payloadBytes: Int = 512
+        @Option(name: .long, help: "Events per append call (and per raw-SQLite transaction).")
+        var batchSize: Int = 1000
+        @Option(name: .long, help: "Concurrent appenders.")
+        var appenders: Int = 4
+        @Option(name: .long, help: "Partitions of the benchmark topic (librdkafka's mock cluster keeps about 5 MiB per partition).")
+        var partitions: Int32 = 8
+        @Flag(name: .long, help: "Print one JSON object.")
+        var json = false
+
+        func validate() throws {
+            guard events >= 1, payloadBytes >= 16, batchSize >= 1, appenders >= 1, partitions >= 1 else {
+                throw ValidationError("--events, --batch-size, --appenders and --partitions need at least 1, --payload-bytes at least 16")
+            }
+        }
+
+        func run() async throws {
+            let open = try await options.open()
+            let benchOptions = LogBenchmark.Options(events: events, payloadBytes: payloadBytes, batchSize: batchSize, appenders: appenders, partitions: partitions)
+            let location = open.location
+            let servers = open.bootstrapServers
+            let report = try await LogBenchmark.run(open, options: benchOptions) { options in
+                switch location {
+                case let .sqlite(path):
+                    return ("raw SQLite inserts, WAL, synchronous=FULL, \(options.batchSize) rows per transaction",
+                            try LogBenchmark.rawSQLiteRate(path: path, options: options))
+                case .kafka, .kafkaMock:
+                    let topic = "pm.bench.baseline.\(UInt32.random(in: 0...UInt32.max))"
+                    try await open.ensureTopic(TopicSpec(name: topic, partitions: options.partitions))
+                    return ("librdkafka's own producer on the same cluster",
+                            try KafkaBaseline.rawProducerRate(bootstrapServers: servers ?? [], topicName: topic, options: options))
+                }
+            }
+            await open.log.shutdown()
+            if json {
+                printJSON(.object([
+                    ("benchmark", .string("log")), ("log", .string(report.log)), ("events", .number(String(events))),
+                    ("payloadBytes", .number(String(payloadBytes))), ("batchSize", .number(String(batchSize))),
+                    ("appended", .number(String(report.appended))), ("consumed", .number(String(report.consumed))),
+                    ("lost", .number(String(report.lost))), ("duplicates", .number(String(report.duplicates))),
+                    ("appendPerSecond", .number(String(Int(report.appendPerSecond)))),
+                    ("consumePerSecond", .number(String(Int(report.consumePerSecond)))),
+                    ("baseline", .object([("name", .string(report.baselineName)),
+                                          ("appendPerSecond", .number(String(Int(report.baselinePerSecond))))])),
+                    ("appendRatio", .number(format3(report.appendRatio))),
+                    ("residentMegabytesBefore", .number(String(Int(report.residentMegabytesBefore)))),
+                    ("residentMegabytesAfter", .number(String(Int(report.residentMegabytesAfter)))),
+                ]))
+            } else {
+                print("log \(report.log): appended \(report.appended), consumed \(report.consumed), lost \(report.lost), duplicates \(report.duplicates)")
+                print("append \(Int(report.appendPerSecond))/s, consume \(Int(report.consumePerSecond))/s")
+                print("baseline (\(report.baselineName)): \(Int(report.baselinePerSecond))/s, ratio \(format3(report.appendRatio))")
+                print("resident memory \(Int(report.residentMegabytesBefore)) MiB before, \(Int(report.residentMegabytesAfter)) MiB after")
             }
         }
     }

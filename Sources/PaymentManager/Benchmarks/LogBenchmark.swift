@@ -1,0 +1,226 @@
+import CSQLite
+import EventLog
+import Foundation
+import Synchronization
+
+/// `pm bench log`: append N events in batches, consume them back in a group, and compare with the
+/// fastest the same storage can go, measured in the same run:
+/// - SQLite: raw inserts of the same rows, same batch size, same pragmas, through one prepared statement;
+/// - Kafka: librdkafka's own producer on the same cluster (``KafkaBaseline``).
+public enum LogBenchmark {
+    public struct Options: Sendable {
+        public var events: Int
+        public var payloadBytes: Int
+        public var batchSize: Int
+        public var appenders: Int
+        public var partitions: Int32
+        /// Seconds without a new record after which consuming stops and the rest counts as lost.
+        public var stallSeconds: Int = 15
+
+        public init(events: Int, payloadBytes: Int = 512, batchSize: Int = 1000, appenders: Int = 4, partitions: Int32 = 8) {
+            self.events = events
+            self.payloadBytes = payloadBytes
+            self.batchSize = batchSize
+            self.appenders = appenders
+            self.partitions = partitions
+        }
+    }
+
+    public struct Report: Sendable {
+        public var log: String
+        public var appended: Int
+        public var consumed: Int
+        public var lost: Int
+        public var duplicates: Int
+        public var appendPerSecond: Double
+        public var consumePerSecond: Double
+        public var baselineName: String
+        public var baselinePerSecond: Double
+        public var appendRatio: Double { baselinePerSecond > 0 ? appendPerSecond / baselinePerSecond : 0 }
+        public var residentMegabytesBefore: Double
+        public var residentMegabytesAfter: Double
+    }
+
+    /// Runs the benchmark on an opened log. `baseline` measures the raw storage rate for the same rows.
+    public static func run(_ open: OpenLog, options: Options, baseline: @Sendable (Options) async throws -> (String, Double)) async throws -> Report {
+        let topic = "pm.bench.\(UInt32.random(in: 0...UInt32.max))"
+        try await open.ensureTopic(TopicSpec(name: topic, partitions: options.partitions))
+        let log = open.log
+        let payload = [UInt8](repeating: UInt8(ascii: "x"), count: max(0, options.payloadBytes - 16))
+        let rssBefore = residentMegabytes()
+
+        // Append: `appenders` tasks, each appending batches of `batchSize`.
+        let appendStart = ContinuousClock.now
+        let perAppender = (options.events + options.appenders - 1) / options.appenders
+        let appended = try await withThrowingTaskGroup(of: Int.self) { group in
+            for appender in 0..<options.appenders {
+                let first = appender * perAppender
+                let last = min(options.events, first + perAppender)
+                guard first < last else { continue }
+                group.addTask {
+                    var count = 0
+                    var index = first
+                    while index < last {
+                        let end = min(last, index + options.batchSize)
+                        let records = (index..<end).map { i in
+                            ProducerRecord(topic: topic, key: Array("transfer-\(i % 10_000)".utf8),
+                                           headers: [LogHeader(name: "pm.type", text: "bench.event")],
+                                           value: Self.value(i, payload: payload))
+                        }
+                        count += try await log.append(records).count
+                        index = end
+                    }
+                    return count
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let appendSeconds = seconds(ContinuousClock.now - appendStart)
+
+        // Consume everything back in one group, committing per batch. The rate counts from the first
+        // record to the last (a Kafka group join takes seconds); a consumer that makes no progress for
+        // `stallSeconds` is closed and what it did not get is reported as lost.
+        let consumer = try await log.consumer(Subscription(group: "\(topic).reader", topics: [topic]))
+        let tally = SharedTally(expected: options.events)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !tally.withLock({ $0.complete }), let batch = try await consumer.nextBatch() {
+                    tally.withLock { tally in
+                        for record in batch { tally.count(Self.index(of: record.value)) }
+                    }
+                    try await consumer.commit(batch.map(\.position))
+                }
+            }
+            group.addTask {
+                while !tally.withLock({ $0.complete }) {
+                    try await Task.sleep(for: .milliseconds(250))
+                    if tally.withLock({ ContinuousClock.now - $0.lastProgress > .seconds(options.stallSeconds) }) { break }
+                }
+                await consumer.close()
+            }
+            try await group.waitForAll()
+        }
+        let result = tally.withLock { $0 }
+        let consumeSeconds = result.first.map { seconds(result.lastProgress - $0) } ?? 0
+        let rssAfter = residentMegabytes()
+        let consumed = result.consumed, duplicates = result.duplicates, unique = result.unique
+
+        let (baselineName, baselineRate) = try await baseline(options)
+        return Report(log: open.location.description, appended: appended, consumed: consumed,
+                      lost: options.events - unique, duplicates: duplicates,
+                      appendPerSecond: Double(appended) / appendSeconds, consumePerSecond: consumeSeconds > 0 ? Double(consumed) / consumeSeconds : 0,
+                      baselineName: baselineName, baselinePerSecond: baselineRate,
+                      residentMegabytesBefore: rssBefore, residentMegabytesAfter: rssAfter)
+    }
+
+    /// The consuming side's tally, shared by the consuming task and its watchdog.
+    final class SharedTally: Sendable {
+        private let state: Mutex<ConsumeTally>
+        init(expected: Int) { state = Mutex(ConsumeTally(expected: expected)) }
+        func withLock<T>(_ body: (inout ConsumeTally) -> T) -> T { state.withLock { body(&$0) } }
+    }
+
+    /// What the consuming side saw.
+    struct ConsumeTally: Sendable {
+        var seen: [Bool]
+        var consumed = 0
+        var duplicates = 0
+        var unique = 0
+        var first: ContinuousClock.Instant?
+        var lastProgress = ContinuousClock.now
+
+        init(expected: Int) { seen = [Bool](repeating: false, count: expected) }
+
+        var complete: Bool { unique >= seen.count }
+
+        mutating func count(_ index: Int?) {
+            consumed += 1
+            let now = ContinuousClock.now
+            if first == nil { first = now }
+            lastProgress = now
+            guard let index, index < seen.count else { return }
+            if seen[index] { duplicates += 1 } else { seen[index] = true; unique += 1 }
+        }
+    }
+
+    /// A value of `payloadBytes`: a 16-digit index followed by padding.
+    static func value(_ index: Int, payload: [UInt8]) -> [UInt8] {
+        var text = String(index)
+        text = String(repeating: "0", count: max(0, 16 - text.count)) + text
+        return Array(text.utf8) + payload
+    }
+
+    static func index(of value: [UInt8]) -> Int? {
+        guard value.count >= 16 else { return nil }
+        return Int(String(decoding: value.prefix(16), as: UTF8.self))
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// The resident set size of this process, in MiB (Linux `/proc/self/statm`).
+    public static func residentMegabytes() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+    }
+
+    /// Raw SQLite: the same rows inserted into a fresh table of the same layout, with the same pragmas and
+    /// batch size, through one prepared statement, in a file beside `path`.
+    public static func rawSQLiteRate(path: String, options: Options, durabilityFull: Bool = true) throws -> Double {
+        let file = path + ".raw-baseline"
+        for suffix in ["", "-wal", "-shm"] { unlink(file + suffix) }
+        defer { for suffix in ["", "-wal", "-shm"] { unlink(file + suffix) } }
+        var db: OpaquePointer?
+        guard sqlite3_open(file, &db) == SQLITE_OK, let db else { throw LogError(.unavailable, "cannot open \(file)") }
+        defer { sqlite3_close(db) }
+        sqlite3_exec(db, """
+            PRAGMA journal_mode=WAL; PRAGMA synchronous=\(durabilityFull ? "FULL" : "NORMAL");
+            CREATE TABLE records(topic_id INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+              ts INTEGER NOT NULL, key BLOB NOT NULL, headers BLOB NOT NULL, value BLOB NOT NULL,
+              PRIMARY KEY(topic_id, partition, offset)) WITHOUT ROWID;
+            """, nil, nil, nil)
+        var statement: OpaquePointer?
+        sqlite3_prepare_v2(db, "INSERT INTO records VALUES(?, ?, ?, ?, ?, ?, ?)", -1, &statement, nil)
+        guard let statement else { throw LogError(.backend, "cannot prepare the baseline insert") }
+        defer { sqlite3_finalize(statement) }
+        let payload = [UInt8](repeating: UInt8(ascii: "x"), count: max(0, options.payloadBytes - 16))
+        let headers: [UInt8] = [7] + Array("pm.type".utf8) + [11] + Array("bench.event".utf8)
+        var offsets = [Int64](repeating: 0, count: Int(options.partitions))
+        // Rows are made before timing, as the log's callers make them before appending.
+        let rows = (0..<options.events).map { i -> (key: [UInt8], value: [UInt8]) in
+            (Array("transfer-\(i % 10_000)".utf8), value(i, payload: payload))
+        }
+        let start = ContinuousClock.now
+        var index = 0
+        while index < rows.count {
+            sqlite3_exec(db, "BEGIN IMMEDIATE", nil, nil, nil)
+            let end = min(rows.count, index + options.batchSize)
+            for row in rows[index..<end] {
+                let partition = Int(Partitioner.partition(for: row.key, partitions: options.partitions))
+                sqlite3_bind_int64(statement, 1, 1)
+                sqlite3_bind_int64(statement, 2, Int64(partition))
+                sqlite3_bind_int64(statement, 3, offsets[partition])
+                sqlite3_bind_int64(statement, 4, 1_790_000_000_000)
+                let status = row.key.withUnsafeBytes { key in
+                    headers.withUnsafeBytes { headerBytes in
+                        row.value.withUnsafeBytes { value in
+                            sqlite3_bind_blob(statement, 5, key.baseAddress, Int32(key.count), nil)
+                            sqlite3_bind_blob(statement, 6, headerBytes.baseAddress, Int32(headerBytes.count), nil)
+                            sqlite3_bind_blob(statement, 7, value.baseAddress, Int32(value.count), nil)
+                            return sqlite3_step(statement)
+                        }
+                    }
+                }
+                guard status == SQLITE_DONE else { throw LogError(.backend, "baseline insert failed") }
+                sqlite3_reset(statement)
+                offsets[partition] += 1
+            }
+            sqlite3_exec(db, "COMMIT", nil, nil, nil)
+            index = end
+        }
+        return Double(rows.count) / seconds(ContinuousClock.now - start)
+    }
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Writes schemas/events/<type>.v1.schema.json for the domain events (JSON Schema 2020-12).
+
+A shipped version is frozen: change an event by adding version 2 (and an upcaster), never by editing
+version 1. Rerun only to add new types:  python3 ops/scripts/gen-event-schemas.py
+"""
+import json, pathlib
+
+root = pathlib.Path(__file__).resolve().parents[2] / "schemas" / "events"
+root.mkdir(parents=True, exist_ok=True)
+
+AMOUNT = r"^([0]|([1-9][0-9]{0,17}))([.][0-9]{0,3}[1-9])?$"
+defs = {
+    "dateTime": {"type": "string", "format": "date-time"},
+    "money": {"type": "object", "required": ["currency", "amount"],
+              "properties": {"currency": {"type": "string", "pattern": "^[A-Z]{3}$"}, "amount": {"type": "string", "pattern": AMOUNT}}},
+    "extension": {"type": "object", "required": ["key", "value"],
+                  "properties": {"key": {"type": "string"}, "value": {"type": "string"}}},
+    "extensionList": {"type": "object", "required": ["extension"],
+                      "properties": {"extension": {"type": "array", "items": {"$ref": "#/$defs/extension"}}}},
+    "errorInformationObject": {"type": "object", "required": ["errorInformation"], "properties": {
+        "errorInformation": {"type": "object", "required": ["errorCode", "errorDescription"], "properties": {
+            "errorCode": {"type": "string", "pattern": "^[1-9][0-9]{3}$"}, "errorDescription": {"type": "string"},
+            "extensionList": {"$ref": "#/$defs/extensionList"}}}}},
+    "partyIdInfo": {"type": "object", "required": ["partyIdType", "partyIdentifier"], "properties": {
+        "partyIdType": {"type": "string"}, "partyIdentifier": {"type": "string"}, "partySubIdOrType": {"type": "string"},
+        "fspId": {"type": "string"}, "extensionList": {"$ref": "#/$defs/extensionList"}}},
+    "party": {"type": "object", "required": ["partyIdInfo"], "properties": {
+        "partyIdInfo": {"$ref": "#/$defs/partyIdInfo"}, "merchantClassificationCode": {"type": "string"},
+        "name": {"type": "string"}, "personalInfo": {"type": "object"},
+        "supportedCurrencies": {"type": "array", "items": {"type": "string"}}}},
+    "transferParty": {"type": "object", "required": ["idType", "idValue"], "properties": {
+        "type": {"type": "string"}, "idType": {"type": "string"}, "idValue": {"type": "string"}, "idSubValue": {"type": "string"},
+        "displayName": {"type": "string"}, "firstName": {"type": "string"}, "middleName": {"type": "string"},
+        "lastName": {"type": "string"}, "dateOfBirth": {"type": "string"}, "merchantClassificationCode": {"type": "string"},
+        "fspId": {"type": "string"}, "supportedCurrencies": {"type": "array", "items": {"type": "string"}},
+        "kycInformation": {"type": "string"}, "extensionList": {"type": "array", "items": {"$ref": "#/$defs/extension"}}}},
+    "outboundTransferRequest": {"type": "object",
+        "required": ["homeTransactionId", "from", "to", "amountType", "currency", "amount", "transactionType"],
+        "properties": {"homeTransactionId": {"type": "string"}, "from": {"$ref": "#/$defs/transferParty"},
+                       "to": {"$ref": "#/$defs/transferParty"}, "amountType": {"enum": ["SEND", "RECEIVE"]},
+                       "currency": {"type": "string"}, "amount": {"type": "string", "pattern": AMOUNT},
+                       "transactionType": {"type": "string"}, "subScenario": {"type": "string"}, "note": {"type": "string"},
+                       "quoteRequestExtensions": {"type": "array", "items": {"$ref": "#/$defs/extension"}},
+                       "transferRequestExtensions": {"type": "array", "items": {"$ref": "#/$defs/extension"}},
+                       "skipPartyLookup": {"type": "boolean"}, "prepareExpirySeconds": {"type": "integer", "minimum": 1},
+                       "quoteExpirySeconds": {"type": "integer", "minimum": 1}}},
+    "quotesPostRequest": {"type": "object",
+        "required": ["quoteId", "transactionId", "payee", "payer", "amountType", "amount", "transactionType"],
+        "properties": {"quoteId": {"type": "string"}, "transactionId": {"type": "string"}, "payee": {"$ref": "#/$defs/party"},
+                       "payer": {"$ref": "#/$defs/party"}, "amountType": {"enum": ["SEND", "RECEIVE"]},
+                       "amount": {"$ref": "#/$defs/money"}, "transactionType": {"type": "object", "required": ["scenario", "initiator", "initiatorType"]},
+                       "note": {"type": "string"}, "expiration": {"$ref": "#/$defs/dateTime"}, "extensionList": {"$ref": "#/$defs/extensionList"}}},
+    "quotesIDPutResponse": {"type": "object", "required": ["transferAmount", "expiration", "ilpPacket", "condition"],
+        "properties": {"transferAmount": {"$ref": "#/$defs/money"}, "payeeReceiveAmount": {"$ref": "#/$defs/money"},
+                       "payeeFspFee": {"$ref": "#/$defs/money"}, "payeeFspCommission": {"$ref": "#/$defs/money"},
+                       "expiration": {"$ref": "#/$defs/dateTime"}, "ilpPacket": {"type": "string"},
+                       "condition": {"type": "string", "pattern": "^[A-Za-z0-9-_]{43}$"}, "extensionList": {"$ref": "#/$defs/extensionList"}}},
+    "transfersPostRequest": {"type": "object",
+        "required": ["transferId", "payeeFsp", "payerFsp", "amount", "ilpPacket", "condition", "expiration"],
+        "properties": {"transferId": {"type": "string"}, "payeeFsp": {"type": "string"}, "payerFsp": {"type": "string"},
+                       "amount": {"$ref": "#/$defs/money"}, "ilpPacket": {"type": "string"},
+                       "condition": {"type": "string", "pattern": "^[A-Za-z0-9-_]{43}$"},
+                       "expiration": {"$ref": "#/$defs/dateTime"}, "extensionList": {"$ref": "#/$defs/extensionList"}}},
+    "transfersIDPutResponse": {"type": "object", "required": ["transferState"],
+        "properties": {"fulfilment": {"type": "string", "pattern": "^[A-Za-z0-9-_]{43}$"}, "completedTimestamp": {"$ref": "#/$defs/dateTime"},
+                       "transferState": {"enum": ["RECEIVED", "RESERVED", "COMMITTED", "ABORTED"]},
+                       "extensionList": {"$ref": "#/$defs/extensionList"}}},
+    "transferError": {"type": "object", "required": ["httpStatusCode"], "properties": {
+        "httpStatusCode": {"type": "integer", "minimum": 100, "maximum": 599},
+        "mojaloopError": {"$ref": "#/$defs/errorInformationObject"}}},
+}
+
+def ref(name): return {"$ref": f"#/$defs/{name}"}
+
+events = {
+    "transfer.outbound.requested": ("A core asked to pay (outbound POST /transfers).",
+        {"request": ref("outboundTransferRequest"), "autoAcceptParty": {"type": "boolean"}, "autoAcceptQuote": {"type": "boolean"}}),
+    "transfer.outbound.party-lookup-started": ("GET /parties sent for the payee; waits until the deadline.",
+        {"partyIdInfo": ref("partyIdInfo"), "deadline": ref("dateTime")}),
+    "transfer.outbound.party-resolved": ("PUT /parties answered with the payee.", {"party": ref("party")}),
+    "transfer.outbound.party-accepted": ("The payee was accepted (by the core, or automatically).", {}),
+    "transfer.outbound.quote-requested": ("POST /quotes sent; waits until the deadline.",
+        {"quoteRequest": ref("quotesPostRequest"), "deadline": ref("dateTime")}),
+    "transfer.outbound.quote-received": ("PUT /quotes answered, from the FSP named in source.",
+        {"quoteResponse": ref("quotesIDPutResponse"), "source": {"type": "string", "minLength": 1}}),
+    "transfer.outbound.quote-accepted": ("The quote was accepted (by the core, or automatically).", {}),
+    "transfer.outbound.prepare-sent": ("POST /transfers sent; waits until the deadline.",
+        {"prepare": ref("transfersPostRequest"), "deadline": ref("dateTime")}),
+    "transfer.outbound.status-requested": ("The fulfil was late: GET /transfers/{id} sent to learn the outcome.",
+        {"attempt": {"type": "integer", "minimum": 1}, "deadline": ref("dateTime")}),
+    "transfer.outbound.fulfilled": ("The payee fulfilled; the transfer is complete.", {"fulfil": ref("transfersIDPutResponse")}),
+    "transfer.outbound.aborted": ("The core or the payee declined.", {"reason": {"type": "string"}}),
+    "transfer.outbound.failed": ("An error ended the transfer; lastError as the outbound API reports it.", {"lastError": ref("transferError")}),
+}
+
+for name, (description, properties) in events.items():
+    used = set()
+    def collect(node):
+        if isinstance(node, dict):
+            if "$ref" in node: used.add(node["$ref"].split("/")[-1])
+            for v in node.values(): collect(v)
+        elif isinstance(node, list):
+            for v in node: collect(v)
+    collect(properties)
+    changed = True
+    while changed:
+        before = len(used)
+        for d in list(used): collect(defs[d])
+        changed = len(used) != before
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+              "$id": f"https://payment-manager.invalid/schemas/events/{name}.v1.schema.json",
+              "title": f"{name}, version 1", "description": description,
+              "type": "object", "required": sorted(properties.keys()), "additionalProperties": False,
+              "properties": properties}
+    if used: schema["$defs"] = {d: defs[d] for d in sorted(used)}
+    path = root / f"{name}.v1.schema.json"
+    if path.exists():
+        continue  # shipped versions are frozen
+    path.write_text(json.dumps(schema, indent=2) + "\n")
+print(f"wrote {len(events)} schemas to {root}")
