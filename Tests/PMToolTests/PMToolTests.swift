@@ -220,7 +220,8 @@ struct PMILPToolTests {
 
     @Test("every subcommand has --help", arguments: [
         [], ["jws"], ["jws", "verify"], ["jws", "sign"], ["ilp"], ["ilp", "decode"], ["ilp", "fulfilment"],
-        ["ilp", "condition"], ["ilp", "packet"], ["bench"], ["bench", "crypto"],
+        ["ilp", "condition"], ["ilp", "packet"], ["bench"], ["bench", "crypto"], ["bench", "log"],
+        ["topics"], ["topics", "list"], ["topics", "describe"], ["topics", "tail"],
     ])
     func help(path: [String]) throws {
         let output = try PMProcess.run(path + ["--help"])
