@@ -39,13 +39,20 @@ extension KafkaTests {
             try await log.ensureTopic(TopicSpec(name: "faults", partitions: 6))
             let events = KafkaTestEvent.stream(keys: 40, perKey: 30, prefix: "p")
             let appended = KafkaCounter()
-            let appending = Task { try await Self.appendAll(events, topic: "faults", log: log, appended: appended) }
+            // Appending pauses after 200 records until the broker is down, so that appends are in flight
+            // during the outage however fast the machine is.
+            let down = KafkaFlag()
+            let appending = Task {
+                try await Self.appendAll(events, topic: "faults", log: log, appended: appended) { appended.count < 200 || down.isSet }
+            }
 
             try await kafkaEventually("200 records appended") { appended.count >= 200 }
             try bed.cluster.setBroker(2, up: false)
-            // Down until the producer has been refused and appending has stalled behind the broker.
-            try await kafkaEventually("the producer to be refused by broker 2 and stall") {
-                Self.refused(bed.logs, broker: 2) && appended.stalled(for: 1)
+            down.set()
+            // Down until the outage is felt: the producer was refused by the broker, or appending stalled
+            // behind it for a second (which of the two shows first depends on librdkafka's reconnect timing).
+            try await kafkaEventually("the producer to be refused by broker 2 or stall") {
+                Self.refused(bed.logs, broker: 2) || appended.stalled(for: 1)
             }
             #expect(appended.count < events.count, "the appends finished before the broker went down")
             try bed.cluster.setBroker(2, up: true)

@@ -61,14 +61,55 @@ struct EventSchemaTests {
         }
     }
 
+    @Test("every inbound transfer event type has a schema", arguments: InboundTransferEvent.wireNames)
+    func inboundSchemaExists(wireName: String) throws {
+        _ = try Self.schema(wireName)
+    }
+
+    /// Inbound events of every kind, from the payee-side flows.
+    static func inboundEvents() throws -> [InboundTransferEvent] {
+        let tests = InboundTransferTests()
+        var configuration = InboundTransferTests.configuration
+        configuration.reserveNotification = true
+        let (state, quote, response) = try tests.quoted(configuration)
+        let prepare = TransfersPostRequest(transferId: state.transactionId, payeeFsp: "payeefsp", payerFsp: "payerfsp",
+                                           amount: response.transferAmount, ilpPacket: response.ilpPacket, condition: response.condition,
+                                           expiration: InboundTransferTests.now.adding(milliseconds: 30_000).dateTime)
+        let context = InboundTransferTests.context(configuration)
+        var events: [InboundTransferEvent] = [.quoteRequestReceived(quote, source: "payerfsp"), .quoteSent(response)]
+        var current = state
+        for fact in [InboundTransferFact.prepareReceived(prepare, source: "payerfsp"), .transferAnswered(BackendTransferResponse(homeTransactionId: "h")),
+                     .notified(TransfersIDPatchResponse(completedTimestamp: InboundTransferTests.now.dateTime, transferState: "COMMITTED"))] {
+            let more = try current.decide(fact, context)
+            events += more
+            current = more.reduce(current) { $0.evolve($1) }
+        }
+        let error = FSPIOPError(.payeeRejectedTxn).errorInformation
+        events += [.quoteRejected(error), .transferRejected(error), .prepareRejected(prepare, error),
+                   .fulfilSent(TransfersIDPutResponse(transferState: "RESERVED"), homeTransactionId: nil)]
+        return events
+    }
+
+    @Test("every inbound event type is emitted, validates against its schema and decodes back to itself")
+    func inboundRoundTrip() throws {
+        let events = try Self.inboundEvents()
+        #expect(Set(events.map(\.wireName)) == Set(InboundTransferEvent.wireNames))
+        for event in events {
+            let payload = try event.payload
+            let problems = try Self.schema(event.wireName).violations(of: payload)
+            #expect(problems.isEmpty, "\(event.wireName): \(problems)")
+            #expect(try InboundTransferEvent(wireName: event.wireName, payload: payload) == event)
+        }
+    }
+
     @Test("a payload that breaks its schema is caught")
     func schemaCatchesMistakes() throws {
         let schema = try Self.schema("transfer.outbound.prepare-sent")
         #expect(!schema.violations(of: .object([("prepare", .object([])), ("deadline", .string("soon"))])).isEmpty)
-        #expect(throws: OutboundTransferEvent.DecodingFailure.self) {
+        #expect(throws: EventDecodingFailure.self) {
             try OutboundTransferEvent(wireName: "transfer.outbound.prepare-sent", payload: .object([]))
         }
-        #expect(throws: OutboundTransferEvent.DecodingFailure.self) {
+        #expect(throws: EventDecodingFailure.self) {
             try OutboundTransferEvent(wireName: "transfer.outbound.nope", payload: .object([]))
         }
     }

@@ -66,6 +66,9 @@ defs = {
         "properties": {"fulfilment": {"type": "string", "pattern": "^[A-Za-z0-9-_]{43}$"}, "completedTimestamp": {"$ref": "#/$defs/dateTime"},
                        "transferState": {"enum": ["RECEIVED", "RESERVED", "COMMITTED", "ABORTED"]},
                        "extensionList": {"$ref": "#/$defs/extensionList"}}},
+    "transfersIDPatchResponse": {"type": "object", "required": ["completedTimestamp", "transferState"],
+        "properties": {"completedTimestamp": {"$ref": "#/$defs/dateTime"}, "transferState": {"enum": ["RESERVED", "COMMITTED", "ABORTED"]},
+                       "extensionList": {"$ref": "#/$defs/extensionList"}}},
     "transferError": {"type": "object", "required": ["httpStatusCode"], "properties": {
         "httpStatusCode": {"type": "integer", "minimum": 100, "maximum": 599},
         "mojaloopError": {"$ref": "#/$defs/errorInformationObject"}}},
@@ -92,8 +95,22 @@ events = {
     "transfer.outbound.fulfilled": ("The payee fulfilled; the transfer is complete.", {"fulfil": ref("transfersIDPutResponse")}),
     "transfer.outbound.aborted": ("The core or the payee declined.", {"reason": {"type": "string"}}),
     "transfer.outbound.failed": ("An error ended the transfer; lastError as the outbound API reports it.", {"lastError": ref("transferError")}),
+    "transfer.inbound.quote-request-received": ("POST /quotes received from the payer FSP (source); the core is asked for its quote.",
+        {"quoteRequest": ref("quotesPostRequest"), "source": {"type": "string", "minLength": 1}}),
+    "transfer.inbound.quote-sent": ("PUT /quotes/{ID} sent with the ILP packet and condition (the fulfilment is never logged).",
+        {"quoteResponse": ref("quotesIDPutResponse")}),
+    "transfer.inbound.quote-rejected": ("PUT /quotes/{ID}/error sent.", {"error": ref("errorInformationObject")}),
+    "transfer.inbound.prepare-accepted": ("POST /transfers matched its quote; the core is asked to credit.", {"prepare": ref("transfersPostRequest")}),
+    "transfer.inbound.prepare-rejected": ("PUT /transfers/{ID}/error sent for a prepare that did not match or came too late.",
+        {"prepare": ref("transfersPostRequest"), "error": ref("errorInformationObject")}),
+    "transfer.inbound.fulfil-sent": ("PUT /transfers/{ID} sent with the fulfilment.",
+        {"fulfil": ref("transfersIDPutResponse"), "homeTransactionId": {"type": "string"}}),
+    "transfer.inbound.transfer-rejected": ("PUT /transfers/{ID}/error sent: the core refused.", {"error": ref("errorInformationObject")}),
+    "transfer.inbound.outcome-notified": ("PATCH /transfers/{ID} received and passed to the core.", {"notification": ref("transfersIDPatchResponse")}),
 }
+optional = {"transfer.inbound.fulfil-sent": {"homeTransactionId"}}
 
+written = 0
 for name, (description, properties) in events.items():
     used = set()
     def collect(node):
@@ -111,11 +128,12 @@ for name, (description, properties) in events.items():
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
               "$id": f"https://payment-manager.invalid/schemas/events/{name}.v1.schema.json",
               "title": f"{name}, version 1", "description": description,
-              "type": "object", "required": sorted(properties.keys()), "additionalProperties": False,
+              "type": "object", "required": sorted(set(properties.keys()) - optional.get(name, set())), "additionalProperties": False,
               "properties": properties}
     if used: schema["$defs"] = {d: defs[d] for d in sorted(used)}
     path = root / f"{name}.v1.schema.json"
     if path.exists():
         continue  # shipped versions are frozen
     path.write_text(json.dumps(schema, indent=2) + "\n")
-print(f"wrote {len(events)} schemas to {root}")
+    written += 1
+print(f"wrote {written} new schemas to {root} ({len(events)} event types)")

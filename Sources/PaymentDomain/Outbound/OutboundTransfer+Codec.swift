@@ -33,59 +33,30 @@ extension OutboundTransferEvent {
         }
     }
 
-    /// Why a payload does not make an event.
-    public struct DecodingFailure: Error, Sendable, CustomStringConvertible {
-        public let description: String
-    }
-
     /// The event of this wire type with this payload (the current schema version).
-    public init(wireName: String, payload: JSONValue) throws(DecodingFailure) {
-        func decode<T: Decodable>(_ type: T.Type, _ member: String) throws(DecodingFailure) -> T {
-            guard let value = payload[member] else { throw DecodingFailure(description: "\(wireName): '\(member)' is missing") }
-            do {
-                return try JSONDecoder().decode(T.self, from: Data(CanonicalJSON.insertionOrderBytes(value)))
-            } catch {
-                throw DecodingFailure(description: "\(wireName): '\(member)': \(error)")
-            }
-        }
-        func deadline() throws(DecodingFailure) -> Timestamp {
-            guard let text = payload["deadline"]?.stringValue, let time = Timestamp(dateTime: text) else {
-                throw DecodingFailure(description: "\(wireName): 'deadline' must be a DateTime")
-            }
-            return time
-        }
-        func string(_ member: String) throws(DecodingFailure) -> String {
-            guard let text = payload[member]?.stringValue else { throw DecodingFailure(description: "\(wireName): '\(member)' must be a string") }
-            return text
-        }
-        func bool(_ member: String) throws(DecodingFailure) -> Bool {
-            guard case let .bool(flag)? = payload[member] else { throw DecodingFailure(description: "\(wireName): '\(member)' must be a boolean") }
-            return flag
-        }
+    public init(wireName: String, payload: JSONValue) throws(EventDecodingFailure) {
+        let reader = EventPayload(wireName: wireName, payload: payload)
         switch wireName {
         case "transfer.outbound.requested":
-            self = .requested(try decode(OutboundTransferRequest.self, "request"), autoAcceptParty: try bool("autoAcceptParty"),
-                              autoAcceptQuote: try bool("autoAcceptQuote"))
+            self = .requested(try reader.decode(OutboundTransferRequest.self, "request"), autoAcceptParty: try reader.bool("autoAcceptParty"),
+                              autoAcceptQuote: try reader.bool("autoAcceptQuote"))
         case "transfer.outbound.party-lookup-started":
-            self = .partyLookupStarted(try decode(PartyIdInfo.self, "partyIdInfo"), deadline: try deadline())
-        case "transfer.outbound.party-resolved": self = .partyResolved(try decode(Party.self, "party"))
+            self = .partyLookupStarted(try reader.decode(PartyIdInfo.self, "partyIdInfo"), deadline: try reader.timestamp("deadline"))
+        case "transfer.outbound.party-resolved": self = .partyResolved(try reader.decode(Party.self, "party"))
         case "transfer.outbound.party-accepted": self = .partyAccepted
         case "transfer.outbound.quote-requested":
-            self = .quoteRequested(try decode(QuotesPostRequest.self, "quoteRequest"), deadline: try deadline())
+            self = .quoteRequested(try reader.decode(QuotesPostRequest.self, "quoteRequest"), deadline: try reader.timestamp("deadline"))
         case "transfer.outbound.quote-received":
-            self = .quoteReceived(try decode(QuotesIDPutResponse.self, "quoteResponse"), source: try string("source"))
+            self = .quoteReceived(try reader.decode(QuotesIDPutResponse.self, "quoteResponse"), source: try reader.string("source"))
         case "transfer.outbound.quote-accepted": self = .quoteAccepted
         case "transfer.outbound.prepare-sent":
-            self = .prepareSent(try decode(TransfersPostRequest.self, "prepare"), deadline: try deadline())
+            self = .prepareSent(try reader.decode(TransfersPostRequest.self, "prepare"), deadline: try reader.timestamp("deadline"))
         case "transfer.outbound.status-requested":
-            guard case let .number(text)? = payload["attempt"], let attempt = Int(text) else {
-                throw DecodingFailure(description: "\(wireName): 'attempt' must be an integer")
-            }
-            self = .statusRequested(attempt: attempt, deadline: try deadline())
-        case "transfer.outbound.fulfilled": self = .fulfilled(try decode(TransfersIDPutResponse.self, "fulfil"))
-        case "transfer.outbound.aborted": self = .aborted(reason: try string("reason"))
-        case "transfer.outbound.failed": self = .failed(try decode(TransferError.self, "lastError"))
-        default: throw DecodingFailure(description: "unknown outbound transfer event '\(wireName)'")
+            self = .statusRequested(attempt: try reader.integer("attempt"), deadline: try reader.timestamp("deadline"))
+        case "transfer.outbound.fulfilled": self = .fulfilled(try reader.decode(TransfersIDPutResponse.self, "fulfil"))
+        case "transfer.outbound.aborted": self = .aborted(reason: try reader.string("reason"))
+        case "transfer.outbound.failed": self = .failed(try reader.decode(TransferError.self, "lastError"))
+        default: throw EventDecodingFailure("unknown outbound transfer event '\(wireName)'")
         }
     }
 }
