@@ -107,6 +107,13 @@ events = {
         {"fulfil": ref("transfersIDPutResponse"), "homeTransactionId": {"type": "string"}}),
     "transfer.inbound.transfer-rejected": ("PUT /transfers/{ID}/error sent: the core refused.", {"error": ref("errorInformationObject")}),
     "transfer.inbound.outcome-notified": ("PATCH /transfers/{ID} received and passed to the core.", {"notification": ref("transfersIDPatchResponse")}),
+    "party.lookup-started": ("GET /parties sent for a party; waits until the deadline.",
+        {"partyIdInfo": ref("partyIdInfo"), "deadline": ref("dateTime")}),
+    "party.lookup-joined": ("A transfer waits for the party's lookup.", {"transferId": {"type": "string", "minLength": 1}}),
+    "party.resolved": ("PUT /parties answered; the party goes to every waiting transfer.",
+        {"party": ref("party"), "transfers": {"type": "array", "items": {"type": "string"}}}),
+    "party.lookup-failed": ("The lookup failed (error callback or timeout) for every waiting transfer.",
+        {"error": ref("errorInformationObject"), "transfers": {"type": "array", "items": {"type": "string"}}}),
 }
 optional = {"transfer.inbound.fulfil-sent": {"homeTransactionId"}}
 
