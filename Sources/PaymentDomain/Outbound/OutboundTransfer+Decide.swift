@@ -26,7 +26,7 @@ extension OutboundTransfer {
                 resolved.request = request
                 resolved.party = party
                 events += [.partyResolved(party), .partyAccepted]
-                events.append(resolved.quoteRequest(context))
+                events.append(resolved.quoteRequest(for: request, context))
             } else {
                 events.append(.partyLookupStarted(request.to.partyIdInfo, deadline: context.now.adding(milliseconds: timeout)))
             }
@@ -42,16 +42,16 @@ extension OutboundTransfer {
             guard autoAcceptParty else { return [.partyResolved(party)] }
             var resolved = self
             resolved.party = party
-            return [.partyResolved(party), .partyAccepted, resolved.quoteRequest(context)]
+            return [.partyResolved(party), .partyAccepted, resolved.quoteRequest(for: request, context)]
 
         case let .partyLookupFailed(error):
             guard phase == .lookingUpParty else { return [] }
             return [.failed(TransferError(httpStatusCode: 500, mojaloopError: error))]
 
         case let .partyDecision(accepted):
-            guard phase == .waitingForPartyAcceptance else { throw .notWaitingForDecision(phase) }
+            guard phase == .waitingForPartyAcceptance, let request else { throw .notWaitingForDecision(phase) }
             guard accepted else { return [.aborted(reason: "Payee rejected by backend")] }
-            return [.partyAccepted, quoteRequest(context)]
+            return [.partyAccepted, quoteRequest(for: request, context)]
 
         case let .quoteReceived(response, source):
             guard phase == .requestingQuote else { return [] }
@@ -63,18 +63,17 @@ extension OutboundTransfer {
             }
             guard autoAcceptQuote else { return [.quoteReceived(response, source: source)] }
             var quoted = self
-            quoted.quoteResponse = response
             quoted.quoteResponseSource = source
-            return [.quoteReceived(response, source: source), .quoteAccepted, quoted.prepareSent(context)]
+            return [.quoteReceived(response, source: source), .quoteAccepted, quoted.prepareSent(for: response, context)]
 
         case let .quoteFailed(error):
             guard phase == .requestingQuote else { return [] }
             return [.failed(TransferError(httpStatusCode: 500, mojaloopError: error))]
 
         case let .quoteDecision(accepted):
-            guard phase == .waitingForQuoteAcceptance else { throw .notWaitingForDecision(phase) }
+            guard phase == .waitingForQuoteAcceptance, let quoteResponse else { throw .notWaitingForDecision(phase) }
             guard accepted else { return [.aborted(reason: "Quote rejected by backend")] }
-            return [.quoteAccepted, prepareSent(context)]
+            return [.quoteAccepted, prepareSent(for: quoteResponse, context)]
 
         case let .fulfilReceived(fulfil):
             guard phase == .transferring else { return [] }
@@ -131,11 +130,8 @@ extension OutboundTransfer {
     public var statusAttempts: Int { statusQueryCount }
 
     /// The quote request for the resolved payee (the SDK's `_buildQuoteRequest`).
-    func quoteRequest(_ context: DecisionContext) -> OutboundTransferEvent {
+    func quoteRequest(for request: OutboundTransferRequest, _ context: DecisionContext) -> OutboundTransferEvent {
         let configuration = context.configuration
-        let request = self.request ?? OutboundTransferRequest(homeTransactionId: "", from: TransferParty(idType: "", idValue: ""),
-                                                              to: TransferParty(idType: "", idValue: ""), amountType: "SEND",
-                                                              currency: "", amount: "0", transactionType: "TRANSFER")
         let from = request.from
         var payerInfo = from.partyIdInfo
         payerInfo.fspId = configuration.dfspId
@@ -161,9 +157,8 @@ extension OutboundTransfer {
 
     /// The prepare for the accepted quote (the SDK's `_buildTransferPrepare`). Its deadline is the
     /// prepare's expiration plus the request timeout: until then the hub may still answer.
-    func prepareSent(_ context: DecisionContext) -> OutboundTransferEvent {
+    func prepareSent(for quote: QuotesIDPutResponse, _ context: DecisionContext) -> OutboundTransferEvent {
         let configuration = context.configuration
-        let quote = quoteResponse ?? QuotesIDPutResponse(transferAmount: Money(currency: "", amount: "0"), expiration: "", ilpPacket: "", condition: "")
         let expirySeconds = Int64(request?.prepareExpirySeconds ?? configuration.expirySeconds)
         let expiration = context.now.adding(milliseconds: expirySeconds * 1000)
         let payeeFsp = party?.partyIdInfo.fspId ?? request?.to.fspId ?? quoteResponseSource ?? ""
