@@ -49,6 +49,7 @@ let package = Package(
         .testTarget(name: "FSPIOPTests", dependencies: ["FSPIOP", "PMCore"]),
         .testTarget(name: "PaymentDomainTests", dependencies: ["PaymentDomain", "FSPIOP"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "KafkaLog", "PMCore"]),
+        .testTarget(name: "PaymentManagerTests", dependencies: ["PaymentManager", "FSPIOP"]),
         .testTarget(name: "PMToolTests", dependencies: ["pm", "FSPIOP", "EventLog"]),
     ],
     swiftLanguageModes: [.v6]

@@ -50,7 +50,7 @@ struct InboundTransferTests {
         #expect(state.phase.sdkState == "WAITING_FOR_QUOTE_ACCEPTANCE")
         #expect(response.transferAmount == quote.amount)
         #expect(response.payeeFspFee == Money(currency: "USD", amount: "0.5"))
-        #expect(response.expiration == Self.now.adding(milliseconds: 60_000).dateTime)
+        #expect(response.expiration == Self.now.adding(milliseconds: 20_000).dateTime)
         let fulfilment = try ILP.fulfilment(secret: "payee-secret", packet: response.ilpPacket)
         #expect(ILP.fulfils(Base64.urlEncoded(fulfilment), condition: response.condition))
         #expect(try ILPPacket(base64URL: response.ilpPacket).version == version)
@@ -128,7 +128,7 @@ struct InboundTransferTests {
         var configuration = Self.configuration
         configuration.rejectTransfersOnExpiredQuotes = true
         let (state, _, response) = try quoted(configuration)
-        let later = Self.now.adding(milliseconds: 61_000)
+        let later = Self.now.adding(milliseconds: 21_000)
         let prepare = TransfersPostRequest(transferId: state.transactionId, payeeFsp: "payeefsp", payerFsp: "payerfsp",
                                            amount: response.transferAmount, ilpPacket: response.ilpPacket, condition: response.condition,
                                            expiration: later.adding(milliseconds: 30_000).dateTime)

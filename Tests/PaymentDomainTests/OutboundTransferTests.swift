@@ -67,7 +67,7 @@ struct OutboundTransferTests {
         #expect(quote.payer.name == "Ann Payer")
         #expect(quote.amount == Money(currency: "USD", amount: "100.5"))
         #expect(quote.transactionType == TransactionType(scenario: "TRANSFER", initiator: "PAYER", initiatorType: "CONSUMER"))
-        #expect(quote.expiration == Self.now.adding(milliseconds: 60_000).dateTime)
+        #expect(quote.expiration == Self.now.adding(milliseconds: 20_000).dateTime)
         #expect(quote.note == "rent")
         // The quote request is a valid FSPIOP body.
         #expect(throws: Never.self) { try quote.validate(version: .v1_1) }
@@ -98,8 +98,8 @@ struct OutboundTransferTests {
         #expect(prepare.amount == response.transferAmount)
         #expect(prepare.condition == response.condition)
         #expect(prepare.ilpPacket == response.ilpPacket)
-        #expect(prepare.expiration == Self.now.adding(milliseconds: 60_000).dateTime)
-        #expect(deadline == Self.now.adding(milliseconds: 90_000))
+        #expect(prepare.expiration == Self.now.adding(milliseconds: 20_000).dateTime)
+        #expect(deadline == Self.now.adding(milliseconds: 50_000))
         #expect(throws: Never.self) { try prepare.validate(version: .v1_1) }
     }
 

@@ -69,7 +69,7 @@ public struct InboundConfiguration: Sendable, Hashable {
     /// `REJECT_TRANSFERS_ON_EXPIRED_QUOTES`.
     public var rejectTransfersOnExpiredQuotes: Bool
 
-    public init(dfspId: String, ilpSecret: String, ilpVersion: ILPVersion = .v1, expirySeconds: Int = 60,
+    public init(dfspId: String, ilpSecret: String, ilpVersion: ILPVersion = .v1, expirySeconds: Int = 20,
                 reserveNotification: Bool = false, checkILP: Bool = true, rejectTransfersOnExpiredQuotes: Bool = false) {
         self.dfspId = dfspId
         self.ilpSecret = ilpSecret

@@ -107,7 +107,7 @@ public struct OutboundConfiguration: Sendable, Hashable {
     public var autoAcceptParty: Bool
     /// `AUTO_ACCEPT_QUOTES` (default true).
     public var autoAcceptQuotes: Bool
-    /// `EXPIRY_SECONDS` (default 60): quote and prepare expiration when the request names none.
+    /// `EXPIRY_SECONDS` (default 20, as the SDK): quote and prepare expiration when the request names none.
     public var expirySeconds: Int
     /// `REQUEST_PROCESSING_TIMEOUT_SECONDS` (default 30): how long each wait for the hub lasts.
     public var requestTimeoutSeconds: Int
@@ -116,7 +116,7 @@ public struct OutboundConfiguration: Sendable, Hashable {
     /// `REJECT_EXPIRED_QUOTE_RESPONSES` (default false).
     public var rejectExpiredQuoteResponses: Bool
 
-    public init(dfspId: String, autoAcceptParty: Bool = true, autoAcceptQuotes: Bool = true, expirySeconds: Int = 60,
+    public init(dfspId: String, autoAcceptParty: Bool = true, autoAcceptQuotes: Bool = true, expirySeconds: Int = 20,
                 requestTimeoutSeconds: Int = 30, checkILP: Bool = true, rejectExpiredQuoteResponses: Bool = false) {
         self.dfspId = dfspId
         self.autoAcceptParty = autoAcceptParty

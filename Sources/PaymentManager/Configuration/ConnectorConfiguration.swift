@@ -1,0 +1,214 @@
+import FSPIOP
+import Foundation
+
+/// A configuration value that is not valid: which variable, and why. `pm serve` refuses to start with it.
+public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let variable: String
+    public let reason: String
+    public init(_ variable: String, _ reason: String) {
+        self.variable = variable
+        self.reason = reason
+    }
+    public var description: String { "invalid configuration: \(variable): \(reason)" }
+}
+
+/// Mutual TLS material: CA certificates to trust, and this side's certificate and key (file paths).
+public struct TLSFiles: Sendable, Hashable {
+    public var caCertificatePaths: [String]
+    public var certificatePath: String
+    public var keyPath: String
+}
+
+/// The Mojaloop Connector's settings, under the sdk-scheme-adapter's environment variable names and
+/// defaults, validated once into typed values. Secrets are file paths or are redacted when printed.
+public struct ConnectorConfiguration: Sendable, Hashable {
+    public var dfspId: String
+    public var inboundPort: Int
+    public var outboundPort: Int
+    public var peerEndpoint: Endpoint
+    public var alsEndpoint: Endpoint
+    public var quotesEndpoint: Endpoint
+    public var transfersEndpoint: Endpoint
+    public var transactionRequestsEndpoint: Endpoint
+    public var backendEndpoint: Endpoint
+    public var ilpSecret: String
+    public var ilpVersion: ILPVersion
+    public var expirySeconds: Int
+    public var requestTimeoutSeconds: Int
+    public var resourceVersions: [String: APIVersion]
+    public var checkILP: Bool
+    public var reserveNotification: Bool
+    public var autoAcceptParty: Bool
+    public var autoAcceptQuotes: Bool
+    public var rejectExpiredQuoteResponses: Bool
+    public var rejectTransfersOnExpiredQuotes: Bool
+    public var jwsSign: Bool
+    public var jwsSignPutParties: Bool
+    public var jwsSigningKeyPath: String?
+    public var validateInboundJWS: Bool
+    public var jwsVerificationKeysDirectory: String?
+    public var inboundTLS: TLSFiles?
+    public var outboundTLS: TLSFiles?
+    public var dataDirectory: String
+    public var log: LogLocation
+
+    /// Reads the configuration from environment variables (the SDK's names), checking every value.
+    /// `fileExists` is how paths are checked (injected so that tests need no files).
+    public static func load(environment: [String: String],
+                            fileExists: @escaping (String) -> Bool = { FileManager.default.isReadableFile(atPath: $0) }) throws(ConfigurationError) -> ConnectorConfiguration {
+        let reader = EnvironmentReader(environment: environment, fileExists: fileExists)
+        let inboundTLS = try reader.bool("INBOUND_MUTUAL_TLS_ENABLED", default: false)
+        let outboundTLS = try reader.bool("OUTBOUND_MUTUAL_TLS_ENABLED", default: false)
+        let scheme = outboundTLS ? "https" : "http"
+        let peer = try reader.endpoint("PEER_ENDPOINT", scheme: scheme)
+        let dataDirectory = environment["PM_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "data"
+        let logText = environment["PM_LOG"].flatMap { $0.isEmpty ? nil : $0 } ?? "sqlite:\(dataDirectory)/pm-log.sqlite"
+        let log: LogLocation
+        do { log = try LogLocation(logText) } catch { throw ConfigurationError("PM_LOG", error.reason) }
+
+        let jwsSign = try reader.bool("JWS_SIGN", default: true)
+        let validateJWS = try reader.bool("VALIDATE_INBOUND_JWS", default: true)
+        let configuration = ConnectorConfiguration(
+            dfspId: try reader.fspId("DFSP_ID"),
+            inboundPort: try reader.port("INBOUND_LISTEN_PORT", default: 4000),
+            outboundPort: try reader.port("OUTBOUND_LISTEN_PORT", default: 4001),
+            peerEndpoint: peer,
+            alsEndpoint: try reader.endpoint("ALS_ENDPOINT", scheme: scheme, fallback: peer),
+            quotesEndpoint: try reader.endpoint("QUOTES_ENDPOINT", scheme: scheme, fallback: peer),
+            transfersEndpoint: try reader.endpoint("TRANSFERS_ENDPOINT", scheme: scheme, fallback: peer),
+            transactionRequestsEndpoint: try reader.endpoint("TRANSACTION_REQUESTS_ENDPOINT", scheme: scheme, fallback: peer),
+            backendEndpoint: try reader.endpoint("BACKEND_ENDPOINT", scheme: "http"),
+            ilpSecret: try reader.secret("ILP_SECRET"),
+            ilpVersion: try reader.ilpVersion("ILP_VERSION"),
+            expirySeconds: try reader.positive("EXPIRY_SECONDS", default: 20),
+            requestTimeoutSeconds: try reader.positive("REQUEST_PROCESSING_TIMEOUT_SECONDS", default: 30),
+            resourceVersions: try reader.resourceVersions("RESOURCE_VERSIONS"),
+            checkILP: try reader.bool("CHECK_ILP", default: true),
+            reserveNotification: try reader.bool("RESERVE_NOTIFICATION", default: false),
+            autoAcceptParty: try reader.bool("AUTO_ACCEPT_PARTY", default: true),
+            autoAcceptQuotes: try reader.bool("AUTO_ACCEPT_QUOTES", default: true),
+            rejectExpiredQuoteResponses: try reader.bool("REJECT_EXPIRED_QUOTE_RESPONSES", default: false),
+            rejectTransfersOnExpiredQuotes: try reader.bool("REJECT_TRANSFERS_ON_EXPIRED_QUOTES", default: false),
+            jwsSign: jwsSign,
+            jwsSignPutParties: try reader.bool("JWS_SIGN_PUT_PARTIES", default: false),
+            jwsSigningKeyPath: jwsSign ? try reader.file("JWS_SIGNING_KEY_PATH", because: "JWS_SIGN is on") : nil,
+            validateInboundJWS: validateJWS,
+            jwsVerificationKeysDirectory: validateJWS ? try reader.file("JWS_VERIFICATION_KEYS_DIRECTORY", because: "VALIDATE_INBOUND_JWS is on") : nil,
+            inboundTLS: inboundTLS ? try reader.tls(ca: "IN_CA_CERT_PATH", certificate: "IN_SERVER_CERT_PATH", key: "IN_SERVER_KEY_PATH", because: "INBOUND_MUTUAL_TLS_ENABLED is on") : nil,
+            outboundTLS: outboundTLS ? try reader.tls(ca: "OUT_CA_CERT_PATH", certificate: "OUT_CLIENT_CERT_PATH", key: "OUT_CLIENT_KEY_PATH", because: "OUTBOUND_MUTUAL_TLS_ENABLED is on") : nil,
+            dataDirectory: dataDirectory,
+            log: log)
+        return configuration
+    }
+
+    /// The effective configuration as `NAME=value` lines, the ILP secret redacted (key files are paths).
+    public var redactedLines: [String] {
+        var lines = [
+            "DFSP_ID=\(dfspId)", "INBOUND_LISTEN_PORT=\(inboundPort)", "OUTBOUND_LISTEN_PORT=\(outboundPort)",
+            "PEER_ENDPOINT=\(peerEndpoint)", "ALS_ENDPOINT=\(alsEndpoint)", "QUOTES_ENDPOINT=\(quotesEndpoint)",
+            "TRANSFERS_ENDPOINT=\(transfersEndpoint)", "TRANSACTION_REQUESTS_ENDPOINT=\(transactionRequestsEndpoint)",
+            "BACKEND_ENDPOINT=\(backendEndpoint)", "ILP_SECRET=<redacted>", "ILP_VERSION=\(ilpVersion.rawValue)",
+            "EXPIRY_SECONDS=\(expirySeconds)", "REQUEST_PROCESSING_TIMEOUT_SECONDS=\(requestTimeoutSeconds)",
+            "RESOURCE_VERSIONS=" + resourceVersions.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
+            "CHECK_ILP=\(checkILP)", "RESERVE_NOTIFICATION=\(reserveNotification)", "AUTO_ACCEPT_PARTY=\(autoAcceptParty)",
+            "AUTO_ACCEPT_QUOTES=\(autoAcceptQuotes)", "REJECT_EXPIRED_QUOTE_RESPONSES=\(rejectExpiredQuoteResponses)",
+            "REJECT_TRANSFERS_ON_EXPIRED_QUOTES=\(rejectTransfersOnExpiredQuotes)", "JWS_SIGN=\(jwsSign)",
+            "JWS_SIGN_PUT_PARTIES=\(jwsSignPutParties)", "VALIDATE_INBOUND_JWS=\(validateInboundJWS)",
+            "INBOUND_MUTUAL_TLS_ENABLED=\(inboundTLS != nil)", "OUTBOUND_MUTUAL_TLS_ENABLED=\(outboundTLS != nil)",
+            "PM_DATA_DIR=\(dataDirectory)", "PM_LOG=\(log)",
+        ]
+        if let jwsSigningKeyPath { lines.append("JWS_SIGNING_KEY_PATH=\(jwsSigningKeyPath)") }
+        if let jwsVerificationKeysDirectory { lines.append("JWS_VERIFICATION_KEYS_DIRECTORY=\(jwsVerificationKeysDirectory)") }
+        return lines
+    }
+}
+
+/// Reads and checks environment variables, naming the variable in every refusal.
+struct EnvironmentReader {
+    let environment: [String: String]
+    let fileExists: (String) -> Bool
+
+    func value(_ name: String) -> String? {
+        guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        return text
+    }
+
+    func bool(_ name: String, default fallback: Bool) throws(ConfigurationError) -> Bool {
+        guard let text = value(name) else { return fallback }
+        switch text.lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default: throw ConfigurationError(name, "'\(text)' is not a boolean (true or false)")
+        }
+    }
+
+    func port(_ name: String, default fallback: Int) throws(ConfigurationError) -> Int {
+        guard let text = value(name) else { return fallback }
+        guard let port = Int(text), (0...65535).contains(port) else { throw ConfigurationError(name, "'\(text)' is not a port (0 to 65535)") }
+        return port
+    }
+
+    func positive(_ name: String, default fallback: Int) throws(ConfigurationError) -> Int {
+        guard let text = value(name) else { return fallback }
+        guard let number = Int(text), number >= 1 else { throw ConfigurationError(name, "'\(text)' is not a whole number of 1 or more") }
+        return number
+    }
+
+    func fspId(_ name: String) throws(ConfigurationError) -> String {
+        guard let text = value(name) else { throw ConfigurationError(name, "is required: this DFSP's FSP id") }
+        guard (1...32).contains(text.count) else { throw ConfigurationError(name, "an FSP id has 1 to 32 characters") }
+        return text
+    }
+
+    func secret(_ name: String) throws(ConfigurationError) -> String {
+        guard let text = environment[name], !text.isEmpty else { throw ConfigurationError(name, "is required (there is no safe default)") }
+        return text
+    }
+
+    func endpoint(_ name: String, scheme: String, fallback: Endpoint? = nil) throws(ConfigurationError) -> Endpoint {
+        guard let text = value(name) else {
+            if let fallback { return fallback }
+            throw ConfigurationError(name, "is required (host:port or a URL)")
+        }
+        switch Endpoint.parse(text, defaultScheme: scheme) {
+        case let .success(endpoint): return endpoint
+        case let .failure(error): throw ConfigurationError(name, "'\(text)': \(error.reason)")
+        }
+    }
+
+    func ilpVersion(_ name: String) throws(ConfigurationError) -> ILPVersion {
+        guard let text = value(name) else { return .v1 }
+        guard let number = Int(text), let version = ILPVersion(rawValue: number) else { throw ConfigurationError(name, "'\(text)' must be 1 or 4") }
+        return version
+    }
+
+    /// `parties=1.1,transfers=1.1`: every resource one of FSPIOP's and every version a supported one.
+    func resourceVersions(_ name: String) throws(ConfigurationError) -> [String: APIVersion] {
+        guard let text = value(name) else { return [:] }
+        var result: [String: APIVersion] = [:]
+        for entry in text.split(separator: ",") {
+            let parts = entry.split(separator: "=", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, FSPIOPResource(rawValue: parts[0]) != nil else {
+                throw ConfigurationError(name, "'\(entry)' is not resource=major.minor with an FSPIOP resource")
+            }
+            guard let version = APIVersion(parts[1]), APIVersion.supported.contains(version) else {
+                throw ConfigurationError(name, "'\(entry)': the version must be one of 1.0, 1.1, 2.0")
+            }
+            result[parts[0]] = version
+        }
+        return result
+    }
+
+    func file(_ name: String, because reason: String) throws(ConfigurationError) -> String {
+        guard let path = value(name) else { throw ConfigurationError(name, "is required because \(reason)") }
+        guard fileExists(path) else { throw ConfigurationError(name, "'\(path)' cannot be read") }
+        return path
+    }
+
+    func tls(ca: String, certificate: String, key: String, because reason: String) throws(ConfigurationError) -> TLSFiles {
+        guard let caText = value(ca) else { throw ConfigurationError(ca, "is required because \(reason)") }
+        let caPaths = caText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for path in caPaths where !fileExists(path) { throw ConfigurationError(ca, "'\(path)' cannot be read") }
+        return TLSFiles(caCertificatePaths: caPaths, certificatePath: try file(certificate, because: reason), keyPath: try file(key, because: reason))
+    }
+}

@@ -1,0 +1,84 @@
+import FSPIOP
+import Testing
+@testable import PaymentManager
+
+struct ConfigurationTests {
+    static let minimal: [String: String] = [
+        "DFSP_ID": "payerfsp", "PEER_ENDPOINT": "hub.local:4002", "BACKEND_ENDPOINT": "core.local:3000", "ILP_SECRET": "s3cr3t",
+        "JWS_SIGNING_KEY_PATH": "/keys/jws.pem", "JWS_VERIFICATION_KEYS_DIRECTORY": "/keys/peers",
+    ]
+    static let files: Set<String> = ["/keys/jws.pem", "/keys/peers", "/tls/ca.pem", "/tls/ca2.pem", "/tls/cert.pem", "/tls/key.pem"]
+
+    func load(_ changes: [String: String?] = [:]) throws(ConfigurationError) -> ConnectorConfiguration {
+        var environment = Self.minimal
+        for (name, value) in changes { environment[name] = value }
+        return try ConnectorConfiguration.load(environment: environment) { Self.files.contains($0) }
+    }
+
+    @Test("the SDK's defaults, with JWS on and endpoints from PEER_ENDPOINT")
+    func defaults() throws {
+        let configuration = try load()
+        #expect(configuration.dfspId == "payerfsp")
+        #expect(configuration.inboundPort == 4000 && configuration.outboundPort == 4001)
+        #expect(configuration.peerEndpoint.description == "http://hub.local:4002")
+        #expect(configuration.quotesEndpoint == configuration.peerEndpoint)
+        #expect(configuration.backendEndpoint.description == "http://core.local:3000")
+        #expect(configuration.expirySeconds == 20 && configuration.requestTimeoutSeconds == 30)
+        #expect(configuration.autoAcceptParty && configuration.autoAcceptQuotes && configuration.checkILP)
+        #expect(configuration.jwsSign && configuration.validateInboundJWS)
+        #expect(configuration.ilpVersion == .v1)
+        #expect(configuration.inboundTLS == nil && configuration.outboundTLS == nil)
+        #expect(configuration.log == .sqlite(path: "data/pm-log.sqlite"))
+    }
+
+    @Test("endpoints are accepted as host:port and as URLs; the scheme follows outbound mTLS")
+    func endpoints() throws {
+        let configuration = try load(["TRANSFERS_ENDPOINT": "https://switch.example/ml-api/", "ALS_ENDPOINT": "als.local:4003",
+                                      "OUTBOUND_MUTUAL_TLS_ENABLED": "true", "OUT_CA_CERT_PATH": "/tls/ca.pem,/tls/ca2.pem",
+                                      "OUT_CLIENT_CERT_PATH": "/tls/cert.pem", "OUT_CLIENT_KEY_PATH": "/tls/key.pem"])
+        #expect(configuration.transfersEndpoint.description == "https://switch.example:443/ml-api")
+        #expect(configuration.alsEndpoint.description == "https://als.local:4003")
+        #expect(configuration.peerEndpoint.scheme == "https")
+        #expect(configuration.outboundTLS?.caCertificatePaths == ["/tls/ca.pem", "/tls/ca2.pem"])
+    }
+
+    @Test("invalid values are refused, naming the variable", arguments: [
+        ("DFSP_ID", nil), ("PEER_ENDPOINT", nil), ("PEER_ENDPOINT", "hub.local"), ("PEER_ENDPOINT", "ftp://hub:1"),
+        ("PEER_ENDPOINT", "hub.local:99999"), ("BACKEND_ENDPOINT", nil), ("ILP_SECRET", nil), ("ILP_VERSION", "2"),
+        ("INBOUND_LISTEN_PORT", "http"), ("EXPIRY_SECONDS", "0"), ("CHECK_ILP", "maybe"), ("RESOURCE_VERSIONS", "parties=1.5"),
+        ("RESOURCE_VERSIONS", "people=1.1"), ("JWS_SIGNING_KEY_PATH", nil), ("JWS_SIGNING_KEY_PATH", "/missing.pem"),
+        ("JWS_VERIFICATION_KEYS_DIRECTORY", nil), ("PM_LOG", "mysql://x"), ("DFSP_ID", String(repeating: "x", count: 33)),
+    ] as [(String, String?)])
+    func refusals(name: String, value: String?) {
+        do {
+            _ = try load([name: value])
+            Issue.record("\(name)=\(value ?? "(unset)") accepted")
+        } catch {
+            #expect(error.variable == name)
+            #expect(!error.reason.isEmpty)
+        }
+    }
+
+    @Test("mTLS needs its files; JWS files are needed only when JWS is on")
+    func conditionalFiles() throws {
+        #expect(throws: ConfigurationError("IN_CA_CERT_PATH", "is required because INBOUND_MUTUAL_TLS_ENABLED is on")) {
+            try load(["INBOUND_MUTUAL_TLS_ENABLED": "true"])
+        }
+        let tls = try load(["INBOUND_MUTUAL_TLS_ENABLED": "true", "IN_CA_CERT_PATH": "/tls/ca.pem", "IN_SERVER_CERT_PATH": "/tls/cert.pem",
+                            "IN_SERVER_KEY_PATH": "/tls/key.pem"])
+        #expect(tls.inboundTLS?.keyPath == "/tls/key.pem")
+        let noJWS = try load(["JWS_SIGN": "false", "VALIDATE_INBOUND_JWS": "false", "JWS_SIGNING_KEY_PATH": nil, "JWS_VERIFICATION_KEYS_DIRECTORY": nil])
+        #expect(noJWS.jwsSigningKeyPath == nil)
+    }
+
+    @Test("resource versions are read; the printed configuration never shows the ILP secret")
+    func printing() throws {
+        let configuration = try load(["RESOURCE_VERSIONS": "parties=1.1, transfers=2.0", "PM_LOG": "kafka://k1:9092,k2:9092"])
+        #expect(configuration.resourceVersions == ["parties": .v1_1, "transfers": .v2_0])
+        #expect(configuration.log == .kafka(bootstrapServers: ["k1:9092", "k2:9092"]))
+        let text = configuration.redactedLines.joined(separator: "\n")
+        #expect(!text.contains("s3cr3t"))
+        #expect(text.contains("ILP_SECRET=<redacted>"))
+        #expect(text.contains("RESOURCE_VERSIONS=parties=1.1,transfers=2.0"))
+    }
+}
