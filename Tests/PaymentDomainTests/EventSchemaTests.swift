@@ -86,7 +86,8 @@ struct EventSchemaTests {
         }
         let error = FSPIOPError(.payeeRejectedTxn).errorInformation
         events += [.quoteRejected(error), .transferRejected(error), .prepareRejected(prepare, error),
-                   .fulfilSent(TransfersIDPutResponse(transferState: "RESERVED"), homeTransactionId: nil)]
+                   .fulfilSent(TransfersIDPutResponse(transferState: "RESERVED"), homeTransactionId: nil, deadline: nil),
+                   .statusRequested(attempt: 1, deadline: InboundTransferTests.now)]
         return events
     }
 

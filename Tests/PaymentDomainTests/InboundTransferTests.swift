@@ -67,13 +67,13 @@ struct InboundTransferTests {
         #expect(events == [.prepareAccepted(prepare)])
         #expect(state.phase.sdkState == "PREPARE_RECEIVED")
         (state, events) = try fold(state, .transferAnswered(BackendTransferResponse(homeTransactionId: "core-77")))
-        guard case let .fulfilSent(fulfil, home)? = events.first else { Issue.record("no fulfil"); return }
+        guard case let .fulfilSent(fulfil, home, _)? = events.first else { Issue.record("no fulfil"); return }
         #expect(home == "core-77")
         #expect(fulfil.transferState == "COMMITTED")
         #expect(ILP.fulfils(fulfil.fulfilment ?? "", condition: response.condition))
         #expect(state.phase.sdkState == "COMPLETED")
         // A resent prepare is answered with the same fulfil; a different one is refused.
-        #expect(try state.decide(.prepareReceived(prepare, source: "payerfsp"), Self.context()) == [.fulfilSent(fulfil, homeTransactionId: "core-77")])
+        #expect(try state.decide(.prepareReceived(prepare, source: "payerfsp"), Self.context()) == [.fulfilSent(fulfil, homeTransactionId: "core-77", deadline: nil)])
         var changed = prepare
         changed.amount = Money(currency: "USD", amount: "1")
         guard case .prepareRejected(_, let error)? = try state.decide(.prepareReceived(changed, source: "payerfsp"), Self.context()).first else {
@@ -101,6 +101,36 @@ struct InboundTransferTests {
         #expect(state.phase == (final == "COMMITTED" ? .committed : .aborted))
         // A second PATCH changes nothing.
         #expect(try state.decide(.notified(patch), Self.context(configuration)).isEmpty)
+    }
+
+    @Test("a RESERVED transfer whose PATCH is late asks the hub, at growing intervals, and takes its answer")
+    func latePatch() throws {
+        var configuration = Self.configuration
+        configuration.reserveNotification = true
+        let context = Self.context(configuration)
+        let (quotedState, _, response) = try quoted(configuration)
+        let expiration = Self.now.adding(milliseconds: 30_000)
+        let prepare = TransfersPostRequest(transferId: quotedState.transactionId, payeeFsp: "payeefsp", payerFsp: "payerfsp",
+                                           amount: response.transferAmount, ilpPacket: response.ilpPacket, condition: response.condition,
+                                           expiration: expiration.dateTime)
+        var (state, _) = try fold(quotedState, .prepareReceived(prepare, source: "payerfsp"), context)
+        (state, _) = try fold(state, .transferAnswered(BackendTransferResponse(homeTransactionId: "h")), context)
+        #expect(state.deadline == expiration.adding(milliseconds: 15_000))
+        #expect(try state.decide(.deadlinePassed(expiration), context).isEmpty)
+        var time = try #require(state.deadline)
+        for (attempt, interval) in [(1, Int64(15_000)), (2, 30_000), (3, 60_000)] {
+            let events = try state.decide(.deadlinePassed(time), context)
+            #expect(events == [.statusRequested(attempt: attempt, deadline: time.adding(milliseconds: interval))])
+            state = events.reduce(state) { $0.evolve($1) }
+            time = try #require(state.deadline)
+        }
+        // RECEIVED is no outcome; COMMITTED is.
+        #expect(try state.decide(.statusReceived(TransfersIDPutResponse(transferState: "RECEIVED")), context).isEmpty)
+        let answer = TransfersIDPutResponse(completedTimestamp: Self.now.dateTime, transferState: "COMMITTED")
+        let events = try state.decide(.statusReceived(answer), context)
+        #expect(events == [.outcomeNotified(TransfersIDPatchResponse(completedTimestamp: Self.now.dateTime, transferState: "COMMITTED"))])
+        state = events.reduce(state) { $0.evolve($1) }
+        #expect(state.phase == .committed && state.deadline == nil)
     }
 
     @Test("prepares that do not match the quote, or come too late, are refused with the right code", arguments: [
@@ -190,7 +220,7 @@ struct InboundTransferTests {
         #expect(prepared == [.prepareAccepted(prepare)])
         let fulfilled: [InboundTransferEvent]
         (payee, fulfilled) = try fold(payee, .transferAnswered(BackendTransferResponse(homeTransactionId: "h")))
-        guard case let .fulfilSent(fulfil, _)? = fulfilled.first else { Issue.record("no fulfil"); return }
+        guard case let .fulfilSent(fulfil, _, _)? = fulfilled.first else { Issue.record("no fulfil"); return }
         #expect(try payerFold(.fulfilReceived(fulfil)) == [.fulfilled(fulfil)])
         #expect(payer.phase.sdkState == "COMPLETED")
         #expect(payee.phase.sdkState == "COMPLETED")

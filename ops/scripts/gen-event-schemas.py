@@ -103,8 +103,10 @@ events = {
     "transfer.inbound.prepare-accepted": ("POST /transfers matched its quote; the core is asked to credit.", {"prepare": ref("transfersPostRequest")}),
     "transfer.inbound.prepare-rejected": ("PUT /transfers/{ID}/error sent for a prepare that did not match or came too late.",
         {"prepare": ref("transfersPostRequest"), "error": ref("errorInformationObject")}),
-    "transfer.inbound.fulfil-sent": ("PUT /transfers/{ID} sent with the fulfilment.",
-        {"fulfil": ref("transfersIDPutResponse"), "homeTransactionId": {"type": "string"}}),
+    "transfer.inbound.fulfil-sent": ("PUT /transfers/{ID} sent with the fulfilment; a RESERVED fulfil waits for the PATCH until the deadline.",
+        {"fulfil": ref("transfersIDPutResponse"), "homeTransactionId": {"type": "string"}, "deadline": ref("dateTime")}),
+    "transfer.inbound.status-requested": ("The PATCH was late: GET /transfers/{ID} sent to the hub to learn the outcome.",
+        {"attempt": {"type": "integer", "minimum": 1}, "deadline": ref("dateTime")}),
     "transfer.inbound.transfer-rejected": ("PUT /transfers/{ID}/error sent: the core refused.", {"error": ref("errorInformationObject")}),
     "transfer.inbound.outcome-notified": ("PATCH /transfers/{ID} received and passed to the core.", {"notification": ref("transfersIDPatchResponse")}),
     "party.lookup-started": ("GET /parties sent for a party; waits until the deadline.",
@@ -115,7 +117,7 @@ events = {
     "party.lookup-failed": ("The lookup failed (error callback or timeout) for every waiting transfer.",
         {"error": ref("errorInformationObject"), "transfers": {"type": "array", "items": {"type": "string"}}}),
 }
-optional = {"transfer.inbound.fulfil-sent": {"homeTransactionId"}}
+optional = {"transfer.inbound.fulfil-sent": {"homeTransactionId", "deadline"}}
 
 written = 0
 for name, (description, properties) in events.items():

@@ -5,7 +5,7 @@ extension InboundTransferEvent {
     public static let wireNames = [
         "transfer.inbound.quote-request-received", "transfer.inbound.quote-sent", "transfer.inbound.quote-rejected",
         "transfer.inbound.prepare-accepted", "transfer.inbound.prepare-rejected", "transfer.inbound.fulfil-sent",
-        "transfer.inbound.transfer-rejected", "transfer.inbound.outcome-notified",
+        "transfer.inbound.transfer-rejected", "transfer.inbound.outcome-notified", "transfer.inbound.status-requested",
     ]
 
     /// The event's payload as its schema describes it (`schemas/events/<wireName>.v1.schema.json`).
@@ -22,10 +22,13 @@ extension InboundTransferEvent {
                 return .object([("prepare", try JSONValueEncoder.encode(prepare))])
             case let .prepareRejected(prepare, error):
                 return .object([("prepare", try JSONValueEncoder.encode(prepare)), ("error", try JSONValueEncoder.encode(error))])
-            case let .fulfilSent(fulfil, homeTransactionId):
+            case let .fulfilSent(fulfil, homeTransactionId, deadline):
                 var members: [(String, JSONValue)] = [("fulfil", try JSONValueEncoder.encode(fulfil))]
                 if let homeTransactionId { members.append(("homeTransactionId", .string(homeTransactionId))) }
+                if let deadline { members.append(("deadline", .string(deadline.dateTime))) }
                 return .object(members)
+            case let .statusRequested(attempt, deadline):
+                return .object([("attempt", .number(String(attempt))), ("deadline", .string(deadline.dateTime))])
             case let .outcomeNotified(notification):
                 return .object([("notification", try JSONValueEncoder.encode(notification))])
             }
@@ -44,7 +47,11 @@ extension InboundTransferEvent {
         case "transfer.inbound.prepare-rejected":
             self = .prepareRejected(try reader.decode(TransfersPostRequest.self, "prepare"), try reader.decode(ErrorInformationObject.self, "error"))
         case "transfer.inbound.fulfil-sent":
-            self = .fulfilSent(try reader.decode(TransfersIDPutResponse.self, "fulfil"), homeTransactionId: try reader.optional(String.self, "homeTransactionId"))
+            let deadline: Timestamp? = payload["deadline"] == nil ? nil : try reader.timestamp("deadline")
+            self = .fulfilSent(try reader.decode(TransfersIDPutResponse.self, "fulfil"), homeTransactionId: try reader.optional(String.self, "homeTransactionId"),
+                               deadline: deadline)
+        case "transfer.inbound.status-requested":
+            self = .statusRequested(attempt: try reader.integer("attempt"), deadline: try reader.timestamp("deadline"))
         case "transfer.inbound.transfer-rejected": self = .transferRejected(try reader.decode(ErrorInformationObject.self, "error"))
         case "transfer.inbound.outcome-notified": self = .outcomeNotified(try reader.decode(TransfersIDPatchResponse.self, "notification"))
         default: throw EventDecodingFailure("unknown inbound transfer event '\(wireName)'")

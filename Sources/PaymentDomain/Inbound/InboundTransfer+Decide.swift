@@ -89,7 +89,7 @@ extension InboundTransfer {
                 guard prepare == self.prepare, let fulfil else {
                     return [.prepareRejected(prepare, FSPIOPError(.modifiedRequest, "a different prepare for this transfer was fulfilled").errorInformation)]
                 }
-                return [.fulfilSent(fulfil, homeTransactionId: homeTransactionId)]
+                return [.fulfilSent(fulfil, homeTransactionId: homeTransactionId, deadline: deadline)]
             case .aborted:
                 // The answer was an error callback; a resend gets the same error again.
                 if let error { return [.prepareRejected(prepare, error)] }
@@ -113,7 +113,10 @@ extension InboundTransfer {
                 }
                 let fulfil = TransfersIDPutResponse(fulfilment: fulfilment, completedTimestamp: answer.completedTimestamp ?? context.now.dateTime,
                                                     transferState: state)
-                return [.fulfilSent(fulfil, homeTransactionId: answer.homeTransactionId)]
+                // A RESERVED transfer waits for the hub's PATCH until the prepare expires, plus a grace.
+                let deadline = state == "RESERVED"
+                    ? (Timestamp(dateTime: prepare.expiration) ?? context.now).adding(milliseconds: configuration.patchGraceMilliseconds) : nil
+                return [.fulfilSent(fulfil, homeTransactionId: answer.homeTransactionId, deadline: deadline)]
             default:
                 return [.transferRejected(FSPIOPError(.payeeRejectedTxn, "the core answered \(state)").errorInformation)]
             }
@@ -125,6 +128,17 @@ extension InboundTransfer {
         case let .notified(notification):
             guard phase == .reserved else { return [] }
             return [.outcomeNotified(notification)]
+
+        case let .statusReceived(status):
+            guard phase == .reserved, status.transferState == "COMMITTED" || status.transferState == "ABORTED" else { return [] }
+            return [.outcomeNotified(TransfersIDPatchResponse(completedTimestamp: status.completedTimestamp ?? context.now.dateTime,
+                                                              transferState: status.transferState))]
+
+        case let .deadlinePassed(time):
+            guard phase == .reserved, let deadline, time >= deadline else { return [] }
+            // The hub decides a reserved transfer's fate; ask it, at growing intervals, until it answers.
+            let interval = min(configuration.patchGraceMilliseconds << min(statusQueryCount, 10), 300_000)
+            return [.statusRequested(attempt: statusQueryCount + 1, deadline: time.adding(milliseconds: interval))]
         }
     }
 
@@ -153,15 +167,20 @@ extension InboundTransfer {
                 next.error = error
                 next.phase = .aborted
             }
-        case let .fulfilSent(fulfil, homeTransactionId):
+        case let .fulfilSent(fulfil, homeTransactionId, deadline):
             next.fulfil = fulfil
             next.homeTransactionId = homeTransactionId ?? next.homeTransactionId
             next.phase = fulfil.transferState == "RESERVED" ? .reserved : .committed
+            next.deadline = deadline ?? next.deadline
+        case let .statusRequested(attempt, deadline):
+            next.statusQueryCount = attempt
+            next.deadline = deadline
         case let .transferRejected(error):
             next.error = error
             next.phase = .aborted
         case let .outcomeNotified(notification):
             next.phase = notification.transferState == "COMMITTED" ? .committed : .aborted
+            next.deadline = nil
         }
         return next
     }

@@ -49,6 +49,10 @@ public struct InboundTransfer: Sendable, Hashable {
     public var fulfil: TransfersIDPutResponse?
     public var homeTransactionId: String?
     public var error: ErrorInformationObject?
+    /// When a RESERVED transfer asks the hub for its outcome if no PATCH came (timers are data).
+    public var deadline: Timestamp?
+    /// How many times the hub was asked (`GET /transfers/{id}`).
+    public var statusQueryCount = 0
 
     public init(transactionId: String) { self.transactionId = transactionId }
 }
@@ -68,9 +72,14 @@ public struct InboundConfiguration: Sendable, Hashable {
     public var checkILP: Bool
     /// `REJECT_TRANSFERS_ON_EXPIRED_QUOTES`.
     public var rejectTransfersOnExpiredQuotes: Bool
+    /// `PATCH_NOTIFICATION_GRACE_TIME_MS` (default 15000): after a RESERVED fulfil, how long past the
+    /// prepare's expiration to wait for the PATCH before asking the hub (`GET /transfers/{id}`), and the
+    /// first interval between such questions (doubling, up to five minutes).
+    public var patchGraceMilliseconds: Int64
 
     public init(dfspId: String, ilpSecret: String, ilpVersion: ILPVersion = .v1, expirySeconds: Int = 20,
-                reserveNotification: Bool = false, checkILP: Bool = true, rejectTransfersOnExpiredQuotes: Bool = false) {
+                reserveNotification: Bool = false, checkILP: Bool = true, rejectTransfersOnExpiredQuotes: Bool = false,
+                patchGraceMilliseconds: Int64 = 15_000) {
         self.dfspId = dfspId
         self.ilpSecret = ilpSecret
         self.ilpVersion = ilpVersion
@@ -78,6 +87,7 @@ public struct InboundConfiguration: Sendable, Hashable {
         self.reserveNotification = reserveNotification
         self.checkILP = checkILP
         self.rejectTransfersOnExpiredQuotes = rejectTransfersOnExpiredQuotes
+        self.patchGraceMilliseconds = patchGraceMilliseconds
     }
 }
 
@@ -97,6 +107,10 @@ public enum InboundTransferFact: Sendable, Hashable {
     case transferRefused(FSPIOPError)
     /// `PATCH /transfers/{id}` from the hub: the final state of a RESERVED transfer.
     case notified(TransfersIDPatchResponse)
+    /// `PUT /transfers/{id}` from the hub answering this payee's `GET /transfers/{id}`.
+    case statusReceived(TransfersIDPutResponse)
+    /// The clock reached this time.
+    case deadlinePassed(Timestamp)
 }
 
 /// What happened to an inbound transfer. Events marked "effect" make the processor call the core or the hub.
@@ -111,8 +125,10 @@ public enum InboundTransferEvent: Sendable, Hashable {
     case prepareAccepted(TransfersPostRequest)
     /// Effect: `PUT /transfers/{id}/error` (a prepare that does not match its quote, or came too late).
     case prepareRejected(TransfersPostRequest, ErrorInformationObject)
-    /// Effect: `PUT /transfers/{id}` with the fulfilment.
-    case fulfilSent(TransfersIDPutResponse, homeTransactionId: String?)
+    /// Effect: `PUT /transfers/{id}` with the fulfilment. A RESERVED fulfil sets the deadline for the PATCH.
+    case fulfilSent(TransfersIDPutResponse, homeTransactionId: String?, deadline: Timestamp?)
+    /// Effect: `GET /transfers/{id}` to the hub: the PATCH is late, so ask for the outcome.
+    case statusRequested(attempt: Int, deadline: Timestamp)
     /// Effect: `PUT /transfers/{id}/error` (the core refused).
     case transferRejected(ErrorInformationObject)
     /// Effect: backend `PUT /transfers/{id}` with the final state.
@@ -128,6 +144,7 @@ public enum InboundTransferEvent: Sendable, Hashable {
         case .fulfilSent: return "transfer.inbound.fulfil-sent"
         case .transferRejected: return "transfer.inbound.transfer-rejected"
         case .outcomeNotified: return "transfer.inbound.outcome-notified"
+        case .statusRequested: return "transfer.inbound.status-requested"
         }
     }
 }
