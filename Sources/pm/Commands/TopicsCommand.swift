@@ -40,8 +40,13 @@ struct TopicsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let open = try await options.open()
-            defer { Task { await open.log.shutdown() } }
-            for topic in try await open.log.describeTopics() { print(topic.name) }
+            let topics: [TopicDescription]
+            do { topics = try await open.log.describeTopics() } catch {
+                await open.log.shutdown()
+                throw error
+            }
+            await open.log.shutdown()
+            for topic in topics { print(topic.name) }
         }
     }
 
