@@ -14,6 +14,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -36,20 +43,77 @@ let package = Package(
             providers: [.apt(["librdkafka-dev"])]
         ),
         .target(name: "KafkaLog", dependencies: ["EventLog", "CRdKafka"]),
-        .target(name: "PaymentManager", dependencies: ["FSPIOP", "COpenSSL", "EventLog", "KafkaLog", "CSQLite", "CRdKafka"]),
+        .target(
+            name: "Connector",
+            dependencies: [
+                "PaymentDomain", "FSPIOP", "EventLog",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "Simulators",
+            dependencies: [
+                "FSPIOP", "PaymentDomain",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "PaymentManager",
+            dependencies: [
+                "FSPIOP", "COpenSSL", "EventLog", "KafkaLog", "CSQLite", "CRdKafka", "Connector", "Simulators",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "pm",
             dependencies: [
-                "PaymentManager",
-                "FSPIOP",
-                "EventLog",
+                "PaymentManager", "FSPIOP", "EventLog", "Connector", "Simulators", "PaymentDomain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "FSPIOPTests", dependencies: ["FSPIOP", "PMCore"]),
         .testTarget(name: "PaymentDomainTests", dependencies: ["PaymentDomain", "FSPIOP"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "KafkaLog", "PMCore"]),
         .testTarget(name: "PaymentManagerTests", dependencies: ["PaymentManager", "FSPIOP"]),
+        .testTarget(
+            name: "SimulatorsTests",
+            dependencies: [
+                "Simulators", "FSPIOP", "PaymentDomain",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .testTarget(
+            name: "ConnectorTests",
+            dependencies: [
+                "Connector", "Simulators", "PaymentManager", "FSPIOP", "EventLog", "PaymentDomain",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "PMToolTests", dependencies: ["pm", "FSPIOP", "EventLog"]),
     ],
     swiftLanguageModes: [.v6]

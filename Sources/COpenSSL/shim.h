@@ -14,6 +14,7 @@
 #include <openssl/ec.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/x509v3.h>
 
 // Macros Swift cannot import, as functions.
 static inline int pm_BIO_get_mem_data(BIO *bio, char **data) { return (int)BIO_get_mem_data(bio, data); }

@@ -117,7 +117,41 @@ events = {
     "party.lookup-failed": ("The lookup failed (error callback or timeout) for every waiting transfer.",
         {"error": ref("errorInformationObject"), "transfers": {"type": "array", "items": {"type": "string"}}}),
 }
-optional = {"transfer.inbound.fulfil-sent": {"homeTransactionId", "deadline"}}
+
+# The facts of pm.fspiop.inbound, pm.core.inbound and pm.fspiop.outbound (what arrived, before it is acted on).
+defs["backendQuoteResponse"] = {"type": "object", "required": ["quoteId", "transactionId", "transferAmount", "transferAmountCurrency"],
+    "properties": {"quoteId": {"type": "string"}, "transactionId": {"type": "string"}, "transferAmount": {"type": "string", "pattern": AMOUNT},
+                   "transferAmountCurrency": {"type": "string", "pattern": "^[A-Z]{3}$"}, "expiration": {"type": "string"}}}
+defs["backendTransferResponse"] = {"type": "object", "required": ["homeTransactionId"], "properties": {
+    "homeTransactionId": {"type": "string"}, "fulfilment": {"type": "string"}, "transferState": {"type": "string"},
+    "completedTimestamp": {"type": "string"}}}
+ID = {"type": "string", "minLength": 1}
+REF = {"aggregate": {"enum": ["outbound", "inbound", "party"]}, "id": ID}
+events.update({
+    "fspiop.received": ("A request or callback from the hub that passed the inbound edge's checks (headers, JWS, schema), as received.",
+        {"method": {"enum": ["GET", "POST", "PUT", "PATCH", "DELETE"]}, "path": {"type": "string", "pattern": "^/"}, "source": ID,
+         "destination": {"type": "string"}, "version": {"type": "string", "pattern": "^[0-9]+[.][0-9]+$"},
+         "signature": {"type": "string"}, "body": {}}),
+    "fspiop.rejected": ("A request from the hub that failed a check, and the FSPIOP error it was answered with.",
+        {"method": {"type": "string"}, "path": {"type": "string"}, "source": {"type": "string"}, "error": ref("errorInformationObject")}),
+    "core.transfer-requested": ("POST /transfers of the outbound API, with the transfer id given to it.",
+        {"transferId": ID, "request": ref("outboundTransferRequest"), "autoAcceptParty": {"type": "boolean"}, "autoAcceptQuote": {"type": "boolean"}}),
+    "core.transfer-decided": ("PUT /transfers/{ID} of the outbound API: the core accepts or rejects the party or the quote.",
+        {"transferId": ID, "acceptParty": {"type": "boolean"}, "acceptQuote": {"type": "boolean"}}),
+    "core.quote-answered": ("The core's answer to backend POST /quoterequests.", {"transactionId": ID, "answer": ref("backendQuoteResponse")}),
+    "core.quote-refused": ("The core refused to quote, or could not be reached.", {"transactionId": ID, "error": ref("errorInformationObject")}),
+    "core.transfer-answered": ("The core's answer to backend POST /transfers.", {"transactionId": ID, "answer": ref("backendTransferResponse")}),
+    "core.transfer-refused": ("The core refused the transfer, or could not be reached.", {"transactionId": ID, "error": ref("errorInformationObject")}),
+    "timer.deadline-passed": ("A waiting aggregate's deadline passed.", dict(REF, at=ref("dateTime"))),
+    "effect.hub-request-failed": ("A request to the hub failed after its retries.", dict(REF, error=ref("errorInformationObject"))),
+    "effect.completed": ("A request to the hub or a notification to the core was carried out.",
+        {"method": {"type": "string"}, "url": {"type": "string"}, "status": {"type": "integer"}, "error": {"type": "string"}}),
+})
+
+optional = {"transfer.inbound.fulfil-sent": {"homeTransactionId", "deadline"},
+            "fspiop.received": {"destination", "signature", "body"}, "fspiop.rejected": {"source"},
+            "core.transfer-requested": {"autoAcceptParty", "autoAcceptQuote"}, "core.transfer-decided": {"acceptParty", "acceptQuote"},
+            "effect.completed": {"status", "error"}}
 
 written = 0
 for name, (description, properties) in events.items():

@@ -1,3 +1,4 @@
+import Connector
 import FSPIOP
 import Foundation
 
@@ -10,13 +11,6 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
         self.reason = reason
     }
     public var description: String { "invalid configuration: \(variable): \(reason)" }
-}
-
-/// Mutual TLS material: CA certificates to trust, and this side's certificate and key (file paths).
-public struct TLSFiles: Sendable, Hashable {
-    public var caCertificatePaths: [String]
-    public var certificatePath: String
-    public var keyPath: String
 }
 
 /// The Mojaloop Connector's settings, under the sdk-scheme-adapter's environment variable names and
@@ -46,6 +40,9 @@ public struct ConnectorConfiguration: Sendable, Hashable {
     public var jwsSignPutParties: Bool
     public var jwsSigningKeyPath: String?
     public var validateInboundJWS: Bool
+    public var validateInboundPutPartiesJWS: Bool
+    /// `PM_LISTEN_ADDRESS` (default 0.0.0.0): where the two servers listen.
+    public var listenAddress: String
     public var jwsVerificationKeysDirectory: String?
     public var inboundTLS: TLSFiles?
     public var outboundTLS: TLSFiles?
@@ -93,6 +90,8 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             jwsSignPutParties: try reader.bool("JWS_SIGN_PUT_PARTIES", default: false),
             jwsSigningKeyPath: jwsSign ? try reader.file("JWS_SIGNING_KEY_PATH", because: "JWS_SIGN is on") : nil,
             validateInboundJWS: validateJWS,
+            validateInboundPutPartiesJWS: try reader.bool("VALIDATE_INBOUND_PUT_PARTIES_JWS", default: false),
+            listenAddress: reader.value("PM_LISTEN_ADDRESS") ?? "0.0.0.0",
             jwsVerificationKeysDirectory: validateJWS ? try reader.file("JWS_VERIFICATION_KEYS_DIRECTORY", because: "VALIDATE_INBOUND_JWS is on") : nil,
             inboundTLS: inboundTLS ? try reader.tls(ca: "IN_CA_CERT_PATH", certificate: "IN_SERVER_CERT_PATH", key: "IN_SERVER_KEY_PATH", because: "INBOUND_MUTUAL_TLS_ENABLED is on") : nil,
             outboundTLS: outboundTLS ? try reader.tls(ca: "OUT_CA_CERT_PATH", certificate: "OUT_CLIENT_CERT_PATH", key: "OUT_CLIENT_KEY_PATH", because: "OUTBOUND_MUTUAL_TLS_ENABLED is on") : nil,
@@ -114,6 +113,7 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             "AUTO_ACCEPT_QUOTES=\(autoAcceptQuotes)", "REJECT_EXPIRED_QUOTE_RESPONSES=\(rejectExpiredQuoteResponses)",
             "REJECT_TRANSFERS_ON_EXPIRED_QUOTES=\(rejectTransfersOnExpiredQuotes)", "JWS_SIGN=\(jwsSign)",
             "JWS_SIGN_PUT_PARTIES=\(jwsSignPutParties)", "VALIDATE_INBOUND_JWS=\(validateInboundJWS)",
+            "VALIDATE_INBOUND_PUT_PARTIES_JWS=\(validateInboundPutPartiesJWS)", "PM_LISTEN_ADDRESS=\(listenAddress)",
             "INBOUND_MUTUAL_TLS_ENABLED=\(inboundTLS != nil)", "OUTBOUND_MUTUAL_TLS_ENABLED=\(outboundTLS != nil)",
             "PM_DATA_DIR=\(dataDirectory)", "PM_LOG=\(log)",
         ]

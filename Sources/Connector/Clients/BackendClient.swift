@@ -1,0 +1,190 @@
+import AsyncHTTPClient
+import FSPIOP
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import PaymentDomain
+
+/// Calls the DFSP's core through the SDK's backend API (`sdk-scheme-adapter-backend-v2_1_0`): plain JSON
+/// over HTTP, a timeout per call, retries with backoff when the core cannot be reached or answers 5xx,
+/// and the core's errors mapped to FSPIOP errors (its `statusCode` when that is an FSPIOP code).
+public struct BackendClient: Sendable {
+    public var baseURL: String
+    public var timeout: TimeAmount
+    public var retries: Int
+    let http: HTTPClient
+    let clock = WallClock()
+
+    public init(baseURL: String, http: HTTPClient, timeout: TimeAmount = .seconds(65), retries: Int = 2) {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.baseURL = base
+        self.http = http
+        self.timeout = timeout
+        self.retries = retries
+    }
+
+    /// `GET /parties/{idType}/{idValue}[/{idSubValue}]`: the party, or 3204 when the core does not know it.
+    public func party(idType: String, idValue: String, idSubValue: String?) async throws(FSPIOPError) -> TransferParty {
+        var path = "/parties/\(Self.escape(idType))/\(Self.escape(idValue))"
+        if let idSubValue { path += "/\(Self.escape(idSubValue))" }
+        let answer = try await call("GET", path, body: nil, notFound: .partyNotFound)
+        return try Self.decode(TransferParty.self, answer, what: "party")
+    }
+
+    /// `POST /quoterequests` with the SDK's internal quote form.
+    public func quote(_ request: QuotesPostRequest) async throws(FSPIOPError) -> BackendQuoteResponse {
+        let answer = try await call("POST", "/quoterequests", body: Self.internalQuoteRequest(request), notFound: .partyNotFound)
+        // The core may leave the ids out; they are the request's.
+        guard case var .object(members) = answer else { throw FSPIOPError(.payeeError, "the core's quote is not a JSON object") }
+        if !members.contains(where: { $0.0 == "quoteId" }) { members.append(("quoteId", .string(request.quoteId))) }
+        if !members.contains(where: { $0.0 == "transactionId" }) { members.append(("transactionId", .string(request.transactionId))) }
+        return try Self.decode(BackendQuoteResponse.self, .object(members), what: "quote")
+    }
+
+    /// `POST /transfers`: the core credits the payee.
+    public func transfer(prepare: TransfersPostRequest, quoteRequest: QuotesPostRequest?, quote: QuotesIDPutResponse?) async throws(FSPIOPError) -> BackendTransferResponse {
+        let answer = try await call("POST", "/transfers", body: Self.internalTransferRequest(prepare, quoteRequest, quote), notFound: .partyNotFound)
+        return try Self.decode(BackendTransferResponse.self, answer, what: "transfer")
+    }
+
+    /// `PUT /transfers/{transferId}`: the final state (`fulfilNotification`).
+    public func notify(transferId: String, notification: TransfersIDPatchResponse) async throws(FSPIOPError) {
+        let body: JSONValue = .object([
+            ("currentState", .string(notification.transferState == "COMMITTED" ? "COMPLETED" : "ERROR_OCCURRED")),
+            ("direction", .string("INBOUND")),
+            ("finalNotification", .object([("completedTimestamp", .string(notification.completedTimestamp)),
+                                           ("transferState", .string(notification.transferState))])),
+        ])
+        _ = try await call("PUT", "/transfers/\(Self.escape(transferId))", body: body, notFound: .transferIdNotFound)
+    }
+
+    // MARK: - The calls
+
+    func call(_ method: String, _ path: String, body: JSONValue?, notFound: FSPIOPErrorCode) async throws(FSPIOPError) -> JSONValue {
+        var attempt = 0
+        while true {
+            do {
+                return try await callOnce(method, path, body: body, notFound: notFound)
+            } catch {
+                attempt += 1
+                guard error.retryable, attempt <= retries else { throw error.error }
+                try? await Task.sleep(for: .milliseconds(50 << (2 * (attempt - 1))))
+            }
+        }
+    }
+
+    struct Failure: Error {
+        var error: FSPIOPError
+        var retryable: Bool
+    }
+
+    func callOnce(_ method: String, _ path: String, body: JSONValue?, notFound: FSPIOPErrorCode) async throws(Failure) -> JSONValue {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = HTTPMethod(rawValue: method)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "Date", value: clock.now.httpDate)
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: CanonicalJSON.insertionOrderBytes(body)))
+        }
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: timeout)
+            bytes = try await response.body.collect(upTo: 4 << 20)
+        } catch {
+            throw Failure(error: FSPIOPError(.payeeError, "the core did not answer \(method) \(path): \(error)"), retryable: true)
+        }
+        let status = Int(response.status.code)
+        let json = bytes.readableBytes == 0 ? nil : try? JSONParser.parse(Array(buffer: bytes))
+        if (200..<300).contains(status) { return json ?? .object([]) }
+        // The backend error shape: {statusCode, message}; statusCode is an FSPIOP code when the core can.
+        let message = json?["message"]?.stringValue ?? String(buffer: bytes).prefix(200).description
+        if let text = json?["statusCode"]?.stringValue, let code = FSPIOPErrorCode(text) {
+            throw Failure(error: FSPIOPError(code, message), retryable: false)
+        }
+        if status == 404 { throw Failure(error: FSPIOPError(notFound, message), retryable: false) }
+        if status >= 500 { throw Failure(error: FSPIOPError(.payeeError, "the core answered \(status): \(message)"), retryable: true) }
+        throw Failure(error: FSPIOPError(.payeeRejectedTxn, "the core answered \(status): \(message)"), retryable: false)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue, what: String) throws(FSPIOPError) -> T {
+        do { return try JSONDecoder().decode(T.self, from: Data(CanonicalJSON.insertionOrderBytes(value))) } catch {
+            throw FSPIOPError(.payeeError, "the core's \(what) does not fit the backend API: \(error)")
+        }
+    }
+
+    static func escape(_ segment: String) -> String {
+        segment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? segment
+    }
+
+    // MARK: - The SDK's internal forms (sdk-scheme-adapter `shared.js`)
+
+    static func party(_ party: Party?) -> JSONValue {
+        guard let party else { return .null }
+        var members: [(String, JSONValue)] = [
+            ("idType", .string(party.partyIdInfo.partyIdType)), ("idValue", .string(party.partyIdInfo.partyIdentifier)),
+        ]
+        if let sub = party.partyIdInfo.partySubIdOrType { members.append(("idSubValue", .string(sub))) }
+        if let fsp = party.partyIdInfo.fspId { members.append(("fspId", .string(fsp))) }
+        if let name = party.name { members.append(("displayName", .string(name))) }
+        if let complex = party.personalInfo?.complexName {
+            if let first = complex.firstName { members.append(("firstName", .string(first))) }
+            if let middle = complex.middleName { members.append(("middleName", .string(middle))) }
+            if let last = complex.lastName { members.append(("lastName", .string(last))) }
+        }
+        if let birth = party.personalInfo?.dateOfBirth { members.append(("dateOfBirth", .string(birth))) }
+        if let code = party.merchantClassificationCode { members.append(("merchantClassificationCode", .string(code))) }
+        return .object(members)
+    }
+
+    static func internalQuoteRequest(_ request: QuotesPostRequest) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("quoteId", .string(request.quoteId)), ("transactionId", .string(request.transactionId)),
+            ("to", party(request.payee)), ("from", party(request.payer)),
+            ("amountType", .string(request.amountType)), ("amount", .string(request.amount.amount)),
+            ("currency", .string(request.amount.currency)),
+            ("transactionType", .string(request.transactionType.scenario)),
+            ("initiator", .string(request.transactionType.initiator)), ("initiatorType", .string(request.transactionType.initiatorType)),
+        ]
+        if let fees = request.fees { members += [("feesAmount", .string(fees.amount)), ("feesCurrency", .string(fees.currency))] }
+        if let sub = request.transactionType.subScenario { members.append(("subScenario", .string(sub))) }
+        if let note = request.note { members.append(("note", .string(note))) }
+        if let expiration = request.expiration { members.append(("expiration", .string(expiration))) }
+        if let extensions = request.extensionList, let value = try? JSONValueEncoder.encode(extensions.extension) {
+            members.append(("extensionList", value))
+        }
+        return .object(members)
+    }
+
+    static func internalTransferRequest(_ prepare: TransfersPostRequest, _ quoteRequest: QuotesPostRequest?, _ quote: QuotesIDPutResponse?) -> JSONValue {
+        var quoteMembers: [(String, JSONValue)] = [
+            ("quoteId", .string(quoteRequest?.quoteId ?? prepare.transferId)),
+            ("transactionId", .string(quoteRequest?.transactionId ?? prepare.transferId)),
+            ("transferAmount", .string((quote?.transferAmount ?? prepare.amount).amount)),
+            ("transferAmountCurrency", .string((quote?.transferAmount ?? prepare.amount).currency)),
+        ]
+        if let quote {
+            if let receive = quote.payeeReceiveAmount { quoteMembers += [("payeeReceiveAmount", .string(receive.amount)), ("payeeReceiveAmountCurrency", .string(receive.currency))] }
+            if let fee = quote.payeeFspFee { quoteMembers += [("payeeFspFeeAmount", .string(fee.amount)), ("payeeFspFeeAmountCurrency", .string(fee.currency))] }
+            if let commission = quote.payeeFspCommission { quoteMembers += [("payeeFspCommissionAmount", .string(commission.amount)), ("payeeFspCommissionAmountCurrency", .string(commission.currency))] }
+            quoteMembers.append(("expiration", .string(quote.expiration)))
+        }
+        var transaction: JSONValue = .object([])
+        if let packet = try? ILPPacket(base64URL: prepare.ilpPacket), let object = packet.transaction { transaction = object }
+        var members: [(String, JSONValue)] = [
+            ("transferId", .string(prepare.transferId)),
+            ("quote", .object(quoteMembers)),
+            ("from", party(quoteRequest?.payer)), ("to", party(quoteRequest?.payee)),
+            ("amountType", .string(quoteRequest?.amountType ?? "SEND")),
+            ("currency", .string(prepare.amount.currency)), ("amount", .string(prepare.amount.amount)),
+            ("transactionType", .string(quoteRequest?.transactionType.scenario ?? "TRANSFER")),
+            ("ilpPacket", .object([("data", transaction)])),
+        ]
+        if let note = quoteRequest?.note { members.append(("note", .string(note))) }
+        if let sub = quoteRequest?.transactionType.subScenario { members.append(("subScenario", .string(sub))) }
+        return .object(members)
+    }
+}

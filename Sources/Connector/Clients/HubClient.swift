@@ -1,0 +1,169 @@
+import AsyncHTTPClient
+import FSPIOP
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One FSPIOP request to the hub: method, resource path, destination and body.
+public struct HubRequest: Sendable, Hashable {
+    public var method: String
+    public var resource: FSPIOPResource
+    /// The path from the resource on (`/transfers/{id}/error`); it is also the `FSPIOP-URI`.
+    public var path: String
+    public var destination: String?
+    public var body: JSONValue?
+
+    public init(method: String, resource: FSPIOPResource, path: String, destination: String?, body: JSONValue?) {
+        self.method = method
+        self.resource = resource
+        self.path = path
+        self.destination = destination
+        self.body = body
+    }
+}
+
+/// Why a request to the hub failed: its FSPIOP error, and whether trying again could help.
+public struct HubRequestError: Error, Sendable, CustomStringConvertible {
+    public var error: FSPIOPError
+    public var retryable: Bool
+    public var description: String { error.description }
+}
+
+/// Where the hub's services are (`PEER_ENDPOINT`, `ALS_ENDPOINT`, ...), as base URLs.
+public struct HubEndpoints: Sendable, Hashable {
+    public var peer: String
+    public var als: String
+    public var quotes: String
+    public var transfers: String
+    public var transactionRequests: String
+
+    public init(peer: String, als: String? = nil, quotes: String? = nil, transfers: String? = nil, transactionRequests: String? = nil) {
+        self.peer = peer
+        self.als = als ?? peer
+        self.quotes = quotes ?? peer
+        self.transfers = transfers ?? peer
+        self.transactionRequests = transactionRequests ?? peer
+    }
+
+    func base(for resource: FSPIOPResource) -> String {
+        switch resource {
+        case .parties, .participants: return als
+        case .quotes, .bulkQuotes, .fxQuotes: return quotes
+        case .transfers, .bulkTransfers, .fxTransfers: return transfers
+        case .transactionRequests, .authorizations: return transactionRequests
+        default: return peer
+        }
+    }
+}
+
+/// Sends FSPIOP requests to the hub: `Date` and `FSPIOP-*` headers, the JWS signature over the exact
+/// body bytes (`JWS_SIGN`; `PUT /parties` only with `JWS_SIGN_PUT_PARTIES`), per-resource endpoints,
+/// pooled keep-alive connections (one shared `HTTPClient`), and retries with backoff when the hub
+/// cannot be reached or answers 5xx.
+public struct HubClient: Sendable {
+    public var dfspId: String
+    public var endpoints: HubEndpoints
+    public var signer: JWSSigner?
+    public var signPutParties: Bool
+    public var resourceVersions: [String: APIVersion]
+    public var timeout: TimeAmount
+    public var retries: Int
+    let http: HTTPClient
+    let clock = WallClock()
+
+    public init(dfspId: String, endpoints: HubEndpoints, signer: JWSSigner?, signPutParties: Bool,
+                resourceVersions: [String: APIVersion] = [:], http: HTTPClient, timeout: TimeAmount = .seconds(30), retries: Int = 3) {
+        self.dfspId = dfspId
+        self.endpoints = endpoints
+        self.signer = signer
+        self.signPutParties = signPutParties
+        self.resourceVersions = resourceVersions
+        self.http = http
+        self.timeout = timeout
+        self.retries = retries
+    }
+
+    /// The URL a request goes to.
+    public func url(for request: HubRequest) -> String {
+        var base = endpoints.base(for: request.resource)
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + request.path
+    }
+
+    /// Sends the request, retrying what can be retried; returns the outcome to record.
+    public func send(_ request: HubRequest, logger: Logger) async throws(HubRequestError) -> EffectOutcome {
+        var attempt = 0
+        while true {
+            do {
+                return try await sendOnce(request)
+            } catch {
+                attempt += 1
+                guard error.retryable, attempt <= retries else {
+                    logger.warning("request to the hub failed", metadata: [
+                        "method": "\(request.method)", "path": "\(request.path)", "attempts": "\(attempt)", "error": "\(error)"])
+                    throw error
+                }
+                // 100 ms, 400 ms, 1.6 s: long enough for a restarting hub, short against the request timeout.
+                try? await Task.sleep(for: .milliseconds(100 << (2 * (attempt - 1))))
+            }
+        }
+    }
+
+    func sendOnce(_ request: HubRequest) async throws(HubRequestError) -> EffectOutcome {
+        let url = url(for: request)
+        let version = resourceVersions[request.resource.rawValue] ?? .v1_1
+        var headers = HeaderFields()
+        var fields: [(String, String)] = []
+        fields.append((FSPIOPHeader.date, clock.now.httpDate))
+        fields.append((FSPIOPHeader.source, dfspId))
+        if let destination = request.destination { fields.append((FSPIOPHeader.destination, destination)) }
+        fields.append((FSPIOPHeader.uri, request.path))
+        fields.append((FSPIOPHeader.httpMethod, request.method))
+        headers = HeaderFields(fields)
+        var bodyBytes: [UInt8]?
+        if let body = request.body {
+            let bytes = CanonicalJSON.insertionOrderBytes(body)
+            bodyBytes = bytes
+            let skipSignature = request.method == "PUT" && request.resource == .parties && !signPutParties
+            if let signer, !skipSignature {
+                do {
+                    let signature = try signer.sign(body: bytes, headers: headers)
+                    fields.append((FSPIOPHeader.signature, signature.headerValue))
+                } catch {
+                    throw HubRequestError(error: FSPIOPError(.internalServerError, "cannot sign: \(error)"), retryable: false)
+                }
+            }
+        }
+        var http = HTTPClientRequest(url: url)
+        http.method = HTTPMethod(rawValue: request.method)
+        for (name, value) in fields { http.headers.add(name: name, value: value) }
+        let resource = request.resource.rawValue
+        if bodyBytes != nil || request.method == "PUT" || request.method == "PATCH" {
+            http.headers.add(name: FSPIOPHeader.contentType, value: MediaType.contentType(resource, version))
+        }
+        if request.method == "GET" || request.method == "POST" || request.method == "DELETE" {
+            http.headers.add(name: FSPIOPHeader.accept, value: MediaType.accept(resource, major: version.major))
+        }
+        if let bodyBytes { http.body = .bytes(ByteBuffer(bytes: bodyBytes)) }
+
+        let response: HTTPClientResponse
+        do {
+            response = try await self.http.execute(http, timeout: timeout)
+        } catch {
+            throw HubRequestError(error: FSPIOPError(.destinationCommunicationError, "\(request.method) \(url): \(error)"), retryable: true)
+        }
+        let status = Int(response.status.code)
+        let answer = try? await response.body.collect(upTo: 1 << 20)
+        if (200..<300).contains(status) {
+            return EffectOutcome(method: request.method, url: url, status: status, error: nil)
+        }
+        let text = answer.map { String(buffer: $0) } ?? ""
+        // The hub's own FSPIOP error, when it sent one, says best what went wrong.
+        var error = FSPIOPError(.destinationCommunicationError, "\(request.method) \(url) answered \(status) \(text.prefix(200))")
+        if let answer, let object = try? JSONDecoder().decode(ErrorInformationObject.self, from: Data(Array(buffer: answer))) {
+            error = FSPIOPError(object.errorInformation.errorCode, object.errorInformation.errorDescription)
+        }
+        throw HubRequestError(error: error, retryable: status >= 500)
+    }
+}

@@ -1,0 +1,144 @@
+import AsyncHTTPClient
+import EventLog
+import FSPIOP
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PaymentDomain
+import ServiceLifecycle
+
+/// Everything the Mojaloop Connector needs to run, as typed values (built from the YAML file, the
+/// SDK's environment variables and flags by the composition root).
+public struct ConnectorSettings: Sendable {
+    public var dfspId: String
+    /// The address the two servers listen on.
+    public var host: String
+    public var inboundPort: Int
+    public var outboundPort: Int
+    public var hub: HubEndpoints
+    public var backendURL: String
+    public var outbound: OutboundConfiguration
+    public var inbound: InboundConfiguration
+    /// `JWS_SIGN` with `JWS_SIGNING_KEY_PATH`: the key that signs requests to the hub, or nil.
+    public var jwsSigningKeyPath: String?
+    public var jwsSignPutParties: Bool
+    /// `VALIDATE_INBOUND_JWS` with `JWS_VERIFICATION_KEYS_DIRECTORY`, or nil when validation is off.
+    public var jwsVerificationKeysDirectory: String?
+    public var validatePutPartiesJWS: Bool
+    /// `INBOUND_MUTUAL_TLS_ENABLED`: the inbound server requires client certificates.
+    public var inboundTLS: TLSFiles?
+    /// `OUTBOUND_MUTUAL_TLS_ENABLED`: requests to the hub present a client certificate.
+    public var outboundTLS: TLSFiles?
+    public var resourceVersions: [String: APIVersion]
+    public var topics: ConnectorTopics
+    public var processorGroup: String
+
+    public init(dfspId: String, host: String = "0.0.0.0", inboundPort: Int = 4000, outboundPort: Int = 4001, hub: HubEndpoints,
+                backendURL: String, outbound: OutboundConfiguration, inbound: InboundConfiguration, jwsSigningKeyPath: String? = nil,
+                jwsSignPutParties: Bool = false, jwsVerificationKeysDirectory: String? = nil, validatePutPartiesJWS: Bool = false,
+                inboundTLS: TLSFiles? = nil, outboundTLS: TLSFiles? = nil, resourceVersions: [String: APIVersion] = [:],
+                topics: ConnectorTopics = ConnectorTopics(), processorGroup: String = "pm.processor") {
+        self.dfspId = dfspId
+        self.host = host
+        self.inboundPort = inboundPort
+        self.outboundPort = outboundPort
+        self.hub = hub
+        self.backendURL = backendURL
+        self.outbound = outbound
+        self.inbound = inbound
+        self.jwsSigningKeyPath = jwsSigningKeyPath
+        self.jwsSignPutParties = jwsSignPutParties
+        self.jwsVerificationKeysDirectory = jwsVerificationKeysDirectory
+        self.validatePutPartiesJWS = validatePutPartiesJWS
+        self.inboundTLS = inboundTLS
+        self.outboundTLS = outboundTLS
+        self.resourceVersions = resourceVersions
+        self.topics = topics
+        self.processorGroup = processorGroup
+    }
+}
+
+/// The Mojaloop Connector: the inbound FSPIOP server, the outbound API server, the processor with its
+/// hub and backend clients, over one event log. One `Service`; its parts stop together.
+public final class Connector: Service, Sendable {
+    public let settings: ConnectorSettings
+    public let metrics = HTTPMetrics()
+    public let board = OutboundBoard()
+    let log: any EventLog
+    let logger: Logger
+    let hubHTTP: HTTPClient
+    let backendHTTP: HTTPClient
+    public let processor: Processor
+    public let inboundServer: HTTPServer<InboundAPI>
+    public let outboundServer: HTTPServer<OutboundAPI>
+    private let readiness = Readiness()
+
+    /// Builds the parts; reads the keys and certificates now, so that a wrong file stops the start.
+    public init(settings: ConnectorSettings, log: any EventLog, logger: Logger) throws {
+        self.settings = settings
+        self.log = log
+        self.logger = logger
+        let pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        hubHTTP = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+                             configuration: HTTPClient.Configuration(tlsConfiguration: try settings.outboundTLS?.clientConfiguration(),
+                                                                     timeout: .init(connect: .seconds(10)), connectionPool: pool),
+                             backgroundActivityLogger: logger)
+        backendHTTP = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+                                 configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(10)), connectionPool: pool),
+                                 backgroundActivityLogger: logger)
+        var signer: JWSSigner?
+        if let path = settings.jwsSigningKeyPath {
+            signer = JWSSigner(key: try SigningKey(pem: try String(contentsOfFile: path, encoding: .utf8)))
+        }
+        let keys = try settings.jwsVerificationKeysDirectory.map { try JWSKeyDirectory(path: $0, logger: logger) }
+        let hub = HubClient(dfspId: settings.dfspId, endpoints: settings.hub, signer: signer, signPutParties: settings.jwsSignPutParties,
+                            resourceVersions: settings.resourceVersions, http: hubHTTP,
+                            timeout: .seconds(Int64(settings.outbound.requestTimeoutSeconds)))
+        let backend = BackendClient(baseURL: settings.backendURL, http: backendHTTP)
+        processor = Processor(log: log, settings: Processor.Settings(outbound: settings.outbound, inbound: settings.inbound,
+                                                                      topics: settings.topics, group: settings.processorGroup),
+                              hub: hub, backend: backend, board: board, logger: logger)
+        let inboundAPI = InboundAPI(log: log, settings: InboundAPI.Settings(topics: settings.topics, jwsKeys: keys,
+                                                                           validatePutPartiesJWS: settings.validatePutPartiesJWS),
+                                    metrics: metrics, logger: logger)
+        inboundServer = HTTPServer(name: "inbound", host: settings.host, port: settings.inboundPort,
+                                   tls: try settings.inboundTLS?.serverConfiguration(), responder: inboundAPI, logger: logger)
+        let readiness = self.readiness
+        let outboundAPI = OutboundAPI(log: log, settings: OutboundAPI.Settings(topics: settings.topics, configuration: settings.outbound),
+                                      board: board, metrics: metrics, ready: { readiness.isSignalled }, logger: logger)
+        outboundServer = HTTPServer(name: "outbound", host: settings.host, port: settings.outboundPort, tls: nil,
+                                    responder: outboundAPI, logger: logger)
+    }
+
+    public func run() async throws {
+        defer { logger.info("connector stopped") }
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                try await self.processor.run()
+                self.logger.debug("processor stopped")
+            }
+            group.addTask {
+                await self.processor.ready()
+                self.readiness.signal()
+            }
+            group.addTask {
+                try await self.inboundServer.run()
+                self.logger.debug("inbound server stopped")
+            }
+            group.addTask {
+                try await self.outboundServer.run()
+                self.logger.debug("outbound server stopped")
+            }
+        }
+        try? await hubHTTP.shutdown()
+        try? await backendHTTP.shutdown()
+    }
+
+    /// Waits until both servers listen and the processor consumes; returns the two ports.
+    public func ready() async -> (inbound: Int, outbound: Int) {
+        await readiness.wait()
+        return (await inboundServer.listeningPort(), await outboundServer.listeningPort())
+    }
+}

@@ -1,0 +1,209 @@
+import EventLog
+import FSPIOP
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import PaymentDomain
+
+/// The FSPIOP API the hub calls (API Definition v1.1, and the 2.0 content types): every request is
+/// checked at the edge (route, headers and version, JWS signature, body schema), recorded on
+/// `pm.fspiop.inbound`, and only then answered: 202 for requests, 200 for callbacks. A request that
+/// fails a check is answered with its FSPIOP error (3xxx, with the HTTP status of the catalogue) and
+/// recorded as `fspiop.rejected`.
+public struct InboundAPI: HTTPResponder {
+    public typealias Context = BasicRequestContext
+
+    public struct Settings: Sendable {
+        public var topics: ConnectorTopics
+        /// `VALIDATE_INBOUND_JWS` with its keys, or nil when validation is off.
+        public var jwsKeys: JWSKeyDirectory?
+        /// `VALIDATE_INBOUND_PUT_PARTIES_JWS` (default false, as the SDK: `PUT /parties` is often unsigned).
+        public var validatePutPartiesJWS: Bool
+        public var supportedVersions: [APIVersion]
+        public var maximumBodyBytes: Int
+
+        public init(topics: ConnectorTopics, jwsKeys: JWSKeyDirectory?, validatePutPartiesJWS: Bool = false,
+                    supportedVersions: [APIVersion] = APIVersion.supported, maximumBodyBytes: Int = 1 << 20) {
+            self.topics = topics
+            self.jwsKeys = jwsKeys
+            self.validatePutPartiesJWS = validatePutPartiesJWS
+            self.supportedVersions = supportedVersions
+            self.maximumBodyBytes = maximumBodyBytes
+        }
+    }
+
+    let log: any EventLog
+    let settings: Settings
+    let logger: Logger
+    let metrics: HTTPMetrics
+    let clock = WallClock()
+
+    public init(log: any EventLog, settings: Settings, metrics: HTTPMetrics, logger: Logger) {
+        self.log = log
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// A route of the inbound API: which body it carries and which id keys its record.
+    enum Route {
+        case partiesGet(key: String)
+        case partiesPut(key: String, error: Bool)
+        case quotesPost
+        case quotesPut(id: String, error: Bool)
+        case transfersPost
+        case transfersPut(id: String, error: Bool)
+        case transfersPatch(id: String)
+        case transfersGet(id: String)
+        case participantsPut(key: String, error: Bool)
+
+        init?(method: String, segments: [Substring]) {
+            guard let resource = segments.first else { return nil }
+            let error = segments.count > 2 && segments.last == "error"
+            let ids = Array(segments.dropFirst().dropLast(error ? 1 : 0)).map(String.init)
+            switch (method, resource) {
+            case ("GET", "parties") where (2...3).contains(ids.count) && !error: self = .partiesGet(key: ids.joined(separator: "/"))
+            case ("PUT", "parties") where (2...3).contains(ids.count): self = .partiesPut(key: ids.joined(separator: "/"), error: error)
+            case ("PUT", "participants") where (2...3).contains(ids.count) || ids.count == 1: self = .participantsPut(key: ids.joined(separator: "/"), error: error)
+            case ("POST", "quotes") where ids.isEmpty && !error: self = .quotesPost
+            case ("PUT", "quotes") where ids.count == 1: self = .quotesPut(id: ids[0], error: error)
+            case ("POST", "transfers") where ids.isEmpty && !error: self = .transfersPost
+            case ("PUT", "transfers") where ids.count == 1: self = .transfersPut(id: ids[0], error: error)
+            case ("PATCH", "transfers") where ids.count == 1 && !error: self = .transfersPatch(id: ids[0])
+            case ("GET", "transfers") where ids.count == 1 && !error: self = .transfersGet(id: ids[0])
+            default: return nil
+            }
+        }
+
+        var isCallback: Bool {
+            switch self {
+            case .partiesPut, .quotesPut, .transfersPut, .transfersPatch, .participantsPut: return true
+            default: return false
+            }
+        }
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let started = ContinuousClock.now
+        let method = request.method.rawValue
+        let path = request.uri.path
+        let response = await handle(request, method: method, path: path)
+        metrics.record(api: "inbound", method: method, route: Self.routeLabel(path), status: Int(response.status.code), since: started)
+        return response
+    }
+
+    static func routeLabel(_ path: String) -> String {
+        let segments = path.split(separator: "/")
+        guard let first = segments.first else { return "/" }
+        var label = "/" + first
+        if segments.count > 1 { label += "/{id}" }
+        if segments.last == "error" { label += "/error" }
+        return label
+    }
+
+    func handle(_ request: Request, method: String, path: String) async -> Response {
+        if method == "GET", path == "/" || path == "/health" {
+            return HTTPSupport.json(.ok, .object([("status", .string("OK"))]))
+        }
+        let segments = path.split(separator: "/")
+        guard let route = Route(method: method, segments: segments) else {
+            return await reject(method, path, source: nil, FSPIOPError(.unknownUri, "\(method) \(path) is not a resource of this API"), status: 404)
+        }
+        let resource = String(segments[0])
+        guard let body = await HTTPSupport.body(request, limit: settings.maximumBodyBytes) else {
+            return await reject(method, path, source: nil, FSPIOPError(.tooLargePayload, "the body exceeds \(settings.maximumBodyBytes) bytes"), status: 413)
+        }
+        let headers = HTTPSupport.headerFields(request.headers)
+        let checked: RequestHeaders
+        do {
+            checked = try RequestHeaders.validate(method: method, resource: resource, headers: headers, hasBody: !body.isEmpty,
+                                                  supported: settings.supportedVersions)
+        } catch {
+            return await reject(method, path, source: headers[FSPIOPHeader.source], error)
+        }
+        if let keys = settings.jwsKeys, !body.isEmpty {
+            let isPutParties: Bool
+            if case .partiesPut = route { isPutParties = true } else { isPutParties = false }
+            if !isPutParties || settings.validatePutPartiesJWS {
+                do { try keys.validate(body: body, headers: headers) } catch {
+                    return await reject(method, path, source: checked.source, error.fspiopError)
+                }
+            }
+        }
+        let version = checked.contentVersion ?? checked.responseVersion
+        let key: String
+        do {
+            key = try validateBody(route, body, version: version)
+        } catch {
+            return await reject(method, path, source: checked.source, error)
+        }
+        let json: JSONValue? = body.isEmpty ? nil : try? JSONParser.parse(body)
+        let message = HubMessage(method: method, path: path, source: checked.source, destination: checked.destination,
+                                 version: version.description, signature: headers[FSPIOPHeader.signature], body: json)
+        do {
+            try await record(.hubMessage(message), key: key)
+        } catch {
+            logger.error("cannot record a request from the hub", metadata: ["path": "\(path)", "error": "\(error)"])
+            return HTTPSupport.fspiopError(FSPIOPError(.serviceCurrentlyUnavailable, "the request could not be recorded"), status: 503)
+        }
+        return HTTPSupport.empty(route.isCallback ? .ok : .accepted)
+    }
+
+    /// Decodes and validates the body of the route; returns the id its record is keyed by.
+    func validateBody(_ route: Route, _ body: [UInt8], version: APIVersion) throws(FSPIOPError) -> String {
+        let data = Data(body)
+        func require() throws(FSPIOPError) {
+            if body.isEmpty { throw FSPIOPError(.missingElement, "body: is required") }
+        }
+        switch route {
+        case let .partiesGet(key), let .transfersGet(key):
+            return key
+        case let .partiesPut(key, error):
+            try require()
+            if error { _ = try FSPIOPBodyDecoder.decode(ErrorInformationObject.self, from: data, version: version) }
+            else { _ = try FSPIOPBodyDecoder.decode(PartiesTypeIDPutResponse.self, from: data, version: version) }
+            return key
+        case let .participantsPut(key, _):
+            return key
+        case .quotesPost:
+            try require()
+            return try FSPIOPBodyDecoder.decode(QuotesPostRequest.self, from: data, version: version).transactionId
+        case let .quotesPut(id, error):
+            try require()
+            if error { _ = try FSPIOPBodyDecoder.decode(ErrorInformationObject.self, from: data, version: version) }
+            else { _ = try FSPIOPBodyDecoder.decode(QuotesIDPutResponse.self, from: data, version: version) }
+            return id
+        case .transfersPost:
+            try require()
+            return try FSPIOPBodyDecoder.decode(TransfersPostRequest.self, from: data, version: version).transferId
+        case let .transfersPut(id, error):
+            try require()
+            if error { _ = try FSPIOPBodyDecoder.decode(ErrorInformationObject.self, from: data, version: version) }
+            else { _ = try FSPIOPBodyDecoder.decode(TransfersIDPutResponse.self, from: data, version: version) }
+            return id
+        case let .transfersPatch(id):
+            try require()
+            _ = try FSPIOPBodyDecoder.decode(TransfersIDPatchResponse.self, from: data, version: version)
+            return id
+        }
+    }
+
+    func record(_ fact: ConnectorFact, key: String) async throws {
+        let envelope = Envelope(id: IDs.make(), type: fact.wireName, schemaVersion: 1, aggregateID: key, sequence: 0,
+                                occurredAt: clock.now, correlationID: key, causationID: nil, payload: try fact.payload)
+        _ = try await log.append([envelope.record(topic: settings.topics.fspiopInbound)])
+    }
+
+    /// Answers with the error and records the rejection (a failure to record is logged, not hidden).
+    func reject(_ method: String, _ path: String, source: String?, _ error: FSPIOPError, status: Int? = nil) async -> Response {
+        logger.info("request from the hub rejected", metadata: ["method": "\(method)", "path": "\(path)", "error": "\(error)"])
+        do {
+            try await record(.hubMessageRejected(method: method, path: path, source: source, error: error.errorInformation), key: path)
+        } catch {
+            logger.error("cannot record a rejected request", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
+        return HTTPSupport.fspiopError(error, status: status)
+    }
+}

@@ -1,0 +1,285 @@
+import EventLog
+import FSPIOP
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import PaymentDomain
+
+/// The simplified outbound API the core calls (`sdk-scheme-adapter-outbound-v2_1_0`): synchronous
+/// calls that record the core's request on `pm.core.inbound`, then wait for the transfer to reach a
+/// state the SDK would answer with (`WAITING_FOR_PARTY_ACCEPTANCE`, `WAITING_FOR_QUOTE_ACCEPTANCE`,
+/// `COMPLETED`, `ERROR_OCCURRED`) and answer with the same bodies and error shapes as the SDK.
+public struct OutboundAPI: HTTPResponder {
+    public typealias Context = BasicRequestContext
+
+    public struct Settings: Sendable {
+        public var topics: ConnectorTopics
+        public var configuration: OutboundConfiguration
+        public var maximumBodyBytes: Int
+
+        public init(topics: ConnectorTopics, configuration: OutboundConfiguration, maximumBodyBytes: Int = 1 << 20) {
+            self.topics = topics
+            self.configuration = configuration
+            self.maximumBodyBytes = maximumBodyBytes
+        }
+
+        /// How long a synchronous call waits: every stage may take the request timeout, the prepare
+        /// its expiry on top, and the status queries after it (the SDK's stages, end to end).
+        var waitLimit: Duration {
+            let stage = configuration.requestTimeoutSeconds
+            return .seconds(stage * (3 + OutboundTransfer.statusQueries) + configuration.expirySeconds + 5)
+        }
+    }
+
+    let log: any EventLog
+    let settings: Settings
+    let board: OutboundBoard
+    let metrics: HTTPMetrics
+    let ready: @Sendable () -> Bool
+    let logger: Logger
+    let clock = WallClock()
+
+    public init(log: any EventLog, settings: Settings, board: OutboundBoard, metrics: HTTPMetrics,
+                ready: @escaping @Sendable () -> Bool, logger: Logger) {
+        self.log = log
+        self.settings = settings
+        self.board = board
+        self.metrics = metrics
+        self.ready = ready
+        self.logger = logger
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let started = ContinuousClock.now
+        let method = request.method.rawValue
+        let path = request.uri.path
+        let response = await handle(request, method: method, path: path)
+        if path != "/metrics" {
+            metrics.record(api: "outbound", method: method, route: InboundAPI.routeLabel(path), status: Int(response.status.code), since: started)
+        }
+        return response
+    }
+
+    func handle(_ request: Request, method: String, path: String) async -> Response {
+        let segments = path.split(separator: "/").map(String.init)
+        switch (method, segments.first ?? "", segments.count) {
+        case ("GET", "", 0), ("GET", "health", 1):
+            return HTTPSupport.json(.ok, .object([("status", .string("OK"))]))
+        case ("GET", "ready", 1):
+            return ready() ? HTTPSupport.json(.ok, .object([("status", .string("READY"))]))
+                : HTTPSupport.json(.serviceUnavailable, .object([("status", .string("STARTING"))]))
+        case ("GET", "metrics", 1):
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+        case ("POST", "transfers", 1):
+            return await postTransfer(request)
+        case ("PUT", "transfers", 2):
+            return await putTransfer(request, id: segments[1])
+        case ("GET", "transfers", 2):
+            return getTransfer(id: segments[1])
+        default:
+            return Self.error(.notFound, statusCode: "404", "\(method) \(path) is not supported by this connector")
+        }
+    }
+
+    // MARK: - POST /transfers
+
+    func postTransfer(_ request: Request) async -> Response {
+        guard let body = await HTTPSupport.body(request, limit: settings.maximumBodyBytes) else {
+            return Self.error(.contentTooLarge, statusCode: FSPIOPErrorCode.tooLargePayload.rawValue, "the body is too large")
+        }
+        let transferRequest: OutboundTransferRequest
+        let overrides: (party: Bool?, quote: Bool?)
+        do {
+            (transferRequest, overrides) = try Self.decodeTransferRequest(body)
+        } catch {
+            return Self.error(.badRequest, statusCode: error.code.rawValue, error.errorDescription)
+        }
+        let transferId = IDs.make()
+        let fact = ConnectorFact.transferRequested(transferId: transferId, request: transferRequest,
+                                                   autoAcceptParty: overrides.party, autoAcceptQuote: overrides.quote)
+        do { try await record(fact, key: transferId) } catch {
+            logger.error("cannot record a transfer request", metadata: ["error": "\(error)"])
+            return Self.error(.serviceUnavailable, statusCode: FSPIOPErrorCode.serviceCurrentlyUnavailable.rawValue, "the request could not be recorded")
+        }
+        return await answer(transferId, after: 0)
+    }
+
+    /// The SDK's request body, checked: required members, types, amounts and currencies; the per-request
+    /// auto-accept overrides the SDK reads (`options.autoAcceptParty`/`autoAcceptQuote`... are global in the
+    /// SDK; here a request may carry `autoAcceptParty` / `autoAcceptQuote` at its root too).
+    static func decodeTransferRequest(_ body: [UInt8]) throws(FSPIOPError) -> (OutboundTransferRequest, (party: Bool?, quote: Bool?)) {
+        let json: JSONValue
+        do { json = try JSONParser.parse(body) } catch { throw FSPIOPError(.malformedSyntax, "body: is not valid JSON") }
+        guard case var .object(members) = json else { throw FSPIOPError(.malformedSyntax, "body: must be a JSON object") }
+        func flag(_ name: String) throws(FSPIOPError) -> Bool? {
+            guard let index = members.firstIndex(where: { $0.0 == name }) else { return nil }
+            guard case let .bool(value) = members[index].1 else { throw FSPIOPError(.malformedSyntax, "\(name): must be a boolean") }
+            members.remove(at: index)
+            return value
+        }
+        let party = try flag("autoAcceptParty")
+        let quote = try flag("autoAcceptQuote")
+        for required in ["homeTransactionId", "from", "to", "amountType", "currency", "amount", "transactionType"]
+            where !members.contains(where: { $0.0 == required }) {
+            throw FSPIOPError(.missingElement, "\(required): is required")
+        }
+        let request: OutboundTransferRequest
+        do {
+            request = try JSONDecoder().decode(OutboundTransferRequest.self, from: Data(CanonicalJSON.insertionOrderBytes(.object(members))))
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw FSPIOPError(.malformedSyntax, "\(context.codingPath.map(\.stringValue).joined(separator: ".")): has the wrong type")
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw FSPIOPError(.missingElement, "\((context.codingPath + [key]).map(\.stringValue).joined(separator: ".")): is required")
+        } catch {
+            throw FSPIOPError(.malformedSyntax, "body: \(error)")
+        }
+        guard ["SEND", "RECEIVE"].contains(request.amountType) else { throw FSPIOPError(.malformedSyntax, "amountType: must be SEND or RECEIVE") }
+        guard request.currency.count == 3, request.currency.allSatisfy({ $0.isUppercase && $0.isASCII }) else {
+            throw FSPIOPError(.malformedSyntax, "currency: must be an ISO 4217 code")
+        }
+        guard Self.isAmount(request.amount) else { throw FSPIOPError(.malformedSyntax, "amount: is not an FSPIOP amount") }
+        for (name, party) in [("from", request.from), ("to", request.to)] {
+            guard !party.idType.isEmpty, !party.idValue.isEmpty else { throw FSPIOPError(.missingElement, "\(name).idType and \(name).idValue: are required") }
+        }
+        return (request, (party, quote))
+    }
+
+    /// `^([0]|([1-9][0-9]{0,17}))([.][0-9]{0,3}[1-9])?$` (API Definition v1.1 §7.2.2).
+    static func isAmount(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.count <= 18, whole.allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
+        if whole.count > 1, whole.first == "0" { return false }
+        if parts.count == 2 {
+            let fraction = parts[1]
+            guard (1...4).contains(fraction.count), fraction.allSatisfy({ $0.isASCII && $0.isNumber }), fraction.last != "0" else { return false }
+        }
+        return true
+    }
+
+    // MARK: - PUT /transfers/{id}
+
+    func putTransfer(_ request: Request, id: String) async -> Response {
+        guard let current = board.transfer(id) else {
+            return Self.error(.notFound, statusCode: FSPIOPErrorCode.transferIdNotFound.rawValue, "no transfer \(id)")
+        }
+        guard let body = await HTTPSupport.body(request, limit: settings.maximumBodyBytes),
+              case let .object(members)? = try? JSONParser.parse(body) else {
+            return Self.error(.badRequest, statusCode: FSPIOPErrorCode.malformedSyntax.rawValue, "body: must be a JSON object")
+        }
+        var acceptParty: Bool?
+        var acceptQuote: Bool?
+        for (name, value) in members {
+            switch (name, value) {
+            case let ("acceptParty", .bool(flag)): acceptParty = flag
+            case let ("acceptQuote", .bool(flag)): acceptQuote = flag
+            case ("acceptParty", _), ("acceptQuote", _):
+                return Self.error(.badRequest, statusCode: FSPIOPErrorCode.malformedSyntax.rawValue, "\(name): must be a boolean")
+            default:
+                return Self.error(.badRequest, statusCode: FSPIOPErrorCode.malformedSyntax.rawValue, "\(name): is not a supported continuation")
+            }
+        }
+        guard (acceptParty == nil) != (acceptQuote == nil) else {
+            return Self.error(.badRequest, statusCode: FSPIOPErrorCode.missingElement.rawValue, "body: needs exactly one of acceptParty, acceptQuote")
+        }
+        let expected: OutboundTransfer.Phase = acceptParty != nil ? .waitingForPartyAcceptance : .waitingForQuoteAcceptance
+        guard current.phase == expected else {
+            return Self.transferError(current, status: .internalServerError,
+                                      FSPIOPError(.clientError, "the transfer is not waiting for \(acceptParty != nil ? "acceptParty" : "acceptQuote") (it is \(current.phase.sdkState ?? current.phase.rawValue))"))
+        }
+        do { try await record(.transferDecided(transferId: id, acceptParty: acceptParty, acceptQuote: acceptQuote), key: id) } catch {
+            return Self.error(.serviceUnavailable, statusCode: FSPIOPErrorCode.serviceCurrentlyUnavailable.rawValue, "the decision could not be recorded")
+        }
+        return await answer(id, after: current.version)
+    }
+
+    // MARK: - GET /transfers/{id}
+
+    func getTransfer(id: String) -> Response {
+        guard let transfer = board.transfer(id) else {
+            return Self.error(.notFound, statusCode: FSPIOPErrorCode.transferIdNotFound.rawValue, "no transfer \(id)")
+        }
+        return HTTPSupport.json(.ok, Self.transferResponse(transfer))
+    }
+
+    // MARK: - Answers
+
+    /// Waits for the transfer to pause or end after `version`, and answers as the SDK does.
+    func answer(_ id: String, after version: Int64) async -> Response {
+        let update = await board.wait(for: id, timeout: settings.waitLimit) { transfer in
+            transfer.version > version && transfer.phase.sdkState != nil
+        }
+        switch update {
+        case let .state(transfer)?:
+            if transfer.phase == .errored, let error = transfer.lastError {
+                // Timeouts answer 504, other failures 500 (the SDK's `handleError`).
+                let timedOut = error.httpStatusCode == 504 || error.mojaloopError?.errorInformation.errorCode == .serverTimedOut
+                let status = HTTPResponse.Status(code: timedOut ? 504 : 500)
+                return Self.transferError(transfer, status: status, nil)
+            }
+            return HTTPSupport.json(.ok, Self.transferResponse(transfer))
+        case let .refused(error)?:
+            return Self.error(.badRequest, statusCode: error.code.rawValue, error.errorDescription)
+        case nil:
+            let transfer = board.transfer(id) ?? OutboundTransfer(transferId: id)
+            return Self.transferError(transfer, status: .gatewayTimeout, FSPIOPError(.serverTimedOut, "the transfer did not reach a state to report in time"))
+        }
+    }
+
+    func record(_ fact: ConnectorFact, key: String) async throws {
+        let envelope = Envelope(id: IDs.make(), type: fact.wireName, schemaVersion: 1, aggregateID: key, sequence: 0,
+                                occurredAt: clock.now, correlationID: key, causationID: nil, payload: try fact.payload)
+        _ = try await log.append([envelope.record(topic: settings.topics.coreInbound)])
+    }
+
+    /// The SDK's `errorResponse`.
+    static func error(_ status: HTTPResponse.Status, statusCode: String, _ message: String) -> Response {
+        HTTPSupport.json(status, .object([("statusCode", .string(statusCode)), ("message", .string(message))]))
+    }
+
+    /// The SDK's `errorTransferResponse`: the FSPIOP error code as `statusCode`, and the transfer.
+    static func transferError(_ transfer: OutboundTransfer, status: HTTPResponse.Status, _ override: FSPIOPError?) -> Response {
+        let info = override?.errorInformation.errorInformation ?? transfer.lastError?.mojaloopError?.errorInformation
+        return HTTPSupport.json(status, .object([
+            ("statusCode", .string(info?.errorCode.rawValue ?? String(status.code))),
+            ("message", .string(info?.errorDescription ?? "the transfer failed")),
+            ("transferState", transferResponse(transfer)),
+        ]))
+    }
+
+    /// The SDK's `transferResponse`: the request, the state, and what the hub answered at each stage.
+    static func transferResponse(_ transfer: OutboundTransfer) -> JSONValue {
+        var members: [(String, JSONValue)] = [("transferId", .string(transfer.transferId))]
+        if let request = transfer.request, case let .object(requestMembers)? = try? JSONValueEncoder.encode(request) {
+            for (name, value) in requestMembers where name != "to" { members.append((name, value)) }
+            var to = request.to
+            if let party = transfer.party {
+                to.fspId = party.partyIdInfo.fspId ?? to.fspId
+                to.displayName = to.displayName ?? party.name
+                if let complex = party.personalInfo?.complexName {
+                    to.firstName = to.firstName ?? complex.firstName
+                    to.middleName = to.middleName ?? complex.middleName
+                    to.lastName = to.lastName ?? complex.lastName
+                }
+            }
+            if let value = try? JSONValueEncoder.encode(to) { members.append(("to", value)) }
+        }
+        members.append(("currentState", .string(transfer.phase.sdkState ?? "WAITING")))
+        if let quoteId = transfer.quoteId { members.append(("quoteId", .string(quoteId))) }
+        if let party = transfer.party, let value = try? JSONValueEncoder.encode(PartiesTypeIDPutResponse(party: party)) {
+            members.append(("getPartiesResponse", .object([("body", value), ("headers", .object([]))])))
+        }
+        if let quote = transfer.quoteResponse, let value = try? JSONValueEncoder.encode(quote) {
+            members.append(("quoteResponse", .object([("body", value), ("headers", .object([]))])))
+        }
+        if let source = transfer.quoteResponseSource { members.append(("quoteResponseSource", .string(source))) }
+        if let fulfil = transfer.fulfil, let value = try? JSONValueEncoder.encode(fulfil) {
+            members.append(("fulfil", .object([("body", value), ("headers", .object([]))])))
+        }
+        if let error = transfer.lastError, let value = try? JSONValueEncoder.encode(error) { members.append(("lastError", value)) }
+        return .object(members)
+    }
+}

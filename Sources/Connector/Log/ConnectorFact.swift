@@ -1,0 +1,238 @@
+import EventLog
+import FSPIOP
+import Foundation
+import PaymentDomain
+
+/// Which aggregate a timer or an effect outcome is about.
+public enum AggregateKind: String, Sendable, Hashable, Codable {
+    /// The payer's transfer, by transfer id.
+    case outbound
+    /// The payee's transfer, by transaction id.
+    case inbound
+    /// A party lookup, by party key (`PartyLookup.key(for:)`).
+    case party
+}
+
+/// An aggregate's kind and id.
+public struct AggregateRef: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var kind: AggregateKind
+    public var id: String
+    public init(_ kind: AggregateKind, _ id: String) {
+        self.kind = kind
+        self.id = id
+    }
+    public var description: String { "\(kind.rawValue):\(id)" }
+}
+
+/// A message received from the hub, as the inbound edge recorded it after its checks passed.
+public struct HubMessage: Sendable, Hashable {
+    public var method: String
+    /// The request path (`/parties/MSISDN/123`, `/transfers/{id}/error`, ...).
+    public var path: String
+    public var source: String
+    public var destination: String?
+    /// The FSPIOP version of the body (or of the Accept header for a GET).
+    public var version: String
+    /// The JWS signature header as received, for the audit trail.
+    public var signature: String?
+    /// The body as received (already checked against its schema), or nil for a GET.
+    public var body: JSONValue?
+
+    public init(method: String, path: String, source: String, destination: String?, version: String, signature: String?, body: JSONValue?) {
+        self.method = method
+        self.path = path
+        self.source = source
+        self.destination = destination
+        self.version = version
+        self.signature = signature
+        self.body = body
+    }
+
+    /// The path's segments after the leading slash.
+    public var segments: [Substring] { path.split(separator: "/", omittingEmptySubsequences: true) }
+
+    var json: JSONValue {
+        var members: [(String, JSONValue)] = [("method", .string(method)), ("path", .string(path)), ("source", .string(source))]
+        if let destination { members.append(("destination", .string(destination))) }
+        members.append(("version", .string(version)))
+        if let signature { members.append(("signature", .string(signature))) }
+        if let body { members.append(("body", body)) }
+        return .object(members)
+    }
+}
+
+/// A record of what an effect did: which request went where, and how it ended.
+public struct EffectOutcome: Sendable, Hashable, Codable {
+    public var method: String
+    public var url: String
+    /// The HTTP status answered, or nil when nothing answered.
+    public var status: Int?
+    public var error: String?
+    public init(method: String, url: String, status: Int?, error: String?) {
+        self.method = method
+        self.url = url
+        self.status = status
+        self.error = error
+    }
+}
+
+/// What arrived at the connector: every record of `pm.fspiop.inbound` and `pm.core.inbound`, and the
+/// effect outcomes of `pm.fspiop.outbound`. Facts are recorded before they are acted on; the processor
+/// turns them into domain facts for the aggregates.
+public enum ConnectorFact: Sendable, Hashable {
+    /// A request or callback from the hub that passed the edge's checks.
+    case hubMessage(HubMessage)
+    /// A request from the hub that failed a check, with the error it was answered with (recorded, not processed).
+    case hubMessageRejected(method: String, path: String, source: String?, error: ErrorInformationObject)
+    /// `POST /transfers` of the outbound API.
+    case transferRequested(transferId: String, request: OutboundTransferRequest, autoAcceptParty: Bool?, autoAcceptQuote: Bool?)
+    /// `PUT /transfers/{id}` of the outbound API.
+    case transferDecided(transferId: String, acceptParty: Bool?, acceptQuote: Bool?)
+    /// The core's answer to `POST /quoterequests`.
+    case quoteAnswered(transactionId: String, answer: BackendQuoteResponse)
+    /// The core refused to quote or could not be reached.
+    case quoteRefused(transactionId: String, error: ErrorInformationObject)
+    /// The core's answer to `POST /transfers`.
+    case transferAnswered(transactionId: String, answer: BackendTransferResponse)
+    /// The core refused the transfer or could not be reached.
+    case transferRefused(transactionId: String, error: ErrorInformationObject)
+    /// A waiting aggregate's deadline passed.
+    case deadlinePassed(AggregateRef, at: Timestamp)
+    /// A request to the hub failed after its retries.
+    case hubRequestFailed(AggregateRef, error: ErrorInformationObject)
+    /// An effect (a request to the hub, a notification to the core) was carried out.
+    case effectCompleted(EffectOutcome)
+
+    public var wireName: String {
+        switch self {
+        case .hubMessage: return "fspiop.received"
+        case .hubMessageRejected: return "fspiop.rejected"
+        case .transferRequested: return "core.transfer-requested"
+        case .transferDecided: return "core.transfer-decided"
+        case .quoteAnswered: return "core.quote-answered"
+        case .quoteRefused: return "core.quote-refused"
+        case .transferAnswered: return "core.transfer-answered"
+        case .transferRefused: return "core.transfer-refused"
+        case .deadlinePassed: return "timer.deadline-passed"
+        case .hubRequestFailed: return "effect.hub-request-failed"
+        case .effectCompleted: return "effect.completed"
+        }
+    }
+
+    /// Every wire name, for the schema registry.
+    public static let wireNames = [
+        "fspiop.received", "fspiop.rejected", "core.transfer-requested", "core.transfer-decided", "core.quote-answered",
+        "core.quote-refused", "core.transfer-answered", "core.transfer-refused", "timer.deadline-passed",
+        "effect.hub-request-failed", "effect.completed",
+    ]
+
+    /// The payload as its schema describes it (`schemas/events/<wireName>.v1.schema.json`).
+    public var payload: JSONValue {
+        get throws {
+            switch self {
+            case let .hubMessage(message):
+                return message.json
+            case let .hubMessageRejected(method, path, source, error):
+                var members: [(String, JSONValue)] = [("method", .string(method)), ("path", .string(path))]
+                if let source { members.append(("source", .string(source))) }
+                members.append(("error", try JSONValueEncoder.encode(error)))
+                return .object(members)
+            case let .transferRequested(transferId, request, autoParty, autoQuote):
+                var members: [(String, JSONValue)] = [("transferId", .string(transferId)), ("request", try JSONValueEncoder.encode(request))]
+                if let autoParty { members.append(("autoAcceptParty", .bool(autoParty))) }
+                if let autoQuote { members.append(("autoAcceptQuote", .bool(autoQuote))) }
+                return .object(members)
+            case let .transferDecided(transferId, acceptParty, acceptQuote):
+                var members: [(String, JSONValue)] = [("transferId", .string(transferId))]
+                if let acceptParty { members.append(("acceptParty", .bool(acceptParty))) }
+                if let acceptQuote { members.append(("acceptQuote", .bool(acceptQuote))) }
+                return .object(members)
+            case let .quoteAnswered(transactionId, answer):
+                return .object([("transactionId", .string(transactionId)), ("answer", try JSONValueEncoder.encode(answer))])
+            case let .transferAnswered(transactionId, answer):
+                return .object([("transactionId", .string(transactionId)), ("answer", try JSONValueEncoder.encode(answer))])
+            case let .quoteRefused(transactionId, error), let .transferRefused(transactionId, error):
+                return .object([("transactionId", .string(transactionId)), ("error", try JSONValueEncoder.encode(error))])
+            case let .deadlinePassed(ref, at):
+                return .object([("aggregate", .string(ref.kind.rawValue)), ("id", .string(ref.id)), ("at", .string(at.dateTime))])
+            case let .hubRequestFailed(ref, error):
+                return .object([("aggregate", .string(ref.kind.rawValue)), ("id", .string(ref.id)), ("error", try JSONValueEncoder.encode(error))])
+            case let .effectCompleted(outcome):
+                return try JSONValueEncoder.encode(outcome)
+            }
+        }
+    }
+
+    /// The fact of this wire type with this payload.
+    public init(wireName: String, payload: JSONValue) throws(EventDecodingFailure) {
+        let reader = FactReader(wireName: wireName, payload: payload)
+        switch wireName {
+        case "fspiop.received":
+            self = .hubMessage(HubMessage(
+                method: try reader.decode(String.self, "method"), path: try reader.decode(String.self, "path"),
+                source: try reader.decode(String.self, "source"), destination: try reader.optional(String.self, "destination"),
+                version: try reader.decode(String.self, "version"), signature: try reader.optional(String.self, "signature"),
+                body: payload["body"]))
+        case "fspiop.rejected":
+            self = .hubMessageRejected(method: try reader.decode(String.self, "method"), path: try reader.decode(String.self, "path"),
+                                       source: try reader.optional(String.self, "source"), error: try reader.decode(ErrorInformationObject.self, "error"))
+        case "core.transfer-requested":
+            self = .transferRequested(transferId: try reader.decode(String.self, "transferId"),
+                                      request: try reader.decode(OutboundTransferRequest.self, "request"),
+                                      autoAcceptParty: try reader.optional(Bool.self, "autoAcceptParty"),
+                                      autoAcceptQuote: try reader.optional(Bool.self, "autoAcceptQuote"))
+        case "core.transfer-decided":
+            self = .transferDecided(transferId: try reader.decode(String.self, "transferId"),
+                                    acceptParty: try reader.optional(Bool.self, "acceptParty"),
+                                    acceptQuote: try reader.optional(Bool.self, "acceptQuote"))
+        case "core.quote-answered":
+            self = .quoteAnswered(transactionId: try reader.decode(String.self, "transactionId"), answer: try reader.decode(BackendQuoteResponse.self, "answer"))
+        case "core.quote-refused":
+            self = .quoteRefused(transactionId: try reader.decode(String.self, "transactionId"), error: try reader.decode(ErrorInformationObject.self, "error"))
+        case "core.transfer-answered":
+            self = .transferAnswered(transactionId: try reader.decode(String.self, "transactionId"), answer: try reader.decode(BackendTransferResponse.self, "answer"))
+        case "core.transfer-refused":
+            self = .transferRefused(transactionId: try reader.decode(String.self, "transactionId"), error: try reader.decode(ErrorInformationObject.self, "error"))
+        case "timer.deadline-passed":
+            guard let at = Timestamp(dateTime: try reader.decode(String.self, "at")) else { throw EventDecodingFailure("\(wireName): 'at' must be a DateTime") }
+            self = .deadlinePassed(try reader.ref(), at: at)
+        case "effect.hub-request-failed":
+            self = .hubRequestFailed(try reader.ref(), error: try reader.decode(ErrorInformationObject.self, "error"))
+        case "effect.completed":
+            self = .effectCompleted(try reader.whole(EffectOutcome.self))
+        default:
+            throw EventDecodingFailure("unknown fact type '\(wireName)'")
+        }
+    }
+}
+
+/// Reads a fact's payload members, naming the type and member in every failure.
+private struct FactReader {
+    let wireName: String
+    let payload: JSONValue
+
+    func whole<T: Decodable>(_ type: T.Type) throws(EventDecodingFailure) -> T {
+        do { return try JSONDecoder().decode(T.self, from: Data(CanonicalJSON.insertionOrderBytes(payload))) } catch {
+            throw EventDecodingFailure("\(wireName): \(error)")
+        }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ member: String) throws(EventDecodingFailure) -> T {
+        guard let value = payload[member], value != .null else { throw EventDecodingFailure("\(wireName): '\(member)' is missing") }
+        do { return try JSONDecoder().decode(T.self, from: Data(CanonicalJSON.insertionOrderBytes(value))) } catch {
+            throw EventDecodingFailure("\(wireName): '\(member)': \(error)")
+        }
+    }
+
+    func optional<T: Decodable>(_ type: T.Type, _ member: String) throws(EventDecodingFailure) -> T? {
+        guard let value = payload[member], value != .null else { return nil }
+        return try decode(type, member)
+    }
+
+    func ref() throws(EventDecodingFailure) -> AggregateRef {
+        guard let kind = AggregateKind(rawValue: try decode(String.self, "aggregate")) else {
+            throw EventDecodingFailure("\(wireName): 'aggregate' must be outbound, inbound or party")
+        }
+        return AggregateRef(kind, try decode(String.self, "id"))
+    }
+}

@@ -1,0 +1,35 @@
+import EventLog
+
+/// The topics the connector writes and reads (DESIGN.md, "The log"). A prefix lets several DFSPs share
+/// one Kafka cluster.
+public struct ConnectorTopics: Sendable, Hashable {
+    /// Every FSPIOP request and callback received from the hub, as received, with the check results.
+    public var fspiopInbound: String
+    /// Every outbound-API request from the core, every backend answer, timers and effect failures.
+    public var coreInbound: String
+    /// Domain events of the transfer, party-lookup and request-to-pay aggregates.
+    public var transfers: String
+    /// Every FSPIOP message sent to the hub and every backend notification, with its outcome.
+    public var fspiopOutbound: String
+    /// Facts that could not be processed, with the reason.
+    public var deadLetter: String
+    /// Partitions of each topic when the connector creates it.
+    public var partitions: Int32
+
+    public init(prefix: String = "", partitions: Int32 = 4) {
+        fspiopInbound = prefix + "pm.fspiop.inbound"
+        coreInbound = prefix + "pm.core.inbound"
+        transfers = prefix + "pm.transfers"
+        fspiopOutbound = prefix + "pm.fspiop.outbound"
+        deadLetter = prefix + "pm.dead-letter"
+        self.partitions = partitions
+    }
+
+    /// The topics to create at start-up.
+    public var specs: [TopicSpec] {
+        [fspiopInbound, coreInbound, transfers, fspiopOutbound, deadLetter].map { TopicSpec(name: $0, partitions: partitions) }
+    }
+
+    /// The topics the processor consumes facts from.
+    public var factTopics: [String] { [fspiopInbound, coreInbound] }
+}

@@ -1,0 +1,55 @@
+import EventLog
+import FSPIOP
+import PaymentDomain
+
+/// One event of `pm.transfers`: which aggregate it belongs to and what happened.
+public enum DomainEvent: Sendable, Hashable {
+    case outbound(transferId: String, OutboundTransferEvent)
+    case inbound(transactionId: String, InboundTransferEvent)
+    case party(key: String, PartyLookupEvent)
+
+    public var ref: AggregateRef {
+        switch self {
+        case let .outbound(id, _): return AggregateRef(.outbound, id)
+        case let .inbound(id, _): return AggregateRef(.inbound, id)
+        case let .party(key, _): return AggregateRef(.party, key)
+        }
+    }
+
+    public var wireName: String {
+        switch self {
+        case let .outbound(_, event): return event.wireName
+        case let .inbound(_, event): return event.wireName
+        case let .party(_, event): return event.wireName
+        }
+    }
+
+    public var payload: JSONValue {
+        get throws {
+            switch self {
+            case let .outbound(_, event): return try event.payload
+            case let .inbound(_, event): return try event.payload
+            case let .party(_, event): return try PartyLookup.payload(event)
+            }
+        }
+    }
+
+    /// Every wire name of `pm.transfers`.
+    public static var wireNames: [String] {
+        OutboundTransferEvent.wireNames + InboundTransferEvent.wireNames + PartyLookupEvent.wireNames
+    }
+
+    /// The event an envelope of `pm.transfers` carries.
+    public init(envelope: Envelope) throws(EventDecodingFailure) {
+        let type = envelope.type
+        if type.hasPrefix("transfer.outbound.") {
+            self = .outbound(transferId: envelope.aggregateID, try OutboundTransferEvent(wireName: type, payload: envelope.payload))
+        } else if type.hasPrefix("transfer.inbound.") {
+            self = .inbound(transactionId: envelope.aggregateID, try InboundTransferEvent(wireName: type, payload: envelope.payload))
+        } else if type.hasPrefix("party.") {
+            self = .party(key: envelope.aggregateID, try PartyLookup.event(wireName: type, payload: envelope.payload))
+        } else {
+            throw EventDecodingFailure("'\(type)' is not an event of pm.transfers")
+        }
+    }
+}

@@ -1,0 +1,311 @@
+import FSPIOP
+import Foundation
+import PaymentDomain
+
+/// What the world must do because of an event or a fact: a request to the hub, a call to the core.
+enum Effect: Sendable, Hashable {
+    /// A request to the hub on behalf of an aggregate; its outcome is recorded (`effect.completed`) or
+    /// comes back as `effect.hub-request-failed`.
+    case hub(HubRequest, for: AggregateRef)
+    /// Backend `POST /quoterequests`; the answer comes back as `core.quote-answered` / `core.quote-refused`.
+    case backendQuote(transactionId: String, QuotesPostRequest)
+    /// Backend `POST /transfers`; the answer comes back as `core.transfer-answered` / `core.transfer-refused`.
+    case backendTransfer(transactionId: String, TransfersPostRequest, QuotesPostRequest?, QuotesIDPutResponse?)
+    /// Backend `PUT /transfers/{id}` with the final state; recorded as `effect.completed`.
+    case backendNotify(transactionId: String, transferId: String, TransfersIDPatchResponse)
+    /// `GET /parties` from the hub: ask the core, answer `PUT /parties` (stateless).
+    case answerPartyQuery(idType: String, idValue: String, idSubValue: String?, source: String)
+    /// A callback answering a request that needs no state change (an error, a status), not recorded.
+    case reply(HubRequest)
+
+    /// Whether its outcome is recorded, so that a restart re-drives it when it is missing.
+    var isRecorded: Bool {
+        switch self {
+        case .answerPartyQuery, .reply: return false
+        default: return true
+        }
+    }
+}
+
+/// What one fact caused: events to append (in order), replies to send, refusals to report to waiting
+/// callers, or the reason it cannot be processed (dead letter).
+struct Routed {
+    var events: [DomainEvent] = []
+    var replies: [Effect] = []
+    var rejections: [(transferId: String, error: FSPIOPError)] = []
+    var deadLetter: String?
+}
+
+/// Turns facts into domain facts for the aggregates, runs their deciders in order (a party lookup's
+/// answer fans out to every waiting transfer in the same step), and folds the events into the store.
+/// Pure: no I/O; the time and the id generator are parameters.
+struct FactRouter: Sendable {
+    var outboundConfiguration: OutboundConfiguration
+    var inboundConfiguration: InboundConfiguration
+    var newID: @Sendable () -> String
+
+    var dfspId: String { outboundConfiguration.dfspId }
+
+    func route(_ fact: ConnectorFact, factId: String, now: Timestamp, store: inout AggregateStore) -> Routed {
+        var step = Step(router: self, factId: factId, now: now)
+        step.route(fact, &store)
+        return step.routed
+    }
+
+    /// The effects an event asks for, given the aggregate's state (ids and parties do not change once set).
+    func effects(of event: DomainEvent, store: AggregateStore) -> [Effect] {
+        switch event {
+        case let .party(key, event):
+            guard case let .started(party, _) = event else { return [] }
+            var path = "/parties/\(party.partyIdType)/\(party.partyIdentifier)"
+            if let sub = party.partySubIdOrType, !sub.isEmpty { path += "/\(sub)" }
+            return [.hub(HubRequest(method: "GET", resource: .parties, path: path, destination: nil, body: nil), for: AggregateRef(.party, key))]
+        case let .outbound(id, event):
+            let ref = AggregateRef(.outbound, id)
+            let transfer = store.outbound[id]
+            switch event {
+            case let .quoteRequested(quote, _):
+                let destination = transfer?.party?.partyIdInfo.fspId ?? transfer?.request?.to.fspId
+                return [.hub(HubRequest(method: "POST", resource: .quotes, path: "/quotes", destination: destination,
+                                        body: try? JSONValueEncoder.encode(quote)), for: ref)]
+            case let .prepareSent(prepare, _):
+                return [.hub(HubRequest(method: "POST", resource: .transfers, path: "/transfers", destination: prepare.payeeFsp,
+                                        body: try? JSONValueEncoder.encode(prepare)), for: ref)]
+            case .statusRequested:
+                return [.hub(HubRequest(method: "GET", resource: .transfers, path: "/transfers/\(id)", destination: nil, body: nil), for: ref)]
+            default:
+                return []
+            }
+        case let .inbound(id, event):
+            let ref = AggregateRef(.inbound, id)
+            let transfer = store.inbound[id]
+            let payer = transfer?.payerFsp
+            let quoteId = transfer?.quoteRequest?.quoteId ?? id
+            let transferId = transfer?.prepare?.transferId ?? id
+            switch event {
+            case let .quoteRequestReceived(request, _):
+                return [.backendQuote(transactionId: id, request)]
+            case let .quoteSent(response):
+                return [.hub(HubRequest(method: "PUT", resource: .quotes, path: "/quotes/\(quoteId)", destination: payer,
+                                        body: try? JSONValueEncoder.encode(response)), for: ref)]
+            case let .quoteRejected(error):
+                return [.hub(HubRequest(method: "PUT", resource: .quotes, path: "/quotes/\(quoteId)/error", destination: payer,
+                                        body: try? JSONValueEncoder.encode(error)), for: ref)]
+            case let .prepareAccepted(prepare):
+                return [.backendTransfer(transactionId: id, prepare, transfer?.quoteRequest, transfer?.quoteResponse)]
+            case let .prepareRejected(prepare, error):
+                return [.hub(HubRequest(method: "PUT", resource: .transfers, path: "/transfers/\(prepare.transferId)/error",
+                                        destination: prepare.payerFsp, body: try? JSONValueEncoder.encode(error)), for: ref)]
+            case let .fulfilSent(fulfil, _, _):
+                return [.hub(HubRequest(method: "PUT", resource: .transfers, path: "/transfers/\(transferId)", destination: payer,
+                                        body: try? JSONValueEncoder.encode(fulfil)), for: ref)]
+            case .statusRequested:
+                return [.hub(HubRequest(method: "GET", resource: .transfers, path: "/transfers/\(transferId)", destination: nil, body: nil), for: ref)]
+            case let .transferRejected(error):
+                return [.hub(HubRequest(method: "PUT", resource: .transfers, path: "/transfers/\(transferId)/error", destination: payer,
+                                        body: try? JSONValueEncoder.encode(error)), for: ref)]
+            case let .outcomeNotified(notification):
+                return [.backendNotify(transactionId: id, transferId: transferId, notification)]
+            }
+        }
+    }
+}
+
+/// One fact's routing: the domain facts it becomes, in order, with the events of each folded in at once.
+private struct Step {
+    let router: FactRouter
+    let factId: String
+    let now: Timestamp
+    var routed = Routed()
+
+    var outboundContext: DecisionContext { DecisionContext(now: now, newID: router.newID, configuration: router.outboundConfiguration) }
+    var inboundContext: InboundContext { InboundContext(now: now, configuration: router.inboundConfiguration) }
+
+    mutating func route(_ fact: ConnectorFact, _ store: inout AggregateStore) {
+        switch fact {
+        case let .hubMessage(message):
+            routeHub(message, &store)
+        case .hubMessageRejected, .effectCompleted:
+            return
+        case let .transferRequested(transferId, request, autoParty, autoQuote):
+            outbound(transferId, .requested(request, autoAcceptParty: autoParty, autoAcceptQuote: autoQuote), &store)
+        case let .transferDecided(transferId, acceptParty, acceptQuote):
+            if let acceptParty { outbound(transferId, .partyDecision(accepted: acceptParty), &store) }
+            if let acceptQuote { outbound(transferId, .quoteDecision(accepted: acceptQuote), &store) }
+        case let .quoteAnswered(transactionId, answer):
+            inbound(transactionId, .quoteAnswered(answer), &store)
+        case let .quoteRefused(transactionId, error):
+            inbound(transactionId, .quoteRefused(FSPIOPError(received: error)), &store)
+        case let .transferAnswered(transactionId, answer):
+            inbound(transactionId, .transferAnswered(answer), &store)
+        case let .transferRefused(transactionId, error):
+            inbound(transactionId, .transferRefused(FSPIOPError(received: error)), &store)
+        case let .deadlinePassed(ref, at):
+            switch ref.kind {
+            case .outbound: outbound(ref.id, .deadlinePassed(at), &store)
+            case .inbound: inbound(ref.id, .deadlinePassed(at), &store)
+            case .party: party(ref.id, .deadlinePassed(at), &store)
+            }
+        case let .hubRequestFailed(ref, error):
+            switch ref.kind {
+            case .outbound: outbound(ref.id, .hubRequestFailed(FSPIOPError(received: error)), &store)
+            case .party: party(ref.id, .failed(error), &store)
+            // The payee's callbacks failed: the hub times the transfer out and says so (or answers GET).
+            case .inbound: return
+            }
+        }
+    }
+
+    // MARK: - Messages from the hub
+
+    mutating func routeHub(_ message: HubMessage, _ store: inout AggregateStore) {
+        let segments = message.segments.map(String.init)
+        guard let resource = segments.first else { routed.deadLetter = "no resource in \(message.path)"; return }
+        let isError = segments.last == "error" && segments.count > 2
+        let ids = Array(segments.dropFirst().dropLast(isError ? 1 : 0))
+        switch (message.method, resource) {
+        case ("GET", "parties"):
+            guard ids.count == 2 || ids.count == 3 else { routed.deadLetter = "bad party path \(message.path)"; return }
+            routed.replies.append(.answerPartyQuery(idType: ids[0], idValue: ids[1], idSubValue: ids.count == 3 ? ids[2] : nil, source: message.source))
+        case ("PUT", "parties"):
+            guard ids.count == 2 || ids.count == 3 else { routed.deadLetter = "bad party path \(message.path)"; return }
+            let key = PartyLookup.key(for: PartyIdInfo(partyIdType: ids[0], partyIdentifier: ids[1], partySubIdOrType: ids.count == 3 ? ids[2] : nil))
+            if isError {
+                guard let error = decode(ErrorInformationObject.self, message) else { return }
+                party(key, .failed(error), &store)
+            } else {
+                guard let body = decode(PartiesTypeIDPutResponse.self, message) else { return }
+                party(key, .resolved(body.party), &store)
+            }
+        case ("POST", "quotes"):
+            guard let request = decode(QuotesPostRequest.self, message) else { return }
+            inbound(request.transactionId, .quoteRequested(request, source: message.source), &store, replyTo: message, path: "/quotes/\(request.quoteId)")
+        case ("PUT", "quotes"):
+            guard let quoteId = ids.first, let transferId = store.outboundByQuote[quoteId] else { return }
+            if isError {
+                guard let error = decode(ErrorInformationObject.self, message) else { return }
+                outbound(transferId, .quoteFailed(error), &store)
+            } else {
+                guard let response = decode(QuotesIDPutResponse.self, message) else { return }
+                outbound(transferId, .quoteReceived(response, source: message.source), &store)
+            }
+        case ("POST", "transfers"):
+            guard let prepare = decode(TransfersPostRequest.self, message) else { return }
+            guard let transactionId = store.inboundTransaction(for: prepare) else {
+                reply(message, path: "/transfers/\(prepare.transferId)/error", FSPIOPError(.txnIdNotFound, "no quote for this transfer"))
+                return
+            }
+            inbound(transactionId, .prepareReceived(prepare, source: message.source), &store, replyTo: message, path: "/transfers/\(prepare.transferId)/error")
+        case ("PUT", "transfers"):
+            guard let transferId = ids.first else { return }
+            if store.outbound[transferId] != nil {
+                if isError {
+                    guard let error = decode(ErrorInformationObject.self, message) else { return }
+                    outbound(transferId, .transferFailed(error), &store)
+                } else {
+                    guard let fulfil = decode(TransfersIDPutResponse.self, message) else { return }
+                    outbound(transferId, .fulfilReceived(fulfil), &store)
+                }
+            } else if let transactionId = store.inboundByTransfer[transferId] {
+                if isError {
+                    // The hub refused or timed out a transfer this payee reserved: it is aborted.
+                    inbound(transactionId, .notified(TransfersIDPatchResponse(completedTimestamp: now.dateTime, transferState: "ABORTED")), &store)
+                } else {
+                    guard let status = decode(TransfersIDPutResponse.self, message) else { return }
+                    inbound(transactionId, .statusReceived(status), &store)
+                }
+            }
+        case ("PATCH", "transfers"):
+            guard let transferId = ids.first, let transactionId = store.inboundByTransfer[transferId] else { return }
+            guard let notification = decode(TransfersIDPatchResponse.self, message) else { return }
+            inbound(transactionId, .notified(notification), &store)
+        case ("GET", "transfers"):
+            guard let transferId = ids.first else { return }
+            if let transactionId = store.inboundByTransfer[transferId], let transfer = store.inbound[transactionId], let fulfil = transfer.fulfil {
+                routed.replies.append(.reply(HubRequest(method: "PUT", resource: .transfers, path: "/transfers/\(transferId)",
+                                                        destination: message.source, body: try? JSONValueEncoder.encode(fulfil))))
+            } else {
+                reply(message, path: "/transfers/\(transferId)/error", FSPIOPError(.transferIdNotFound))
+            }
+        case ("PUT", "participants"):
+            return
+        default:
+            routed.deadLetter = "no handler for \(message.method) \(message.path)"
+        }
+    }
+
+    mutating func decode<T: Decodable>(_ type: T.Type, _ message: HubMessage) -> T? {
+        guard let body = message.body else { routed.deadLetter = "\(message.method) \(message.path) has no body"; return nil }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(CanonicalJSON.insertionOrderBytes(body)))
+        } catch {
+            routed.deadLetter = "\(message.method) \(message.path): \(error)"
+            return nil
+        }
+    }
+
+    mutating func reply(_ message: HubMessage, path: String, _ error: FSPIOPError) {
+        let resource = FSPIOPResource(rawValue: String(message.segments.first ?? "")) ?? .transfers
+        routed.replies.append(.reply(HubRequest(method: "PUT", resource: resource, path: path, destination: message.source,
+                                                body: try? JSONValueEncoder.encode(error.errorInformation))))
+    }
+
+    // MARK: - The aggregates
+
+    mutating func record(_ event: DomainEvent, _ store: inout AggregateStore) {
+        store.apply(event, causation: factId)
+        routed.events.append(event)
+    }
+
+    mutating func outbound(_ id: String, _ fact: OutboundTransferFact, _ store: inout AggregateStore) {
+        let transfer = store.outbound[id] ?? OutboundTransfer(transferId: id)
+        if case .requested = fact {} else if store.outbound[id] == nil { return }
+        let events: [OutboundTransferEvent]
+        do { events = try transfer.decide(fact, outboundContext) } catch {
+            routed.rejections.append((id, error.fspiopError))
+            return
+        }
+        for event in events {
+            record(.outbound(transferId: id, event), &store)
+            if case let .partyLookupStarted(party, _) = event {
+                self.party(PartyLookup.key(for: party), .requested(transferId: id, party: party), &store)
+            }
+        }
+    }
+
+    mutating func party(_ key: String, _ fact: PartyLookupFact, _ store: inout AggregateStore) {
+        let lookup = store.lookups[key] ?? PartyLookup(key: key)
+        let timeout = Int64(router.outboundConfiguration.requestTimeoutSeconds) * 1000
+        for event in lookup.decide(fact, now: now, timeoutMilliseconds: timeout) {
+            record(.party(key: key, event), &store)
+            switch event {
+            case let .resolved(party, transfers):
+                for id in transfers { outbound(id, .partyResolved(party), &store) }
+            case let .failed(error, transfers):
+                for id in transfers { outbound(id, .partyLookupFailed(error), &store) }
+            default:
+                break
+            }
+        }
+    }
+
+    mutating func inbound(_ id: String, _ fact: InboundTransferFact, _ store: inout AggregateStore, replyTo message: HubMessage? = nil, path: String = "") {
+        let transfer = store.inbound[id] ?? InboundTransfer(transactionId: id)
+        do {
+            for event in try transfer.decide(fact, inboundContext) { record(.inbound(transactionId: id, event), &store) }
+        } catch {
+            if let message { reply(message, path: path, error.fspiopError) }
+        }
+    }
+}
+
+extension FSPIOPError {
+    /// The error another party sent, kept as it described it.
+    init(received object: ErrorInformationObject) {
+        let info = object.errorInformation
+        let prefix = info.errorCode.name + " - "
+        let detail: String? = info.errorDescription == info.errorCode.name ? nil
+            : info.errorDescription.hasPrefix(prefix) ? String(info.errorDescription.dropFirst(prefix.count)) : info.errorDescription
+        self.init(info.errorCode, detail, extensions: info.extensionList?.extension ?? [])
+    }
+}

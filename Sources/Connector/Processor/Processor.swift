@@ -1,0 +1,366 @@
+import EventLog
+import FSPIOP
+import Logging
+import PaymentDomain
+import ServiceLifecycle
+import Synchronization
+
+/// The connector's processor (DESIGN.md, "Data flow"): consumes facts in per-key order, folds and
+/// decides, appends the domain events, then performs their effects and commits its input offsets.
+///
+/// Crash safety: effects start only after their events are durable, and offsets are committed only
+/// after that; a fact read again after a crash is recognised (its id is the causation of events
+/// already on the log) and skipped. At start the processor folds `pm.transfers`, and every effect
+/// whose outcome is not on the log (no `effect.completed`, no answer from the core) is performed
+/// again: requests carry their FSPIOP ids, so the hub and the core see a resend, not a new request.
+public final class Processor: Service, Sendable {
+    public struct Settings: Sendable {
+        public var outbound: OutboundConfiguration
+        public var inbound: InboundConfiguration
+        public var topics: ConnectorTopics
+        /// The consumer group of the processors sharing the fact topics.
+        public var group: String
+        /// How often the timer looks for passed deadlines.
+        public var timerInterval: Duration
+
+        public init(outbound: OutboundConfiguration, inbound: InboundConfiguration, topics: ConnectorTopics,
+                    group: String = "pm.processor", timerInterval: Duration = .milliseconds(50)) {
+            self.outbound = outbound
+            self.inbound = inbound
+            self.topics = topics
+            self.group = group
+            self.timerInterval = timerInterval
+        }
+    }
+
+    let log: any EventLog
+    let settings: Settings
+    let router: FactRouter
+    let hub: HubClient
+    let backend: BackendClient
+    let board: OutboundBoard
+    let logger: Logger
+    let clock = WallClock()
+    /// Deadlines of waiting aggregates, shared with the timer; `fired` remembers which were announced.
+    private let timers = Mutex(Timers())
+    private let readiness = Readiness()
+
+    private struct Timers {
+        var deadlines: [AggregateRef: Timestamp] = [:]
+        var fired: [AggregateRef: Timestamp] = [:]
+    }
+
+    public init(log: any EventLog, settings: Settings, hub: HubClient, backend: BackendClient, board: OutboundBoard, logger: Logger) {
+        self.log = log
+        self.settings = settings
+        self.router = FactRouter(outboundConfiguration: settings.outbound, inboundConfiguration: settings.inbound, newID: IDs.make)
+        self.hub = hub
+        self.backend = backend
+        self.board = board
+        self.logger = logger
+    }
+
+    /// Waits until the processor has recovered its state and consumes facts.
+    public func ready() async { await readiness.wait() }
+
+    public func run() async throws {
+        for spec in settings.topics.specs { try await log.ensureTopic(spec) }
+        var (store, pending) = try await recover()
+        publish(all: store)
+        let consumer = try await log.consumer(Subscription(group: settings.group, topics: settings.topics.factTopics))
+        logger.info("processor started", metadata: ["transfers": "\(store.outbound.count + store.inbound.count)", "redriven": "\(pending.count)"])
+        readiness.signal()
+        try await withThrowingDiscardingTaskGroup { tasks in
+            tasks.addTask {
+                // Leaving the group on graceful shutdown ends the consuming loop below.
+                try? await gracefulShutdown()
+                await consumer.close()
+            }
+            tasks.addTask { await self.runTimers() }
+            for item in pending { tasks.addTask { await self.perform(item) } }
+            pending = []
+            while let batch = try await consumer.nextBatch() {
+                let work = try await process(batch, &store)
+                for item in work { tasks.addTask { await self.perform(item) } }
+                try await consumer.commit(batch.map(\.position))
+            }
+            tasks.cancelAll()
+        }
+    }
+
+    // MARK: - Processing
+
+    /// An effect to perform, with the event that caused it.
+    struct Work: Sendable {
+        var effect: Effect
+        var causation: String?
+        var correlation: String?
+    }
+
+    func process(_ batch: [ConsumerRecord], _ store: inout AggregateStore) async throws -> [Work] {
+        var records: [ProducerRecord] = []
+        var work: [Work] = []
+        var touchedOutbound: Set<String> = []
+        var touched: Set<AggregateRef> = []
+        var refusals: [(transferId: String, error: FSPIOPError)] = []
+        let now = clock.now
+        for record in batch {
+            let envelope: Envelope
+            let fact: ConnectorFact
+            do {
+                envelope = try Envelope(bytes: record.value)
+                fact = try ConnectorFact(wireName: envelope.type, payload: envelope.payload)
+            } catch {
+                records.append(deadLetter(record, reason: "\(error)", now: now))
+                continue
+            }
+            if store.decidedFacts.contains(envelope.id) { continue }
+            let routed = router.route(fact, factId: envelope.id, now: envelope.occurredAt, store: &store)
+            if let reason = routed.deadLetter {
+                logger.warning("fact not processed", metadata: ["fact": "\(envelope.type)", "id": "\(envelope.id)", "reason": "\(reason)"])
+                records.append(deadLetter(record, reason: reason, now: now))
+            }
+            refusals += routed.rejections
+            // Sequence numbers: the aggregate's version after each event, counted back from the final one.
+            var remaining: [AggregateRef: Int64] = [:]
+            for event in routed.events { remaining[event.ref, default: 0] += 1 }
+            for event in routed.events {
+                let ref = event.ref
+                let left = remaining[ref, default: 1]
+                remaining[ref] = left - 1
+                let eventEnvelope = Envelope(
+                    id: IDs.make(), type: event.wireName, schemaVersion: 1, aggregateID: ref.id,
+                    sequence: store.version(of: ref) - left + 1, occurredAt: now,
+                    correlationID: envelope.correlationID ?? ref.id, causationID: envelope.id,
+                    payload: (try? event.payload) ?? .null)
+                records.append(eventEnvelope.record(topic: settings.topics.transfers))
+                touched.insert(ref)
+                if ref.kind == .outbound { touchedOutbound.insert(ref.id) }
+                for effect in router.effects(of: event, store: store) {
+                    work.append(Work(effect: effect, causation: eventEnvelope.id, correlation: eventEnvelope.correlationID))
+                }
+            }
+            for reply in routed.replies { work.append(Work(effect: reply, causation: envelope.id, correlation: envelope.correlationID)) }
+        }
+        if !records.isEmpty { _ = try await log.append(records) }
+        // Durable: now the world may learn of it.
+        board.publish(touchedOutbound.compactMap { store.outbound[$0] }, refusals: refusals)
+        timers.withLock { timers in
+            for ref in touched { timers.deadlines[ref] = store.deadlines[ref] }
+        }
+        return work
+    }
+
+    func deadLetter(_ record: ConsumerRecord, reason: String, now: Timestamp) -> ProducerRecord {
+        var headers = record.headers
+        headers.append(LogHeader(name: "pm.dead-letter.reason", text: reason))
+        headers.append(LogHeader(name: "pm.dead-letter.source", text: record.position.description))
+        return ProducerRecord(topic: settings.topics.deadLetter, key: record.key, headers: headers, value: record.value)
+    }
+
+    func publish(all store: AggregateStore) {
+        board.publish(Array(store.outbound.values), refusals: [])
+        timers.withLock { $0.deadlines = store.deadlines }
+    }
+
+    // MARK: - Recovery
+
+    /// Folds `pm.transfers` into the store and finds the effects whose outcome is not on the log.
+    func recover() async throws -> (AggregateStore, [Work]) {
+        var store = AggregateStore()
+        var pending: [String: Work] = [:]
+        var order: [String] = []
+        try await readAll(settings.topics.transfers) { envelope in
+            let event: DomainEvent
+            do { event = try DomainEvent(envelope: envelope) } catch {
+                logger.error("an event of pm.transfers cannot be read; its aggregate may be incomplete", metadata: ["id": "\(envelope.id)", "error": "\(error)"])
+                return
+            }
+            store.apply(event, causation: envelope.causationID)
+            for effect in router.effects(of: event, store: store) where effect.isRecorded {
+                pending[envelope.id] = Work(effect: effect, causation: envelope.id, correlation: envelope.correlationID)
+                order.append(envelope.id)
+            }
+        }
+        for topic in [settings.topics.fspiopOutbound, settings.topics.coreInbound] {
+            try await readAll(topic) { envelope in
+                if let causation = envelope.causationID { pending.removeValue(forKey: causation) }
+            }
+        }
+        let work = order.compactMap { id -> Work? in
+            guard let item = pending[id] else { return nil }
+            // A payer transfer that ended, or a lookup no longer in flight, needs no more requests.
+            if case let .hub(_, ref) = item.effect {
+                if ref.kind == .outbound, store.outbound[ref.id]?.phase.isTerminal ?? true { return nil }
+                if ref.kind == .party, !(store.lookups[ref.id]?.inFlight ?? false) { return nil }
+            }
+            return item
+        }
+        return (store, work)
+    }
+
+    func readAll(_ topic: String, _ body: (Envelope) -> Void) async throws {
+        let partitions = try await log.describeTopics().first { $0.name == topic }?.partitions ?? []
+        for partition in partitions {
+            var next = partition.startOffset
+            while next < partition.endOffset {
+                let records = try await log.read(ReadRequest(topic: topic, partition: partition.partition, start: .offset(next), limit: 2000))
+                guard let last = records.last else { break }
+                for record in records {
+                    guard let envelope = try? Envelope(bytes: record.value) else { continue }
+                    body(envelope)
+                }
+                next = last.offset + 1
+            }
+        }
+    }
+
+    // MARK: - Timers
+
+    func runTimers() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: settings.timerInterval)
+            let now = clock.now
+            let due: [(AggregateRef, Timestamp)] = timers.withLock { timers in
+                var due: [(AggregateRef, Timestamp)] = []
+                for (ref, deadline) in timers.deadlines where deadline <= now && timers.fired[ref] != deadline {
+                    timers.fired[ref] = deadline
+                    due.append((ref, deadline))
+                }
+                for ref in timers.fired.keys where timers.deadlines[ref] == nil { timers.fired[ref] = nil }
+                return due
+            }
+            guard !due.isEmpty else { continue }
+            let records = due.map { ref, _ in
+                factRecord(.deadlinePassed(ref, at: now), topic: settings.topics.coreInbound, key: ref.id, causation: nil, correlation: ref.id)
+            }
+            do { _ = try await log.append(records) } catch {
+                logger.error("cannot record passed deadlines; retrying", metadata: ["error": "\(error)"])
+                timers.withLock { timers in for (ref, _) in due { timers.fired[ref] = nil } }
+            }
+        }
+    }
+
+    // MARK: - Effects
+
+    func factRecord(_ fact: ConnectorFact, topic: String, key: String, causation: String?, correlation: String?) -> ProducerRecord {
+        let envelope = Envelope(id: IDs.make(), type: fact.wireName, schemaVersion: 1, aggregateID: key, sequence: 0,
+                                occurredAt: clock.now, correlationID: correlation, causationID: causation,
+                                payload: (try? fact.payload) ?? .null)
+        return envelope.record(topic: topic)
+    }
+
+    func record(_ fact: ConnectorFact, topic: String, key: String, _ item: Work) async {
+        do {
+            _ = try await log.append([factRecord(fact, topic: topic, key: key, causation: item.causation, correlation: item.correlation)])
+        } catch {
+            // The outcome is lost, not the effect: a restart performs it again.
+            logger.error("cannot record an effect's outcome", metadata: ["fact": "\(fact.wireName)", "error": "\(error)"])
+        }
+    }
+
+    func perform(_ item: Work) async {
+        let topics = settings.topics
+        switch item.effect {
+        case let .hub(request, ref):
+            do {
+                let outcome = try await hub.send(request, logger: logger)
+                await record(.effectCompleted(outcome), topic: topics.fspiopOutbound, key: ref.id, item)
+            } catch {
+                await record(.hubRequestFailed(ref, error: error.error.errorInformation), topic: topics.coreInbound, key: ref.id, item)
+            }
+        case let .backendQuote(transactionId, request):
+            do {
+                let answer = try await backend.quote(request)
+                await record(.quoteAnswered(transactionId: transactionId, answer: answer), topic: topics.coreInbound, key: transactionId, item)
+            } catch {
+                await record(.quoteRefused(transactionId: transactionId, error: error.errorInformation), topic: topics.coreInbound, key: transactionId, item)
+            }
+        case let .backendTransfer(transactionId, prepare, quoteRequest, quote):
+            do {
+                let answer = try await backend.transfer(prepare: prepare, quoteRequest: quoteRequest, quote: quote)
+                await record(.transferAnswered(transactionId: transactionId, answer: answer), topic: topics.coreInbound, key: transactionId, item)
+            } catch {
+                await record(.transferRefused(transactionId: transactionId, error: error.errorInformation), topic: topics.coreInbound, key: transactionId, item)
+            }
+        case let .backendNotify(transactionId, transferId, notification):
+            let url = backend.baseURL + "/transfers/\(transferId)"
+            do {
+                try await backend.notify(transferId: transferId, notification: notification)
+                await record(.effectCompleted(EffectOutcome(method: "PUT", url: url, status: 200, error: nil)), topic: topics.fspiopOutbound, key: transactionId, item)
+            } catch {
+                logger.warning("the core was not told the transfer's final state", metadata: ["transferId": "\(transferId)", "error": "\(error)"])
+                await record(.effectCompleted(EffectOutcome(method: "PUT", url: url, status: nil, error: error.errorDescription)), topic: topics.fspiopOutbound, key: transactionId, item)
+            }
+        case let .answerPartyQuery(idType, idValue, idSubValue, source):
+            var path = "/parties/\(idType)/\(idValue)"
+            if let idSubValue { path += "/\(idSubValue)" }
+            let request: HubRequest
+            do {
+                let party = try await backend.party(idType: idType, idValue: idValue, idSubValue: idSubValue)
+                request = HubRequest(method: "PUT", resource: .parties, path: path, destination: source,
+                                     body: try? JSONValueEncoder.encode(PartiesTypeIDPutResponse(party: party.fspiopParty(fspId: settings.outbound.dfspId,
+                                                                                                                           idType: idType, idValue: idValue, idSubValue: idSubValue))))
+            } catch {
+                request = HubRequest(method: "PUT", resource: .parties, path: path + "/error", destination: source,
+                                     body: try? JSONValueEncoder.encode(error.errorInformation))
+            }
+            do { _ = try await hub.send(request, logger: logger) } catch {
+                logger.warning("cannot answer a party lookup", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
+        case let .reply(request):
+            do { _ = try await hub.send(request, logger: logger) } catch {
+                logger.warning("cannot send a callback", metadata: ["path": "\(request.path)", "error": "\(error)"])
+            }
+        }
+    }
+}
+
+extension AggregateStore {
+    /// How many events the aggregate has.
+    func version(of ref: AggregateRef) -> Int64 {
+        switch ref.kind {
+        case .outbound: return outbound[ref.id]?.version ?? 0
+        case .inbound: return inbound[ref.id]?.version ?? 0
+        case .party: return lookups[ref.id]?.version ?? 0
+        }
+    }
+}
+
+extension TransferParty {
+    /// The FSPIOP party for this core party, owned by `fspId` (the SDK's `internalPartyToMojaloopParty`).
+    func fspiopParty(fspId: String, idType: String, idValue: String, idSubValue: String?) -> Party {
+        let hasName = firstName != nil || middleName != nil || lastName != nil
+        let personal = hasName || dateOfBirth != nil
+            ? PartyPersonalInfo(complexName: hasName ? PartyComplexName(firstName: firstName, middleName: middleName, lastName: lastName) : nil,
+                                dateOfBirth: dateOfBirth)
+            : nil
+        return Party(partyIdInfo: PartyIdInfo(partyIdType: idType, partyIdentifier: idValue, partySubIdOrType: idSubValue, fspId: fspId),
+                     merchantClassificationCode: merchantClassificationCode, name: displayName, personalInfo: personal)
+    }
+}
+
+/// A one-way latch: `wait` returns once `signal` was called.
+final class Readiness: Sendable {
+    private let state = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    func signal() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.done = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+    var isSignalled: Bool { state.withLock { $0.done } }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let done = state.withLock { state -> Bool in
+                if state.done { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+}

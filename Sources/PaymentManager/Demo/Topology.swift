@@ -1,0 +1,190 @@
+import Connector
+import EventLog
+import FSPIOP
+import Foundation
+import Logging
+import PaymentDomain
+import ServiceLifecycle
+import Simulators
+
+/// The demo's world on 127.0.0.1: a hub simulator, a payer and a payee Payment Manager (each with its
+/// own embedded log unless told otherwise), and each one's core simulator; a test PKI with mutual TLS
+/// and JWS on every FSPIOP hop. Used by `pm demo`, `pm bench e2e` and the end-to-end tests.
+public final class Topology: Sendable {
+    public struct Options: Sendable {
+        /// Where the PKI, the logs and the data go.
+        public var directory: String
+        public var payerId: String = "payerfsp"
+        public var payeeId: String = "payeefsp"
+        public var currency: String = "XXX"
+        /// Mutual TLS on the FSPIOP hops (hub <-> connectors).
+        public var mutualTLS = true
+        /// JWS signing and validation on the FSPIOP hops.
+        public var jws = true
+        /// How many payer and payee accounts the core simulators hold.
+        public var accounts = 10
+        /// Each payer account's opening balance.
+        public var openingBalance = "1000000"
+        /// The hub's net debit cap for each DFSP.
+        public var netDebitCap = "100000000"
+        /// `REQUEST_PROCESSING_TIMEOUT_SECONDS` of the connectors.
+        public var requestTimeoutSeconds = 30
+        /// `EXPIRY_SECONDS` of the connectors.
+        public var expirySeconds = 20
+        /// `RESERVE_NOTIFICATION` of the payee.
+        public var reserveNotification = false
+        /// How long the payee core's quotes are valid.
+        public var payeeQuoteExpirySeconds = 60
+        /// `REJECT_TRANSFERS_ON_EXPIRED_QUOTES` of the payee.
+        public var rejectTransfersOnExpiredQuotes = false
+        /// More participants and account-lookup records for the hub (a DFSP that does not answer, say).
+        public var extraParticipants: [HubParticipant] = []
+        public var extraParties: [HubParty] = []
+        /// The payer's log (`nil`: an SQLite file under the directory).
+        public var payerLog: String?
+        public var payeeLog: String?
+
+        public init(directory: String) { self.directory = directory }
+    }
+
+    public let options: Options
+    public let pki: TestPKI
+    public let hub: HubSimulator
+    public let payer: Connector
+    public let payee: Connector
+    public let payerCore: CoreSimulator
+    public let payeeCore: CoreSimulator
+    public let payerLog: any EventLog
+    public let payeeLog: any EventLog
+    let payerOpenLog: OpenLog
+    let payeeOpenLog: OpenLog
+    public let ports: Ports
+
+    public struct Ports: Sendable {
+        public var hub: Int
+        public var payerInbound: Int
+        public var payerOutbound: Int
+        public var payeeInbound: Int
+        public var payeeOutbound: Int
+        public var payerCore: Int
+        public var payeeCore: Int
+    }
+
+    /// The payer accounts (`payer-<n>`, MSISDN 2771000000<n>) and payee accounts (MSISDN 2772000000<n>).
+    public func payerAccount(_ index: Int) -> String { Self.payerAccountId(index) }
+    static func payerAccountId(_ index: Int) -> String { "payer-\(index)" }
+    public func payeeParty(_ index: Int) -> TransferParty {
+        TransferParty(idType: "MSISDN", idValue: Self.payeeMSISDN(index))
+    }
+    static func payerMSISDN(_ index: Int) -> String { "2771" + String(format: "%07d", index) }
+    static func payeeMSISDN(_ index: Int) -> String { "2772" + String(format: "%07d", index) }
+
+    public init(options: Options, logger: Logger) async throws {
+        self.options = options
+        let directory = options.directory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let pki = try TestPKI.generate(in: directory + "/pki", participants: ["switch", options.payerId, options.payeeId])
+        self.pki = pki
+        let ports = Ports(hub: try FreePort.allocate(), payerInbound: try FreePort.allocate(), payerOutbound: try FreePort.allocate(),
+                          payeeInbound: try FreePort.allocate(), payeeOutbound: try FreePort.allocate(),
+                          payerCore: try FreePort.allocate(), payeeCore: try FreePort.allocate())
+        self.ports = ports
+        let scheme = options.mutualTLS ? "https" : "http"
+        func simulatorTLS(_ files: TLSFiles) -> SimulatorTLSFiles {
+            SimulatorTLSFiles(caCertificatePath: files.caCertificatePaths[0], certificatePath: files.certificatePath, privateKeyPath: files.keyPath)
+        }
+        let hubFiles = pki.participants["switch"]!
+        var parties: [HubParty] = []
+        for index in 0..<options.accounts {
+            parties.append(HubParty(partyIdType: "MSISDN", partyIdentifier: Self.payeeMSISDN(index), fspId: options.payeeId))
+            parties.append(HubParty(partyIdType: "MSISDN", partyIdentifier: Self.payerMSISDN(index), fspId: options.payerId))
+        }
+        hub = HubSimulator(configuration: HubSimulatorConfiguration(
+            port: ports.hub,
+            participants: [
+                HubParticipant(fspId: options.payerId, endpoint: "\(scheme)://127.0.0.1:\(ports.payerInbound)", currency: options.currency, netDebitCap: options.netDebitCap),
+                HubParticipant(fspId: options.payeeId, endpoint: "\(scheme)://127.0.0.1:\(ports.payeeInbound)", currency: options.currency, netDebitCap: options.netDebitCap),
+            ] + options.extraParticipants,
+            parties: parties + options.extraParties,
+            serverTLS: options.mutualTLS ? simulatorTLS(hubFiles.server) : nil,
+            clientTLS: options.mutualTLS ? simulatorTLS(hubFiles.client) : nil,
+            signingKeyPath: options.jws ? hubFiles.jwsKeyPath : nil), logger: logger.labelled("hub"))
+
+        var payerAccounts: [CoreAccount] = []
+        var payeeAccounts: [CoreAccount] = []
+        guard let opening = CoreAmount(options.openingBalance) else { throw TopologyError("bad opening balance \(options.openingBalance)") }
+        for index in 0..<options.accounts {
+            payerAccounts.append(CoreAccount(id: Self.payerAccountId(index), idType: "MSISDN", idValue: Self.payerMSISDN(index),
+                                             displayName: "Payer \(index)", firstName: "Payer", lastName: "Number\(index)",
+                                             currency: options.currency, balance: opening))
+            payeeAccounts.append(CoreAccount(id: "payee-\(index)", idType: "MSISDN", idValue: Self.payeeMSISDN(index),
+                                             displayName: "Payee \(index)", firstName: "Payee", lastName: "Number\(index)",
+                                             currency: options.currency, balance: .zero))
+        }
+        payerCore = try CoreSimulator(configuration: CoreSimulatorConfiguration(
+            port: ports.payerCore, accounts: payerAccounts, connectorOutboundURL: URL(string: "http://127.0.0.1:\(ports.payerOutbound)")),
+            logger: logger.labelled("payer-core"))
+        payeeCore = try CoreSimulator(configuration: CoreSimulatorConfiguration(
+            port: ports.payeeCore, accounts: payeeAccounts, quoteExpirySeconds: options.payeeQuoteExpirySeconds,
+            payeeTransferState: options.reserveNotification ? .reserved : .committed), logger: logger.labelled("payee-core"))
+
+        for fsp in [options.payerId, options.payeeId] {
+            try FileManager.default.createDirectory(atPath: "\(directory)/\(fsp)", withIntermediateDirectories: true)
+        }
+        payerOpenLog = try OpenLog.open(try LogLocation(options.payerLog ?? "sqlite:\(directory)/\(options.payerId)/log.sqlite"))
+        payeeOpenLog = try OpenLog.open(try LogLocation(options.payeeLog ?? "sqlite:\(directory)/\(options.payeeId)/log.sqlite"))
+        payerLog = payerOpenLog.log
+        payeeLog = payeeOpenLog.log
+        func settings(_ fspId: String, inbound: Int, outbound: Int, core: Int) -> ConnectorSettings {
+            let files = pki.participants[fspId]!
+            return ConnectorSettings(
+                dfspId: fspId, host: "127.0.0.1", inboundPort: inbound, outboundPort: outbound,
+                hub: HubEndpoints(peer: "\(scheme)://127.0.0.1:\(ports.hub)"), backendURL: "http://127.0.0.1:\(core)",
+                outbound: OutboundConfiguration(dfspId: fspId, expirySeconds: options.expirySeconds, requestTimeoutSeconds: options.requestTimeoutSeconds),
+                inbound: InboundConfiguration(dfspId: fspId, ilpSecret: "demo-secret-\(fspId)", expirySeconds: options.expirySeconds,
+                                              reserveNotification: options.reserveNotification,
+                                              rejectTransfersOnExpiredQuotes: options.rejectTransfersOnExpiredQuotes),
+                jwsSigningKeyPath: options.jws ? files.jwsKeyPath : nil,
+                jwsVerificationKeysDirectory: options.jws ? pki.jwsPublicKeysDirectory : nil,
+                inboundTLS: options.mutualTLS ? files.server : nil, outboundTLS: options.mutualTLS ? files.client : nil)
+        }
+        payer = try Connector(settings: settings(options.payerId, inbound: ports.payerInbound, outbound: ports.payerOutbound, core: ports.payerCore),
+                              log: payerLog, logger: logger.labelled(options.payerId))
+        payee = try Connector(settings: settings(options.payeeId, inbound: ports.payeeInbound, outbound: ports.payeeOutbound, core: ports.payeeCore),
+                              log: payeeLog, logger: logger.labelled(options.payeeId))
+    }
+
+    /// Every service of the topology, for one service group.
+    public var services: [any Service] { [hub, payerCore, payeeCore, payer, payee] }
+
+    /// Waits until every part listens and both processors consume.
+    public func ready() async throws {
+        _ = try await hub.listeningPort()
+        _ = try await payerCore.listeningPort()
+        _ = try await payeeCore.listeningPort()
+        _ = await payer.ready()
+        _ = await payee.ready()
+    }
+
+    /// What the payers' accounts lost and the payees' accounts gained, in total: equal when the books add up.
+    public func books() -> (paid: CoreAmount, received: CoreAmount, addUp: Bool) {
+        let opening = (CoreAmount(options.openingBalance) ?? .zero).units * Int64(options.accounts)
+        let payers = payerCore.accountBalances().reduce(Int64(0)) { $0 + $1.balance.units }
+        let payees = payeeCore.accountBalances().reduce(Int64(0)) { $0 + $1.balance.units }
+        return (CoreAmount(units: opening - payers), CoreAmount(units: payees), opening - payers == payees)
+    }
+
+    /// Closes the logs (after the services stopped).
+    public func close() async {
+        await payerLog.shutdown()
+        await payeeLog.shutdown()
+    }
+}
+
+extension Logger {
+    func labelled(_ component: String) -> Logger {
+        var logger = self
+        logger[metadataKey: "component"] = "\(component)"
+        return logger
+    }
+}

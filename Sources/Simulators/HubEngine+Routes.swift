@@ -1,0 +1,68 @@
+import FSPIOP
+import Hummingbird
+
+/// The hub's HTTP surface: the FSPIOP API the DFSPs call, and a small admin API for tests and
+/// benchmarks.
+extension HubEngine {
+    func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        addAdminRoutes(to: router)
+
+        // Account lookup (§6.2, §6.3). The literal `error` segment takes precedence over `{SubId}`.
+        for party in ["parties/:type/:id", "parties/:type/:id/:subId"] {
+            router.get(RouterPath(party)) { request, _ in
+                await receive(request, .parties) { message, headers throws(FSPIOPError) in try getParty(message, headers) }
+            }
+            router.put(RouterPath(party)) { request, _ in
+                await receive(request, .parties) { message, headers throws(FSPIOPError) in try putParty(message, headers, isError: false) }
+            }
+            router.put(RouterPath(party + "/error")) { request, _ in
+                await receive(request, .parties) { message, headers throws(FSPIOPError) in try putParty(message, headers, isError: true) }
+            }
+        }
+        for participant in ["participants/:type/:id", "participants/:type/:id/:subId"] {
+            router.post(RouterPath(participant)) { request, _ in
+                await receive(request, .participants) { message, _ throws(FSPIOPError) in try postParticipant(message) }
+            }
+            router.get(RouterPath(participant)) { request, _ in
+                await receive(request, .participants) { message, _ throws(FSPIOPError) in try getParticipant(message) }
+            }
+        }
+
+        // Quotes (§6.5).
+        router.post("quotes") { request, _ in
+            await receive(request, .quotes) { message, headers throws(FSPIOPError) in try postQuote(message, headers) }
+        }
+        router.get("quotes/:id") { request, _ in
+            await receive(request, .quotes) { message, headers throws(FSPIOPError) in try getQuote(message, headers) }
+        }
+        router.put("quotes/:id") { request, _ in
+            await receive(request, .quotes) { message, headers throws(FSPIOPError) in try putQuote(message, headers, isError: false) }
+        }
+        router.put("quotes/:id/error") { request, _ in
+            await receive(request, .quotes) { message, headers throws(FSPIOPError) in try putQuote(message, headers, isError: true) }
+        }
+
+        // Transfers (§6.7).
+        router.post("transfers") { request, _ in
+            await receive(request, .transfers) { message, _ throws(FSPIOPError) in try postTransfer(message) }
+        }
+        router.get("transfers/:id") { request, _ in
+            await receive(request, .transfers) { message, _ throws(FSPIOPError) in try getTransfer(message) }
+        }
+        router.put("transfers/:id") { request, _ in
+            await receive(request, .transfers) { message, _ throws(FSPIOPError) in try putTransfer(message) }
+        }
+        router.put("transfers/:id/error") { request, _ in
+            await receive(request, .transfers) { message, _ throws(FSPIOPError) in try putTransferError(message) }
+        }
+
+        // Anything else: 3002 Unknown URI (404), with an errorInformation body.
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+            router.on("**", method: method) { request, _ in
+                errorResponse(FSPIOPError(.unknownUri, "\(request.method.rawValue) \(request.uri.path)"), request)
+            }
+        }
+        return router
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Connector
+import Foundation
+import Logging
+import PaymentManager
+import ServiceLifecycle
+import Simulators
+
+/// `pm demo`: the whole thing on one machine, with no configuration.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run a hub simulator, a payer and a payee Payment Manager and their core simulators on 127.0.0.1, and send transfers.",
+        discussion: """
+            Generates a test PKI (CA, client and server certificates, JWS keys), starts everything with mutual TLS \
+            and JWS on, on the embedded SQLite log, and sends transfers (one in ten to a party nobody owns, which \
+            fails for a business reason) while printing progress. Ctrl-C stops everything cleanly.
+            """)
+
+    @Option(name: .long, help: "Stop after this many transfers and print a summary (default: run until Ctrl-C).")
+    var transfers: Int?
+
+    @Option(name: .long, help: "Transfers in flight at once.")
+    var concurrency = 4
+
+    @Option(name: .long, help: "Folder for the PKI, the logs and the data (default: a new temporary folder).")
+    var directory: String?
+
+    @Option(name: .long, help: "Log level of the components (trace, debug, info, notice, warning, error, critical).")
+    var logLevel = "warning"
+
+    func run() async throws {
+        let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("pm-demo-\(UUID().uuidString.prefix(8))").path
+        var logger = Logger(label: "pm-demo")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
+        print("Payment Manager demo: generating a test PKI and starting the hub, two DFSPs and their cores in \(directory)")
+        let topology = try await Topology(options: Topology.Options(directory: directory), logger: logger)
+        let driver = TransferDriver(topology: topology, options: TransferDriver.Options(transfers: transfers, concurrency: concurrency))
+        let feeder = DemoFeeder(topology: topology, driver: driver)
+        let services = topology.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+            + [.init(service: feeder, successTerminationBehavior: .gracefullyShutdownGroup)]
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
+        try await group.run()
+        await topology.close()
+        let tally = driver.snapshot
+        let books = topology.books()
+        print("")
+        print("Summary: \(tally.completed) completed, \(tally.failed) failed (\(tally.failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")))")
+        print("Books: payers paid \(books.paid), payees received \(books.received)\(books.addUp ? " (they add up)" : " (THEY DO NOT ADD UP)")")
+        print("Logs and keys are in \(directory)")
+        if !books.addUp { throw ExitCode(1) }
+    }
+}
+
+/// The demo's traffic: waits until everything is up, prints the addresses, sends transfers and prints
+/// progress once a second; ends after the last transfer (which stops the demo) or on Ctrl-C.
+struct DemoFeeder: Service {
+    let topology: Topology
+    let driver: TransferDriver
+
+    func run() async throws {
+        try await topology.ready()
+        let ports = topology.ports
+        print("hub simulator      https://127.0.0.1:\(ports.hub)  (mutual TLS)")
+        print("payer connector    inbound https://127.0.0.1:\(ports.payerInbound), outbound API http://127.0.0.1:\(ports.payerOutbound)")
+        print("payee connector    inbound https://127.0.0.1:\(ports.payeeInbound), outbound API http://127.0.0.1:\(ports.payeeOutbound)")
+        print("core simulators    payer http://127.0.0.1:\(ports.payerCore), payee http://127.0.0.1:\(ports.payeeCore)")
+        print("metrics            http://127.0.0.1:\(ports.payerOutbound)/metrics")
+        print("Sending transfers; Ctrl-C stops.")
+        let started = ContinuousClock.now
+        try await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(1))
+                        Self.progress(driver.snapshot, since: started)
+                    }
+                }
+                // The progress printer stops when the driver is done.
+                await driver.run()
+                group.cancelAll()
+            }
+        }
+        Self.progress(driver.snapshot, since: started)
+    }
+
+    static func progress(_ tally: TransferDriver.Tally, since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let rate = seconds > 0 ? Double(tally.sent) / seconds : 0
+        print(String(format: "  %6.1f s  %6d completed  %5d failed  %7.1f transfers/s", seconds, tally.completed, tally.failed, rate))
+    }
+}

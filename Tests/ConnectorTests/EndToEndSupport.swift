@@ -1,0 +1,99 @@
+import Connector
+import Foundation
+import Logging
+import PaymentManager
+import ServiceLifecycle
+import Simulators
+import AsyncHTTPClient
+import EventLog
+import FSPIOP
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Runs a whole topology (hub simulator, payer and payee Payment Managers, core simulators) over real
+/// sockets on 127.0.0.1 for the body of a test, then shuts it down gracefully.
+func withTopology(_ configure: (inout Topology.Options) -> Void = { _ in },
+                  _ body: (Topology) async throws -> Void) async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pm-e2e-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var options = Topology.Options(directory: directory)
+    configure(&options)
+    var logger = Logger(label: "e2e")
+    logger.logLevel = ProcessInfo.processInfo.environment["PM_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+    let topology = try await Topology(options: options, logger: logger)
+    let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: topology.services.map { .init(service: $0) }, logger: logger))
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        do {
+            try await topology.ready()
+            try await body(topology)
+        } catch {
+            await group.triggerGracefulShutdown()
+            try? await tasks.waitForAll()
+            await topology.close()
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+    }
+    await topology.close()
+}
+
+/// Calls a connector's outbound API as the core does.
+struct OutboundCaller {
+    let port: Int
+
+    func call(_ method: String, _ path: String, _ body: JSONValue? = nil) async throws -> (status: Int, body: JSONValue) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = HTTPMethod(rawValue: method)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let body { request.body = .bytes(ByteBuffer(bytes: CanonicalJSON.insertionOrderBytes(body))) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        let json = bytes.readableBytes == 0 ? JSONValue.null : try JSONParser.parse(Array(buffer: bytes))
+        return (Int(response.status.code), json)
+    }
+
+    /// The outbound API's `transferRequest` for payer account `from` paying MSISDN `to`.
+    static func transferRequest(from: String, to: String, amount: String = "10", currency: String = "XXX",
+                                autoAcceptParty: Bool? = nil, autoAcceptQuote: Bool? = nil) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("homeTransactionId", .string(UUID().uuidString)),
+            ("from", .object([("idType", .string("MSISDN")), ("idValue", .string(from))])),
+            ("to", .object([("idType", .string("MSISDN")), ("idValue", .string(to))])),
+            ("amountType", .string("SEND")), ("currency", .string(currency)), ("amount", .string(amount)),
+            ("transactionType", .string("TRANSFER")),
+        ]
+        if let autoAcceptParty { members.append(("autoAcceptParty", .bool(autoAcceptParty))) }
+        if let autoAcceptQuote { members.append(("autoAcceptQuote", .bool(autoAcceptQuote))) }
+        return .object(members)
+    }
+}
+
+extension Topology {
+    var payerAPI: OutboundCaller { OutboundCaller(port: ports.payerOutbound) }
+
+    /// A hub client that talks to the payer's inbound API as `fspId` would through the hub: the
+    /// switch's client certificate, signing with `signingKey`.
+    func hubClient(to port: Int, as fspId: String, signingKeyPath: String, http: HTTPClient) throws -> HubClient {
+        let signer = JWSSigner(key: try SigningKey(pem: try String(contentsOfFile: signingKeyPath, encoding: .utf8)))
+        return HubClient(dfspId: fspId, endpoints: HubEndpoints(peer: "https://127.0.0.1:\(port)"), signer: signer,
+                         signPutParties: true, http: http, retries: 0)
+    }
+
+    func switchHTTPClient() throws -> HTTPClient {
+        HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+                   configuration: HTTPClient.Configuration(tlsConfiguration: try pki.participants["switch"]!.client.clientConfiguration()),
+                   backgroundActivityLogger: Logger(label: "test-hub"))
+    }
+}
+
+/// Waits until `condition` holds, checking every few milliseconds, or fails after `timeout`.
+func eventually(timeout: Duration = .seconds(10), _ what: String, _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { throw TopologyError("timed out waiting for \(what)") }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
