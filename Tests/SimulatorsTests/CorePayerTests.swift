@@ -152,7 +152,7 @@ import Testing
 
     @Test func unreachableConnectorReleasesAndThrows() async throws {
         // Port 1 on loopback: privileged and unused, so the connection is refused.
-        var configuration = try CoreTest.configuration(connector: try #require(URL(string: "http://127.0.0.1:1")))
+        var configuration = try CoreTest.configuration(connector: URL(string: "http://127.0.0.1:1"))
         configuration.outboundConnectTimeout = .milliseconds(200)
         try await CoreTest.withSimulator(configuration) { simulator, _ in
             await #expect {

@@ -80,6 +80,12 @@ public struct OutboundAPI: HTTPResponder {
             return await putTransfer(request, id: segments[1])
         case ("GET", "transfers", 2):
             return getTransfer(id: segments[1])
+        case ("GET", "transfers", 1):
+            // Not in the SDK: a core that lost its connection finds its transfer by its own id.
+            guard let home = request.uri.queryParameters.get("homeTransactionId"), let transfer = board.transfer(homeTransactionId: home) else {
+                return Self.error(.notFound, statusCode: FSPIOPErrorCode.transferIdNotFound.rawValue, "no transfer with that homeTransactionId")
+            }
+            return HTTPSupport.json(.ok, Self.transferResponse(transfer))
         default:
             return Self.error(.notFound, statusCode: "404", "\(method) \(path) is not supported by this connector")
         }

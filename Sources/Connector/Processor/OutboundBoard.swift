@@ -20,6 +20,7 @@ public final class OutboundBoard: Sendable {
 
     private struct State {
         var transfers: [String: OutboundTransfer] = [:]
+        var byHomeTransaction: [String: String] = [:]
         var waiters: [String: [Waiter]] = [:]
         var nextWaiter = 0
     }
@@ -31,6 +32,11 @@ public final class OutboundBoard: Sendable {
     /// The transfer as last folded, or nil when it is not known.
     public func transfer(_ id: String) -> OutboundTransfer? { state.withLock { $0.transfers[id] } }
 
+    /// The transfer the core asked for under its own `homeTransactionId`, or nil.
+    public func transfer(homeTransactionId: String) -> OutboundTransfer? {
+        state.withLock { state in state.byHomeTransaction[homeTransactionId].flatMap { state.transfers[$0] } }
+    }
+
     /// How many transfers the board holds.
     public var count: Int { state.withLock { $0.transfers.count } }
 
@@ -40,6 +46,7 @@ public final class OutboundBoard: Sendable {
         state.withLock { state in
             for transfer in transfers {
                 state.transfers[transfer.transferId] = transfer
+                if let home = transfer.request?.homeTransactionId { state.byHomeTransaction[home] = transfer.transferId }
                 guard var waiting = state.waiters[transfer.transferId] else { continue }
                 waiting.removeAll { waiter in
                     guard waiter.accepts(transfer) else { return false }
