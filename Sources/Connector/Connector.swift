@@ -95,11 +95,11 @@ public final class Connector: Service, Sendable {
         let keys = try settings.jwsVerificationKeysDirectory.map { try JWSKeyDirectory(path: $0, logger: logger) }
         let hub = HubClient(dfspId: settings.dfspId, endpoints: settings.hub, signer: signer, signPutParties: settings.jwsSignPutParties,
                             resourceVersions: settings.resourceVersions, http: hubHTTP,
-                            timeout: .seconds(Int64(settings.outbound.requestTimeoutSeconds)))
-        let backend = BackendClient(baseURL: settings.backendURL, http: backendHTTP)
+                            timeout: .seconds(Int64(settings.outbound.requestTimeoutSeconds)), metrics: metrics)
+        let backend = BackendClient(baseURL: settings.backendURL, http: backendHTTP, metrics: metrics)
         processor = Processor(log: log, settings: Processor.Settings(outbound: settings.outbound, inbound: settings.inbound,
                                                                       topics: settings.topics, group: settings.processorGroup),
-                              hub: hub, backend: backend, board: board, logger: logger)
+                              hub: hub, backend: backend, board: board, metrics: metrics, logger: logger)
         let inboundAPI = InboundAPI(log: log, settings: InboundAPI.Settings(topics: settings.topics, jwsKeys: keys,
                                                                            validatePutPartiesJWS: settings.validatePutPartiesJWS),
                                     metrics: metrics, logger: logger)

@@ -30,7 +30,7 @@ final class ServeProcess: @unchecked Sendable {
         process.executableURL = try PMProcess.executable
         process.arguments = ["serve"]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        if !FileManager.default.fileExists(atPath: output.path) { FileManager.default.createFile(atPath: output.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: output.path) { _ = FileManager.default.createFile(atPath: output.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: output)
         handle.seekToEndOfFile()
         process.standardOutput = handle

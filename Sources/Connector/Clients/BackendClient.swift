@@ -14,9 +14,11 @@ public struct BackendClient: Sendable {
     public var timeout: TimeAmount
     public var retries: Int
     let http: HTTPClient
+    let metrics: HTTPMetrics?
     let clock = WallClock()
 
-    public init(baseURL: String, http: HTTPClient, timeout: TimeAmount = .seconds(65), retries: Int = 2) {
+    public init(baseURL: String, http: HTTPClient, timeout: TimeAmount = .seconds(65), retries: Int = 2, metrics: HTTPMetrics? = nil) {
+        self.metrics = metrics
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
@@ -64,10 +66,15 @@ public struct BackendClient: Sendable {
 
     func call(_ method: String, _ path: String, body: JSONValue?, notFound: FSPIOPErrorCode) async throws(FSPIOPError) -> JSONValue {
         var attempt = 0
+        let resource = path.split(separator: "/").first.map(String.init) ?? ""
         while true {
+            let started = ContinuousClock.now
             do {
-                return try await callOnce(method, path, body: body, notFound: notFound)
+                let answer = try await callOnce(method, path, body: body, notFound: notFound)
+                metrics?.recordCall(peer: "core", method: method, resource: resource, outcome: "ok", since: started)
+                return answer
             } catch {
+                metrics?.recordCall(peer: "core", method: method, resource: resource, outcome: error.retryable ? "unreachable" : "refused", since: started)
                 attempt += 1
                 guard error.retryable, attempt <= retries else { throw error.error }
                 try? await Task.sleep(for: .milliseconds(50 << (2 * (attempt - 1))))

@@ -70,10 +70,13 @@ public struct HubClient: Sendable {
     public var timeout: TimeAmount
     public var retries: Int
     let http: HTTPClient
+    let metrics: HTTPMetrics?
     let clock = WallClock()
 
     public init(dfspId: String, endpoints: HubEndpoints, signer: JWSSigner?, signPutParties: Bool,
-                resourceVersions: [String: APIVersion] = [:], http: HTTPClient, timeout: TimeAmount = .seconds(30), retries: Int = 3) {
+                resourceVersions: [String: APIVersion] = [:], http: HTTPClient, timeout: TimeAmount = .seconds(30), retries: Int = 3,
+                metrics: HTTPMetrics? = nil) {
+        self.metrics = metrics
         self.dfspId = dfspId
         self.endpoints = endpoints
         self.signer = signer
@@ -95,9 +98,14 @@ public struct HubClient: Sendable {
     public func send(_ request: HubRequest, logger: Logger) async throws(HubRequestError) -> EffectOutcome {
         var attempt = 0
         while true {
+            let started = ContinuousClock.now
             do {
-                return try await sendOnce(request)
+                let outcome = try await sendOnce(request)
+                metrics?.recordCall(peer: "hub", method: request.method, resource: request.resource.rawValue, outcome: "ok", since: started)
+                return outcome
             } catch {
+                metrics?.recordCall(peer: "hub", method: request.method, resource: request.resource.rawValue,
+                                    outcome: error.retryable ? "unreachable" : "refused", since: started)
                 attempt += 1
                 guard error.retryable, attempt <= retries else {
                     logger.warning("request to the hub failed", metadata: [
@@ -130,6 +138,7 @@ public struct HubClient: Sendable {
                 do {
                     let signature = try signer.sign(body: bytes, headers: headers)
                     fields.append((FSPIOPHeader.signature, signature.headerValue))
+                    metrics?.count("pm_jws_signatures_total")
                 } catch {
                     throw HubRequestError(error: FSPIOPError(.internalServerError, "cannot sign: \(error)"), retryable: false)
                 }

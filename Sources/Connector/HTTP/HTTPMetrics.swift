@@ -62,6 +62,11 @@ public final class HTTPMetrics: Sendable {
         state.withLock { $0.gauges[series] = value }
     }
 
+    /// A counter's total over all its label values.
+    public func total(_ name: String) -> Double {
+        state.withLock { state in state.counters.filter { $0.key.name == name }.reduce(0) { $0 + $1.value } }
+    }
+
     /// The metrics in Prometheus' text format.
     public func render() -> String {
         let snapshot = state.withLock { $0 }

@@ -128,8 +128,10 @@ public struct InboundAPI: HTTPResponder {
             if case .partiesPut = route { isPutParties = true } else { isPutParties = false }
             if !isPutParties || settings.validatePutPartiesJWS {
                 do { try keys.validate(body: body, headers: headers) } catch {
+                    metrics.count("pm_jws_verifications_total", labels: ["outcome": "invalid"])
                     return await reject(method, path, source: checked.source, error.fspiopError)
                 }
+                metrics.count("pm_jws_verifications_total", labels: ["outcome": "valid"])
             }
         }
         let version = checked.contentVersion ?? checked.responseVersion

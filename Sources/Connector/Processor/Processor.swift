@@ -39,6 +39,7 @@ public final class Processor: Service, Sendable {
     let hub: HubClient
     let backend: BackendClient
     let board: OutboundBoard
+    let metrics: HTTPMetrics
     let logger: Logger
     let clock = WallClock()
     /// Deadlines of waiting aggregates, shared with the timer; `fired` remembers which were announced.
@@ -50,7 +51,9 @@ public final class Processor: Service, Sendable {
         var fired: [AggregateRef: Timestamp] = [:]
     }
 
-    public init(log: any EventLog, settings: Settings, hub: HubClient, backend: BackendClient, board: OutboundBoard, logger: Logger) {
+    public init(log: any EventLog, settings: Settings, hub: HubClient, backend: BackendClient, board: OutboundBoard,
+                metrics: HTTPMetrics = HTTPMetrics(), logger: Logger) {
+        self.metrics = metrics
         self.log = log
         self.settings = settings
         self.router = FactRouter(outboundConfiguration: settings.outbound, inboundConfiguration: settings.inbound, newID: IDs.make)
@@ -80,7 +83,11 @@ public final class Processor: Service, Sendable {
             for item in pending { tasks.addTask { await self.perform(item) } }
             pending = []
             while let batch = try await consumer.nextBatch() {
+                let started = ContinuousClock.now
                 let work = try await process(batch, &store)
+                metrics.count("pm_processor_facts_total", by: Double(batch.count))
+                metrics.recordCall(peer: "log", method: "process", resource: "batch", outcome: "ok", since: started)
+                metrics.gauge("pm_processor_transfers_in_memory", Double(store.outbound.count + store.inbound.count))
                 for item in work { tasks.addTask { await self.perform(item) } }
                 try await consumer.commit(batch.map(\.position))
             }
@@ -119,6 +126,7 @@ public final class Processor: Service, Sendable {
             if let reason = routed.deadLetter {
                 logger.warning("fact not processed", metadata: ["fact": "\(envelope.type)", "id": "\(envelope.id)", "reason": "\(reason)"])
                 records.append(deadLetter(record, reason: reason, now: now))
+                metrics.count("pm_dead_letters_total")
             }
             refusals += routed.rejections
             // Sequence numbers: the aggregate's version after each event, counted back from the final one.
@@ -218,8 +226,15 @@ public final class Processor: Service, Sendable {
     // MARK: - Timers
 
     func runTimers() async {
+        var lastLag = ContinuousClock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: settings.timerInterval)
+            if ContinuousClock.now - lastLag > .seconds(1) {
+                lastLag = ContinuousClock.now
+                if let lag = try? await log.groupLag(settings.group) {
+                    metrics.gauge("pm_log_consumer_lag", labels: ["group": settings.group], Double(lag.reduce(0) { $0 + $1.lag }))
+                }
+            }
             let now = clock.now
             let due: [(AggregateRef, Timestamp)] = timers.withLock { timers in
                 var due: [(AggregateRef, Timestamp)] = []

@@ -101,10 +101,10 @@ public enum CryptoBenchmark {
 }
 
 /// The bare libcrypto operation on a 32-byte digest with one reused context: the most OpenSSL can do.
-struct OpenSSLBaseline {
+public struct OpenSSLBaseline {
     let pem: String
 
-    init(key: SigningKey) throws { pem = try key.privateKeyPEM() }
+    public init(key: SigningKey) throws { pem = try key.privateKeyPEM() }
 
     private func loadKey() throws -> OpaquePointer {
         var bytes = Array(pem.utf8)

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Logging
 import FSPIOP
 import PaymentManager
 import EventLog
@@ -7,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks, each against a baseline measured in the same run (use a release build).",
-        subcommands: [Crypto.self, Log.self]
+        subcommands: [Crypto.self, Log.self, EndToEnd.self]
     )
 
     struct Crypto: ParsableCommand {
@@ -130,4 +132,62 @@ private func format3(_ value: Double) -> String {
 extension String {
     fileprivate func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
     fileprivate func leftPad(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
+
+extension BenchCommand {
+    struct EndToEnd: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "e2e",
+            abstract: "Transfers through a hub simulator and two Payment Managers in one process, with throughput, latency and cost.",
+            discussion: """
+                The demo's topology with mutual TLS and JWS on (unless turned off), on the embedded log. Reports \
+                completed and failed transfers, transfers per second, latency percentiles of the core's POST /transfers, \
+                CPU milliseconds per transfer for every component together, peak memory, and cryptoBoundRatio: \
+                throughput divided by what the machine's cores could do if they did nothing but the RSA signing and \
+                verifying the run needed, at OpenSSL's speed measured in the same run.
+                """)
+
+        @Option(name: .long, help: "Transfers to measure (after the warm-up).")
+        var transfers = 2000
+        @Option(name: .long, help: "Transfers in flight at once.")
+        var concurrency = 32
+        @Option(name: .long, help: "Transfers sent before measuring.")
+        var warmup = 200
+        @Flag(name: .customLong("no-tls"), help: "Plain HTTP between the hub and the connectors.")
+        var noTLS = false
+        @Flag(name: .customLong("no-jws"), help: "No JWS signing or validation.")
+        var noJWS = false
+        @Flag(name: .long, help: "Print one JSON object.")
+        var json = false
+
+        func run() async throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pm-bench-e2e-\(UUID().uuidString.prefix(8))").path
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            var logger = Logger(label: "pm-bench")
+            logger.logLevel = .critical
+            let r = try await EndToEndBenchmark.run(.init(transfers: transfers, concurrency: concurrency, warmup: warmup,
+                                                          mutualTLS: !noTLS, jws: !noJWS, directory: directory), logger: logger)
+            func number(_ value: Double, _ digits: Int = 2) -> JSONValue { .number(String(format: "%.\(digits)f", value)) }
+            let object: JSONValue = .object([
+                ("benchmark", .string("e2e")), ("transfers", .number(String(transfers))), ("concurrency", .number(String(concurrency))),
+                ("mutualTLS", .bool(!noTLS)), ("jws", .bool(!noJWS)),
+                ("completed", .number(String(r.completed))), ("failed", .number(String(r.failed))),
+                ("seconds", number(r.seconds, 3)), ("transfersPerSecond", number(r.transfersPerSecond, 1)),
+                ("p50Ms", number(r.p50Ms)), ("p95Ms", number(r.p95Ms)), ("p99Ms", number(r.p99Ms)),
+                ("cpuMillisecondsPerTransfer", number(r.cpuMillisecondsPerTransfer, 3)),
+                ("cpuMillisecondsPerTransferBeyondCrypto", number(r.cpuMillisecondsPerTransferBeyondCrypto, 3)),
+                ("peakMemoryMiB", number(r.peakMemoryMiB, 1)),
+                ("signaturesPerTransfer", number(r.signaturesPerTransfer)), ("verificationsPerTransfer", number(r.verificationsPerTransfer)),
+                ("openSSLSignPerSecond", number(r.openSSLSignPerSecond, 0)), ("openSSLVerifyPerSecond", number(r.openSSLVerifyPerSecond, 0)),
+                ("cores", .number(String(r.cores))), ("cryptoBoundTransfersPerSecond", number(r.cryptoBoundTransfersPerSecond, 1)),
+                ("cryptoBoundRatio", number(r.cryptoBoundRatio, 3)),
+                ("failures", .object(r.failures.sorted { $0.key < $1.key }.map { ($0.key, .number(String($0.value))) })),
+            ])
+            if json {
+                printJSON(object)
+            } else {
+                print(String(decoding: CanonicalJSON.insertionOrderBytes(object), as: UTF8.self))
+            }
+        }
+    }
 }

@@ -68,7 +68,7 @@ struct DemoFeeder: Service {
         print("metrics            http://127.0.0.1:\(ports.payerOutbound)/metrics")
         print("Sending transfers; Ctrl-C stops.")
         let started = ContinuousClock.now
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask {
                     while !Task.isCancelled {

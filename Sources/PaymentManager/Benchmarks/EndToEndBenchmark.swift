@@ -1,0 +1,135 @@
+import Connector
+import FSPIOP
+import Foundation
+import Logging
+import ServiceLifecycle
+import Simulators
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `pm bench e2e`: the demo's topology in one process (hub simulator, payer and payee Payment Managers,
+/// core simulators, the traffic driver), N transfers at a concurrency, and what they cost. The crypto
+/// bound is what this machine would reach doing nothing but the RSA signatures and verifications the
+/// run needed, at OpenSSL's own speed measured in the same run, on every core.
+public enum EndToEndBenchmark {
+    public struct Options: Sendable {
+        public var transfers: Int
+        public var concurrency: Int
+        public var warmup: Int
+        public var mutualTLS: Bool
+        public var jws: Bool
+        public var directory: String
+
+        public init(transfers: Int, concurrency: Int, warmup: Int = 200, mutualTLS: Bool = true, jws: Bool = true, directory: String) {
+            self.transfers = transfers
+            self.concurrency = concurrency
+            self.warmup = warmup
+            self.mutualTLS = mutualTLS
+            self.jws = jws
+            self.directory = directory
+        }
+    }
+
+    public struct Result: Sendable {
+        public var completed: Int
+        public var failed: Int
+        public var seconds: Double
+        public var transfersPerSecond: Double
+        public var p50Ms: Double
+        public var p95Ms: Double
+        public var p99Ms: Double
+        /// CPU time of the whole process (every component) per completed transfer.
+        public var cpuMillisecondsPerTransfer: Double
+        /// The same, less the time OpenSSL alone needs for the run's signatures and verifications.
+        public var cpuMillisecondsPerTransferBeyondCrypto: Double
+        public var peakMemoryMiB: Double
+        public var signaturesPerTransfer: Double
+        public var verificationsPerTransfer: Double
+        public var openSSLSignPerSecond: Double
+        public var openSSLVerifyPerSecond: Double
+        public var cores: Int
+        public var cryptoBoundTransfersPerSecond: Double
+        public var cryptoBoundRatio: Double
+        public var failures: [String: Int]
+    }
+
+    public static func run(_ options: Options, logger: Logger) async throws -> Result {
+        var topologyOptions = Topology.Options(directory: options.directory)
+        topologyOptions.mutualTLS = options.mutualTLS
+        topologyOptions.jws = options.jws
+        topologyOptions.accounts = max(10, options.concurrency * 2)
+        topologyOptions.openingBalance = String(options.transfers + options.warmup + 1000)
+        let topology = try await Topology(options: topologyOptions, logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: topology.services.map { .init(service: $0) }, logger: logger))
+        var result: Result?
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            do {
+                try await topology.ready()
+                if options.warmup > 0 {
+                    await TransferDriver(topology: topology, options: .init(transfers: options.warmup, concurrency: options.concurrency, businessFailures: false)).run()
+                }
+                let signsBefore = topology.payer.metrics.total("pm_jws_signatures_total") + topology.payee.metrics.total("pm_jws_signatures_total")
+                let verifiesBefore = topology.payer.metrics.total("pm_jws_verifications_total") + topology.payee.metrics.total("pm_jws_verifications_total")
+                let cpuBefore = cpuSeconds()
+                let started = ContinuousClock.now
+                let driver = TransferDriver(topology: topology, options: .init(transfers: options.transfers, concurrency: options.concurrency, businessFailures: false))
+                await driver.run()
+                let elapsed = ContinuousClock.now - started
+                let cpu = cpuSeconds() - cpuBefore
+                let signs = topology.payer.metrics.total("pm_jws_signatures_total") + topology.payee.metrics.total("pm_jws_signatures_total") - signsBefore
+                let verifies = topology.payer.metrics.total("pm_jws_verifications_total") + topology.payee.metrics.total("pm_jws_verifications_total") - verifiesBefore
+                let tally = driver.snapshot
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                let latencies = tally.latencies.sorted()
+                func percentile(_ p: Double) -> Double {
+                    guard !latencies.isEmpty else { return 0 }
+                    return latencies[min(latencies.count - 1, Int((Double(latencies.count) * p).rounded(.up)) - 1)]
+                }
+                let completed = max(tally.completed, 1)
+                result = Result(
+                    completed: tally.completed, failed: tally.failed, seconds: seconds,
+                    transfersPerSecond: Double(tally.completed) / seconds,
+                    p50Ms: percentile(0.50), p95Ms: percentile(0.95), p99Ms: percentile(0.99),
+                    cpuMillisecondsPerTransfer: cpu * 1000 / Double(completed), cpuMillisecondsPerTransferBeyondCrypto: 0,
+                    peakMemoryMiB: peakMemoryMiB(),
+                    signaturesPerTransfer: signs / Double(completed), verificationsPerTransfer: verifies / Double(completed),
+                    openSSLSignPerSecond: 0, openSSLVerifyPerSecond: 0, cores: ProcessInfo.processInfo.activeProcessorCount,
+                    cryptoBoundTransfersPerSecond: 0, cryptoBoundRatio: 0, failures: tally.failures)
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                await topology.close()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        await topology.close()
+        guard var result else { throw TopologyError("the benchmark did not run") }
+        // OpenSSL's own speed for the same operations, on a quiet machine (after the run).
+        let key = try SigningKey.generateRSA(bits: 2048)
+        let baseline = try OpenSSLBaseline(key: key)
+        result.openSSLSignPerSecond = try CryptoBenchmark.rate(seconds: 1, baseline.signer())
+        result.openSSLVerifyPerSecond = try CryptoBenchmark.rate(seconds: 1, baseline.verifier())
+        let cryptoSecondsPerTransfer = result.signaturesPerTransfer / result.openSSLSignPerSecond
+            + result.verificationsPerTransfer / result.openSSLVerifyPerSecond
+        result.cpuMillisecondsPerTransferBeyondCrypto = result.cpuMillisecondsPerTransfer - cryptoSecondsPerTransfer * 1000
+        result.cryptoBoundTransfersPerSecond = cryptoSecondsPerTransfer > 0 ? Double(result.cores) / cryptoSecondsPerTransfer : 0
+        result.cryptoBoundRatio = result.cryptoBoundTransfersPerSecond > 0 ? result.transfersPerSecond / result.cryptoBoundTransfersPerSecond : 0
+        return result
+    }
+
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    static func peakMemoryMiB() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+}
