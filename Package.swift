@@ -76,8 +76,11 @@ let package = Package(
         .target(
             name: "PaymentManager",
             dependencies: [
-                "FSPIOP", "COpenSSL", "EventLog", "KafkaLog", "CSQLite", "CRdKafka", "Connector", "Simulators",
+                "FSPIOP", "COpenSSL", "EventLog", "KafkaLog", "CSQLite", "CRdKafka", "Connector", "Simulators", "PaymentDomain",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -15,6 +15,11 @@ public protocol ConsumerBackend: Sendable {
     func close() async
 }
 
+/// A backend that can append records and commit offsets atomically (the embedded log: one transaction).
+public protocol AtomicCommitBackend: ConsumerBackend {
+    func commit(_ nextOffsets: [TopicPartition: Int64], appending records: [ProducerRecord]) async throws(LogError) -> [RecordPosition]
+}
+
 /// One member of a consumer group: an `AsyncSequence` of records in per-partition (so per-key) order.
 ///
 /// Process a record, then commit it (or commit a batch of them); a record not committed when the member
@@ -44,6 +49,26 @@ public final class LogConsumer: AsyncSequence, Sendable {
         }
         guard !next.isEmpty else { return }
         try await backend.commit(next)
+    }
+
+    /// Appends `records` (what processing produced) and marks `positions` as processed, as one step.
+    ///
+    /// Where the backend can (``AtomicCommitBackend``: the embedded log, in one transaction) both are durable or
+    /// neither is: exactly-once processing. Otherwise (Kafka) the records are appended first and the offsets
+    /// committed after, so a crash between the two delivers the input again (at least once; a processor
+    /// recognises what it already decided).
+    public func commit(_ positions: [RecordPosition], appending records: [ProducerRecord], to log: any EventLog) async throws(LogError) -> [RecordPosition] {
+        var next: [TopicPartition: Int64] = [:]
+        for position in positions {
+            let partition = TopicPartition(topic: position.topic, partition: position.partition)
+            next[partition] = Swift.max(next[partition] ?? 0, position.offset + 1)
+        }
+        if let atomic = backend as? any AtomicCommitBackend {
+            return try await atomic.commit(next, appending: records)
+        }
+        let appended = records.isEmpty ? [] : try await log.append(records)
+        if !next.isEmpty { try await backend.commit(next) }
+        return appended
     }
 
     /// Marks one record, and everything before it on its partition, as processed.

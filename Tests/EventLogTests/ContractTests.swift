@@ -44,6 +44,41 @@ struct ContractTests {
         await log.shutdown()
     }
 
+    @Test("a commit that appends: the output records and the input offsets are stored together, and a new member resumes after them", arguments: Backend.allCases)
+    func commitAppending(backend: Backend) async throws {
+        let (log, resources) = try await backend.make()
+        defer { _ = resources }
+        try await log.ensureTopic(TopicSpec(name: "in", partitions: 2))
+        try await log.ensureTopic(TopicSpec(name: "out", partitions: 2))
+        let inputs = Self.events(keys: 4, perKey: 5, prefix: "in")
+        _ = try await log.append(inputs.map { $0.record("in") })
+        let consumer = try await log.consumer(Subscription(group: "processor", topics: ["in"]))
+        try await withDeadline(30, "processing the input") {
+            var seen = 0
+            while seen < inputs.count, let batch = try await consumer.nextBatch() {
+                let outputs = batch.map { ProducerRecord(topic: "out", key: $0.key, headers: $0.headers, value: $0.value) }
+                let positions = try await consumer.commit(batch.map(\.position), appending: outputs, to: log)
+                #expect(positions.count == outputs.count)
+                #expect(positions.allSatisfy { $0.topic == "out" })
+                seen += batch.count
+            }
+        }
+        await consumer.close()
+        let out = try await log.read(ReadRequest(topic: "out", limit: 100))
+        #expect(out.count == inputs.count)
+        #expect(try await log.groupLag("processor").allSatisfy { $0.lag == 0 })
+        // A new member of the group finds nothing left to process.
+        try await log.ensureTopic(TopicSpec(name: "in", partitions: 2))
+        _ = try await log.append([TestEvent(id: "late", key: "key-0", sequence: 99).record("in")])
+        let next = try await log.consumer(Subscription(group: "processor", topics: ["in"]))
+        try await withDeadline(30, "the record appended after the commits") {
+            let batch = try #require(try await next.nextBatch())
+            #expect(batch.compactMap(TestEvent.decode).map(\.id) == ["late"])
+        }
+        await next.close()
+        await log.shutdown()
+    }
+
     @Test("records with one key are consumed in the order they were appended", arguments: Backend.allCases)
     func perKeyOrder(backend: Backend) async throws {
         let (log, resources) = try await backend.make()

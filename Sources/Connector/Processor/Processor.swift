@@ -84,12 +84,18 @@ public final class Processor: Service, Sendable {
             pending = []
             while let batch = try await consumer.nextBatch() {
                 let started = ContinuousClock.now
-                let work = try await process(batch, &store)
+                let decided = process(batch, &store)
+                // The events and the input offsets in one step (one transaction on the embedded log).
+                _ = try await consumer.commit(batch.map(\.position), appending: decided.records, to: log)
+                // Durable: now the world may learn of it.
+                board.publish(decided.outbound.compactMap { store.outbound[$0] }, refusals: decided.refusals)
+                timers.withLock { timers in
+                    for ref in decided.touched { timers.deadlines[ref] = store.deadlines[ref] }
+                }
+                for item in decided.work { tasks.addTask { await self.perform(item) } }
                 metrics.count("pm_processor_facts_total", by: Double(batch.count))
                 metrics.recordCall(peer: "log", method: "process", resource: "batch", outcome: "ok", since: started)
                 metrics.gauge("pm_processor_transfers_in_memory", Double(store.outbound.count + store.inbound.count))
-                for item in work { tasks.addTask { await self.perform(item) } }
-                try await consumer.commit(batch.map(\.position))
             }
             tasks.cancelAll()
         }
@@ -104,7 +110,17 @@ public final class Processor: Service, Sendable {
         var correlation: String?
     }
 
-    func process(_ batch: [ConsumerRecord], _ store: inout AggregateStore) async throws -> [Work] {
+    /// What a batch of facts decided: the records to append, the effects to perform once they are
+    /// durable, and what to publish.
+    struct Decided {
+        var records: [ProducerRecord] = []
+        var work: [Work] = []
+        var outbound: Set<String> = []
+        var touched: Set<AggregateRef> = []
+        var refusals: [(transferId: String, error: FSPIOPError)] = []
+    }
+
+    func process(_ batch: [ConsumerRecord], _ store: inout AggregateStore) -> Decided {
         var records: [ProducerRecord] = []
         var work: [Work] = []
         var touchedOutbound: Set<String> = []
@@ -150,13 +166,7 @@ public final class Processor: Service, Sendable {
             }
             for reply in routed.replies { work.append(Work(effect: reply, causation: envelope.id, correlation: envelope.correlationID)) }
         }
-        if !records.isEmpty { _ = try await log.append(records) }
-        // Durable: now the world may learn of it.
-        board.publish(touchedOutbound.compactMap { store.outbound[$0] }, refusals: refusals)
-        timers.withLock { timers in
-            for ref in touched { timers.deadlines[ref] = store.deadlines[ref] }
-        }
-        return work
+        return Decided(records: records, work: work, outbound: touchedOutbound, touched: touched, refusals: refusals)
     }
 
     func deadLetter(_ record: ConsumerRecord, reason: String, now: Timestamp) -> ProducerRecord {

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// One member of a consumer group on the SQLite log.
-final class SQLiteConsumerBackend: ConsumerBackend {
+final class SQLiteConsumerBackend: AtomicCommitBackend {
     private struct State {
         /// Assigned partitions and the next offset to hand out.
         var assigned: [TopicPartition: Int64] = [:]
@@ -111,12 +111,27 @@ final class SQLiteConsumerBackend: ConsumerBackend {
     }
 
     func commit(_ nextOffsets: [TopicPartition: Int64]) async throws(LogError) {
+        try await log.commitOffsets(group: subscription.group, try offsetRows(nextOffsets))
+        committed(nextOffsets)
+    }
+
+    /// Appends the records and commits the offsets in one transaction.
+    func commit(_ nextOffsets: [TopicPartition: Int64], appending records: [ProducerRecord]) async throws(LogError) -> [RecordPosition] {
+        let positions = try await log.appendAndCommit(records, group: subscription.group, try offsetRows(nextOffsets))
+        committed(nextOffsets)
+        return positions
+    }
+
+    private func offsetRows(_ nextOffsets: [TopicPartition: Int64]) throws(LogError) -> [(topicID: Int64, partition: Int32, next: Int64)] {
         var rows: [(topicID: Int64, partition: Int32, next: Int64)] = []
         for (partition, next) in nextOffsets {
             let topic = try log.topic(partition.topic)
             rows.append((topic.id, partition.partition, next))
         }
-        try await log.commitOffsets(group: subscription.group, rows)
+        return rows
+    }
+
+    private func committed(_ nextOffsets: [TopicPartition: Int64]) {
         let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             for (partition, next) in nextOffsets { state.committed[partition] = max(state.committed[partition] ?? Int64.min, next) }
             return state.takeSettledWaiters()

@@ -139,6 +139,14 @@ public final class SQLiteEventLog: EventLog {
 
     public func append(_ records: [ProducerRecord]) async throws(LogError) -> [RecordPosition] {
         guard !records.isEmpty else { return [] }
+        let rows = try rows(records)
+        let result: Result<[RecordPosition], LogError> = await withCheckedContinuation { continuation in
+            submit(.append(rows, continuation))
+        }
+        return try result.get()
+    }
+
+    private func rows(_ records: [ProducerRecord]) throws(LogError) -> [PendingWork.Row] {
         var rows: [PendingWork.Row] = []
         rows.reserveCapacity(records.count)
         for record in records {
@@ -147,8 +155,14 @@ public final class SQLiteEventLog: EventLog {
                                         partition: Partitioner.partition(for: record.key, partitions: topic.partitions),
                                         key: record.key, headers: HeaderCodec.encode(record.headers), value: record.value))
         }
+        return rows
+    }
+
+    /// Appends records and stores a group's next offsets in one transaction: both are durable, or neither.
+    func appendAndCommit(_ records: [ProducerRecord], group: String, _ offsets: [(topicID: Int64, partition: Int32, next: Int64)]) async throws(LogError) -> [RecordPosition] {
+        let rows = try rows(records)
         let result: Result<[RecordPosition], LogError> = await withCheckedContinuation { continuation in
-            submit(.append(rows, continuation))
+            submit(.appendAndCommit(rows, group, offsets, continuation))
         }
         return try result.get()
     }
@@ -209,7 +223,7 @@ public final class SQLiteEventLog: EventLog {
             answers.reserveCapacity(items.count)
             for item in items {
                 switch item {
-                case let .append(rows, _):
+                case let .append(rows, _), let .appendAndCommit(rows, _, _, _):
                     var positions: [RecordPosition] = []
                     positions.reserveCapacity(rows.count)
                     for row in rows {
@@ -220,16 +234,12 @@ public final class SQLiteEventLog: EventLog {
                         bytesAdded[key, default: 0] += Int64(row.key.count + row.headers.count + row.value.count)
                         positions.append(RecordPosition(topic: row.topic, partition: row.partition, offset: offset))
                     }
+                    if case let .appendAndCommit(_, group, offsets, _) = item {
+                        try Self.storeOffsets(group, offsets, connection)
+                    }
                     answers.append(positions)
                 case let .commit(group, offsets, _):
-                    for offset in offsets {
-                        let statement = try connection.statement(Self.upsertOffset)
-                        statement.bind(1, group)
-                        statement.bind(2, offset.topicID)
-                        statement.bind(3, Int64(offset.partition))
-                        statement.bind(4, offset.next)
-                        try statement.run()
-                    }
+                    try Self.storeOffsets(group, offsets, connection)
                     answers.append([])
                 }
             }
@@ -250,6 +260,18 @@ public final class SQLiteEventLog: EventLog {
         } catch {
             try? connection.execute("ROLLBACK")
             return .failure(error)
+        }
+    }
+
+    private static func storeOffsets(_ group: String, _ offsets: [(topicID: Int64, partition: Int32, next: Int64)],
+                                     _ connection: SQLiteConnection) throws(LogError) {
+        for offset in offsets {
+            let statement = try connection.statement(Self.upsertOffset)
+            statement.bind(1, group)
+            statement.bind(2, offset.topicID)
+            statement.bind(3, Int64(offset.partition))
+            statement.bind(4, offset.next)
+            try statement.run()
         }
     }
 
@@ -543,18 +565,17 @@ struct PendingWork: Sendable {
     enum Item: Sendable {
         case append([Row], CheckedContinuation<Result<[RecordPosition], LogError>, Never>)
         case commit(String, [(topicID: Int64, partition: Int32, next: Int64)], CheckedContinuation<Result<[RecordPosition], LogError>, Never>)
+        case appendAndCommit([Row], String, [(topicID: Int64, partition: Int32, next: Int64)], CheckedContinuation<Result<[RecordPosition], LogError>, Never>)
 
-        func succeed(_ positions: [RecordPosition]) {
+        var continuation: CheckedContinuation<Result<[RecordPosition], LogError>, Never> {
             switch self {
-            case let .append(_, continuation), let .commit(_, _, continuation): continuation.resume(returning: .success(positions))
+            case let .append(_, continuation), let .commit(_, _, continuation), let .appendAndCommit(_, _, _, continuation): return continuation
             }
         }
 
-        func fail(_ error: LogError) {
-            switch self {
-            case let .append(_, continuation), let .commit(_, _, continuation): continuation.resume(returning: .failure(error))
-            }
-        }
+        func succeed(_ positions: [RecordPosition]) { continuation.resume(returning: .success(positions)) }
+
+        func fail(_ error: LogError) { continuation.resume(returning: .failure(error)) }
     }
 
     var items: [Item] = []

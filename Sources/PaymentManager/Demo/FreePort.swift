@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -7,7 +8,19 @@ import Darwin
 /// Picks free TCP ports on 127.0.0.1 (the kernel chooses; the socket is closed at once), for a
 /// topology whose parts must know each other's addresses before they start.
 public enum FreePort {
+    /// Ports already handed out by this process: the kernel may offer a closed one again, and two
+    /// topologies started at once must not get the same port.
+    private static let handedOut = Mutex<Set<Int>>([])
+
     public static func allocate() throws -> Int {
+        for _ in 0..<100 {
+            let port = try kernelPort()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw TopologyError("no free port found")
+    }
+
+    static func kernelPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TopologyError("cannot open a socket") }
         defer { close(fd) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Simulators
 import FSPIOP
 import PaymentManager
 import EventLog
@@ -134,6 +135,11 @@ extension String {
     fileprivate func leftPad(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }
 
+/// Amounts in the simulators' ten-thousandths, as text.
+enum CoreAmountText {
+    static func text(_ units: Int64) -> String { CoreAmount(units: units).description }
+}
+
 extension BenchCommand {
     struct EndToEnd: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -157,6 +163,8 @@ extension BenchCommand {
         var noTLS = false
         @Flag(name: .customLong("no-jws"), help: "No JWS signing or validation.")
         var noJWS = false
+        @Flag(name: .long, help: "Run the payer and payee as pm serve processes and kill them (SIGKILL) at random moments; reconcile afterwards.")
+        var chaos = false
         @Flag(name: .long, help: "Print one JSON object.")
         var json = false
 
@@ -165,6 +173,22 @@ extension BenchCommand {
             defer { try? FileManager.default.removeItem(atPath: directory) }
             var logger = Logger(label: "pm-bench")
             logger.logLevel = .critical
+            if chaos {
+                let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+                let r = try await ChaosBenchmark.run(transfers: transfers, concurrency: concurrency, executable: executable,
+                                                     directory: directory, logger: logger)
+                let c = r.reconciliation
+                printJSON(.object([
+                    ("benchmark", .string("e2e-chaos")), ("transfers", .number(String(r.transfers))), ("kills", .number(String(r.kills))),
+                    ("seconds", .number(String(format: "%.1f", r.seconds))),
+                    ("completed", .number(String(c.completed))), ("failed", .number(String(c.failed))),
+                    ("unrecorded", .number(String(c.unrecorded))), ("disagreements", .array(c.disagreements.map { .string($0) })),
+                    ("committed", .string(CoreAmountText.text(c.committedUnits))), ("payeeCredited", .string(CoreAmountText.text(c.creditedUnits))),
+                    ("booksAddUp", .bool(c.booksAddUp)), ("consistent", .bool(r.consistent)),
+                ]))
+                if !r.consistent { throw ExitCode(1) }
+                return
+            }
             let r = try await EndToEndBenchmark.run(.init(transfers: transfers, concurrency: concurrency, warmup: warmup,
                                                           mutualTLS: !noTLS, jws: !noJWS, directory: directory), logger: logger)
             func number(_ value: Double, _ digits: Int = 2) -> JSONValue { .number(String(format: "%.\(digits)f", value)) }
