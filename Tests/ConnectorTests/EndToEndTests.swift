@@ -82,6 +82,20 @@ struct EndToEndTests {
         }
     }
 
+    @Test("GET /parties on the outbound API: a known party with its FSP, an unknown one with 3204")
+    func partyLookup() async throws {
+        try await withTopology { topology in
+            let known = try await topology.payerAPI.call("GET", "/parties/MSISDN/27720000007")
+            #expect(known.status == 200)
+            #expect(known.body["currentState"]?.stringValue == "COMPLETED")
+            #expect(known.body["party"]?["body"]?["party"]?["partyIdInfo"]?["fspId"]?.stringValue == "payeefsp")
+            #expect(known.body["party"]?["body"]?["party"]?["name"]?.stringValue == "Payee 7")
+            let unknown = try await topology.payerAPI.call("GET", "/parties/MSISDN/27799999999")
+            #expect(unknown.status == 404)
+            #expect(unknown.body["errorInformation"]?["errorCode"]?.stringValue == "3204")
+        }
+    }
+
     @Test("rejecting the party aborts the transfer: ABORTED, nothing sent to the payee")
     func rejectParty() async throws {
         try await withTopology { topology in

@@ -138,6 +138,8 @@ events.update({
         {"transferId": ID, "request": ref("outboundTransferRequest"), "autoAcceptParty": {"type": "boolean"}, "autoAcceptQuote": {"type": "boolean"}}),
     "core.transfer-decided": ("PUT /transfers/{ID} of the outbound API: the core accepts or rejects the party or the quote.",
         {"transferId": ID, "acceptParty": {"type": "boolean"}, "acceptQuote": {"type": "boolean"}}),
+    "core.party-lookup-requested": ("GET /parties/{Type}/{ID} of the outbound API: a party lookup on its own.",
+        {"requestId": ID, "party": ref("partyIdInfo")}),
     "core.quote-answered": ("The core's answer to backend POST /quoterequests.", {"transactionId": ID, "answer": ref("backendQuoteResponse")}),
     "core.quote-refused": ("The core refused to quote, or could not be reached.", {"transactionId": ID, "error": ref("errorInformationObject")}),
     "core.transfer-answered": ("The core's answer to backend POST /transfers.", {"transactionId": ID, "answer": ref("backendTransferResponse")}),

@@ -74,6 +74,8 @@ public struct OutboundAPI: HTTPResponder {
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+        case ("GET", "parties", 3), ("GET", "parties", 4):
+            return await getParty(segments)
         case ("POST", "transfers", 1):
             return await postTransfer(request)
         case ("PUT", "transfers", 2):
@@ -164,6 +166,31 @@ public struct OutboundAPI: HTTPResponder {
             guard (1...4).contains(fraction.count), fraction.allSatisfy({ $0.isASCII && $0.isNumber }), fraction.last != "0" else { return false }
         }
         return true
+    }
+
+    // MARK: - GET /parties/{Type}/{ID}[/{SubId}]
+
+    /// A party lookup on its own (the SDK's `PartiesModel`): 200 `{party: {body, headers}, currentState}`,
+    /// or the FSPIOP error that came back (404 for an unknown party, 504 for no answer in time).
+    func getParty(_ segments: [String]) async -> Response {
+        let info = PartyIdInfo(partyIdType: segments[1], partyIdentifier: segments[2], partySubIdOrType: segments.count == 4 ? segments[3] : nil)
+        let requestId = IDs.make()
+        do { try await record(.partyLookupRequested(requestId: requestId, party: info), key: requestId) } catch {
+            return Self.error(.serviceUnavailable, statusCode: FSPIOPErrorCode.serviceCurrentlyUnavailable.rawValue, "the request could not be recorded")
+        }
+        let timeout = Duration.seconds(settings.configuration.requestTimeoutSeconds + 5)
+        switch await board.waitForLookup(requestId, timeout: timeout) {
+        case let .resolved(party)?:
+            let body = (try? JSONValueEncoder.encode(PartiesTypeIDPutResponse(party: party))) ?? .null
+            return HTTPSupport.json(.ok, .object([("party", .object([("body", body), ("headers", .object([]))])),
+                                                  ("currentState", .string("COMPLETED"))]))
+        case let .failed(error)?:
+            let code = error.errorInformation.errorCode
+            let status: HTTPResponse.Status = code == .serverTimedOut ? .gatewayTimeout : code == .partyNotFound ? .notFound : .internalServerError
+            return HTTPSupport.json(status, (try? JSONValueEncoder.encode(error)) ?? .null)
+        case nil:
+            return HTTPSupport.fspiopError(FSPIOPError(.serverTimedOut, "no answer to GET /parties in time"), status: 504)
+        }
     }
 
     // MARK: - PUT /transfers/{id}

@@ -88,6 +88,8 @@ public enum ConnectorFact: Sendable, Hashable {
     case transferRequested(transferId: String, request: OutboundTransferRequest, autoAcceptParty: Bool?, autoAcceptQuote: Bool?)
     /// `PUT /transfers/{id}` of the outbound API.
     case transferDecided(transferId: String, acceptParty: Bool?, acceptQuote: Bool?)
+    /// `GET /parties/{Type}/{ID}[/{SubId}]` of the outbound API: a lookup on its own, answered to the caller.
+    case partyLookupRequested(requestId: String, party: PartyIdInfo)
     /// The core's answer to `POST /quoterequests`.
     case quoteAnswered(transactionId: String, answer: BackendQuoteResponse)
     /// The core refused to quote or could not be reached.
@@ -109,6 +111,7 @@ public enum ConnectorFact: Sendable, Hashable {
         case .hubMessageRejected: return "fspiop.rejected"
         case .transferRequested: return "core.transfer-requested"
         case .transferDecided: return "core.transfer-decided"
+        case .partyLookupRequested: return "core.party-lookup-requested"
         case .quoteAnswered: return "core.quote-answered"
         case .quoteRefused: return "core.quote-refused"
         case .transferAnswered: return "core.transfer-answered"
@@ -121,7 +124,7 @@ public enum ConnectorFact: Sendable, Hashable {
 
     /// Every wire name, for the schema registry.
     public static let wireNames = [
-        "fspiop.received", "fspiop.rejected", "core.transfer-requested", "core.transfer-decided", "core.quote-answered",
+        "fspiop.received", "fspiop.rejected", "core.transfer-requested", "core.transfer-decided", "core.party-lookup-requested", "core.quote-answered",
         "core.quote-refused", "core.transfer-answered", "core.transfer-refused", "timer.deadline-passed",
         "effect.hub-request-failed", "effect.completed",
     ]
@@ -147,6 +150,8 @@ public enum ConnectorFact: Sendable, Hashable {
                 if let acceptParty { members.append(("acceptParty", .bool(acceptParty))) }
                 if let acceptQuote { members.append(("acceptQuote", .bool(acceptQuote))) }
                 return .object(members)
+            case let .partyLookupRequested(requestId, party):
+                return .object([("requestId", .string(requestId)), ("party", try JSONValueEncoder.encode(party))])
             case let .quoteAnswered(transactionId, answer):
                 return .object([("transactionId", .string(transactionId)), ("answer", try JSONValueEncoder.encode(answer))])
             case let .transferAnswered(transactionId, answer):
@@ -185,6 +190,8 @@ public enum ConnectorFact: Sendable, Hashable {
             self = .transferDecided(transferId: try reader.decode(String.self, "transferId"),
                                     acceptParty: try reader.optional(Bool.self, "acceptParty"),
                                     acceptQuote: try reader.optional(Bool.self, "acceptQuote"))
+        case "core.party-lookup-requested":
+            self = .partyLookupRequested(requestId: try reader.decode(String.self, "requestId"), party: try reader.decode(PartyIdInfo.self, "party"))
         case "core.quote-answered":
             self = .quoteAnswered(transactionId: try reader.decode(String.self, "transactionId"), answer: try reader.decode(BackendQuoteResponse.self, "answer"))
         case "core.quote-refused":

@@ -33,8 +33,19 @@ struct Routed {
     var events: [DomainEvent] = []
     var replies: [Effect] = []
     var rejections: [(transferId: String, error: FSPIOPError)] = []
+    /// Answers for stand-alone party lookups of the outbound API (`GET /parties`), by request id.
+    var lookups: [(requestId: String, result: PartyLookupResult)] = []
     var deadLetter: String?
 }
+
+/// How a stand-alone party lookup ended.
+public enum PartyLookupResult: Sendable {
+    case resolved(Party)
+    case failed(ErrorInformationObject)
+}
+
+/// Stand-alone lookups wait in a party lookup under this prefix, beside the transfers that wait there.
+let standaloneLookupPrefix = "lookup:"
 
 /// Turns facts into domain facts for the aggregates, runs their deciders in order (a party lookup's
 /// answer fans out to every waiting transfer in the same step), and folds the events into the store.
@@ -129,6 +140,8 @@ private struct Step {
             return
         case let .transferRequested(transferId, request, autoParty, autoQuote):
             outbound(transferId, .requested(request, autoAcceptParty: autoParty, autoAcceptQuote: autoQuote), &store)
+        case let .partyLookupRequested(requestId, info):
+            party(PartyLookup.key(for: info), .requested(transferId: standaloneLookupPrefix + requestId, party: info), &store)
         case let .transferDecided(transferId, acceptParty, acceptQuote):
             if let acceptParty { outbound(transferId, .partyDecision(accepted: acceptParty), &store) }
             if let acceptQuote { outbound(transferId, .quoteDecision(accepted: acceptQuote), &store) }
@@ -280,9 +293,15 @@ private struct Step {
             record(.party(key: key, event), &store)
             switch event {
             case let .resolved(party, transfers):
-                for id in transfers { outbound(id, .partyResolved(party), &store) }
+                for id in transfers {
+                    if id.hasPrefix(standaloneLookupPrefix) { routed.lookups.append((String(id.dropFirst(standaloneLookupPrefix.count)), .resolved(party))) }
+                    else { outbound(id, .partyResolved(party), &store) }
+                }
             case let .failed(error, transfers):
-                for id in transfers { outbound(id, .partyLookupFailed(error), &store) }
+                for id in transfers {
+                    if id.hasPrefix(standaloneLookupPrefix) { routed.lookups.append((String(id.dropFirst(standaloneLookupPrefix.count)), .failed(error))) }
+                    else { outbound(id, .partyLookupFailed(error), &store) }
+                }
             default:
                 break
             }

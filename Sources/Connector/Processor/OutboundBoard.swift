@@ -23,6 +23,8 @@ public final class OutboundBoard: Sendable {
         var byHomeTransaction: [String: String] = [:]
         var waiters: [String: [Waiter]] = [:]
         var nextWaiter = 0
+        var lookupWaiters: [String: CheckedContinuation<PartyLookupResult?, Never>] = [:]
+        var lookupResults: [String: PartyLookupResult] = [:]
     }
 
     private let state = Mutex(State())
@@ -60,6 +62,46 @@ public final class OutboundBoard: Sendable {
             }
         }
         for (continuation, update) in wake { continuation.resume(returning: update) }
+    }
+
+    /// Answers stand-alone party lookups.
+    func publish(lookups: [(requestId: String, result: PartyLookupResult)]) {
+        guard !lookups.isEmpty else { return }
+        var wake: [(CheckedContinuation<PartyLookupResult?, Never>, PartyLookupResult)] = []
+        state.withLock { state in
+            for (id, result) in lookups {
+                if let waiter = state.lookupWaiters.removeValue(forKey: id) { wake.append((waiter, result)) }
+                else { state.lookupResults[id] = result }
+            }
+        }
+        for (continuation, result) in wake { continuation.resume(returning: result) }
+    }
+
+    /// Waits for the answer to the stand-alone lookup `requestId`, or nil after `timeout`.
+    public func waitForLookup(_ requestId: String, timeout: Duration) async -> PartyLookupResult? {
+        await withTaskGroup(of: PartyLookupResult?.self) { group in
+            group.addTask {
+                await withCheckedContinuation { (continuation: CheckedContinuation<PartyLookupResult?, Never>) in
+                    let ready = self.state.withLock { state -> PartyLookupResult? in
+                        if let result = state.lookupResults.removeValue(forKey: requestId) { return result }
+                        state.lookupWaiters[requestId] = continuation
+                        return nil
+                    }
+                    if let ready { continuation.resume(returning: ready) }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                let waiter = self.state.withLock { $0.lookupWaiters.removeValue(forKey: requestId) }
+                waiter?.resume(returning: nil)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            let waiter = self.state.withLock { $0.lookupWaiters.removeValue(forKey: requestId) }
+            waiter?.resume(returning: nil)
+            return first
+        }
     }
 
     /// Waits until the transfer is in a state `accepts` takes (checked against the current state

@@ -89,6 +89,7 @@ public final class Processor: Service, Sendable {
                 _ = try await consumer.commit(batch.map(\.position), appending: decided.records, to: log)
                 // Durable: now the world may learn of it.
                 board.publish(decided.outbound.compactMap { store.outbound[$0] }, refusals: decided.refusals)
+                board.publish(lookups: decided.lookups)
                 timers.withLock { timers in
                     for ref in decided.touched { timers.deadlines[ref] = store.deadlines[ref] }
                 }
@@ -118,6 +119,7 @@ public final class Processor: Service, Sendable {
         var outbound: Set<String> = []
         var touched: Set<AggregateRef> = []
         var refusals: [(transferId: String, error: FSPIOPError)] = []
+        var lookups: [(requestId: String, result: PartyLookupResult)] = []
     }
 
     func process(_ batch: [ConsumerRecord], _ store: inout AggregateStore) -> Decided {
@@ -126,6 +128,7 @@ public final class Processor: Service, Sendable {
         var touchedOutbound: Set<String> = []
         var touched: Set<AggregateRef> = []
         var refusals: [(transferId: String, error: FSPIOPError)] = []
+        var lookups: [(requestId: String, result: PartyLookupResult)] = []
         let now = clock.now
         for record in batch {
             let envelope: Envelope
@@ -145,6 +148,7 @@ public final class Processor: Service, Sendable {
                 metrics.count("pm_dead_letters_total")
             }
             refusals += routed.rejections
+            lookups += routed.lookups
             // Sequence numbers: the aggregate's version after each event, counted back from the final one.
             var remaining: [AggregateRef: Int64] = [:]
             for event in routed.events { remaining[event.ref, default: 0] += 1 }
@@ -166,7 +170,7 @@ public final class Processor: Service, Sendable {
             }
             for reply in routed.replies { work.append(Work(effect: reply, causation: envelope.id, correlation: envelope.correlationID)) }
         }
-        return Decided(records: records, work: work, outbound: touchedOutbound, touched: touched, refusals: refusals)
+        return Decided(records: records, work: work, outbound: touchedOutbound, touched: touched, refusals: refusals, lookups: lookups)
     }
 
     func deadLetter(_ record: ConsumerRecord, reason: String, now: Timestamp) -> ProducerRecord {
