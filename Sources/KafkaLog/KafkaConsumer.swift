@@ -40,6 +40,9 @@ final class ConsumerCore: Sendable {
                 ("auto.offset.reset", subscription.startAt == .earliest ? "earliest" : "latest"),
                 ("session.timeout.ms", String(configuration.sessionTimeoutMilliseconds)),
                 ("heartbeat.interval.ms", String(configuration.heartbeatIntervalMilliseconds)),
+                // A processor waits on each step of a payment: fetch again soon rather than after librdkafka's
+                // default 500 ms when a fetch found nothing (overridable through the raw properties).
+                ("fetch.wait.max.ms", "10"),
             ]),
             logHandler: configuration.logHandler
         ) { conf in
