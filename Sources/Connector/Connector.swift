@@ -81,13 +81,14 @@ public final class Connector: Service, Sendable {
         self.log = log
         self.logger = logger
         let pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
-        hubHTTP = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-                             configuration: HTTPClient.Configuration(tlsConfiguration: try settings.outboundTLS?.clientConfiguration(),
-                                                                     timeout: .init(connect: .seconds(10)), connectionPool: pool),
-                             backgroundActivityLogger: logger)
-        backendHTTP = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-                                 configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(10)), connectionPool: pool),
-                                 backgroundActivityLogger: logger)
+        var hubConfiguration = HTTPClient.Configuration(tlsConfiguration: try settings.outboundTLS?.clientConfiguration(),
+                                                        timeout: .init(connect: .seconds(10)), connectionPool: pool)
+        // No distributed tracing is configured: skip building span attributes for every request.
+        hubConfiguration.tracing.tracer = nil
+        hubHTTP = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: hubConfiguration, backgroundActivityLogger: logger)
+        var backendConfiguration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10)), connectionPool: pool)
+        backendConfiguration.tracing.tracer = nil
+        backendHTTP = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: backendConfiguration, backgroundActivityLogger: logger)
         var signer: JWSSigner?
         if let path = settings.jwsSigningKeyPath {
             signer = JWSSigner(key: try SigningKey(pem: try String(contentsOfFile: path, encoding: .utf8)))

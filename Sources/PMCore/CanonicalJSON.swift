@@ -64,9 +64,16 @@ public enum CanonicalJSON {
     /// (JavaScript objects keep the first insertion position when a property is reassigned).
     private static func lastOccurrences(_ members: [(String, JSONValue)]) -> [(String, JSONValue)] {
         if members.count < 2 { return members }
-        var seen = Set<String>()
         var hasDuplicates = false
-        for (key, _) in members where !seen.insert(key).inserted { hasDuplicates = true; break }
+        if members.count <= 16 {
+            // Small objects (every FSPIOP body's): comparing names pairwise is cheaper than hashing them.
+            outer: for i in 1..<members.count {
+                for j in 0..<i where members[i].0 == members[j].0 { hasDuplicates = true; break outer }
+            }
+        } else {
+            var seen = Set<String>()
+            for (key, _) in members where !seen.insert(key).inserted { hasDuplicates = true; break }
+        }
         guard hasDuplicates else { return members }
         var position: [String: Int] = [:]
         var result: [(String, JSONValue)] = []

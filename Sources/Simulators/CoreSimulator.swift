@@ -45,6 +45,7 @@ public final class CoreSimulator: Service {
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.maxOutboundConnections
         clientConfiguration.timeout.connect = CoreSimulatorConfiguration.timeAmount(configuration.outboundConnectTimeout)
+        clientConfiguration.tracing.tracer = nil
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         guard lifecycle.withLock({ $0.start(client: client) }) else {
             try await client.shutdown()

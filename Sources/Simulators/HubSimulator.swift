@@ -209,6 +209,8 @@ public final class HubSimulator: Service {
                                       concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.connectionsPerDFSP)
         // A DFSP's answer to a callback is never a redirect to follow.
         client.redirectConfiguration = .disallow
+        // No distributed tracing is configured: skip building span attributes for every request.
+        client.tracing.tracer = nil
         return client
     }
 }

@@ -1,4 +1,5 @@
 import Connector
+import EventLog
 import FSPIOP
 import Foundation
 import Logging
@@ -20,6 +21,7 @@ public enum EndToEndBenchmark {
         public var mutualTLS: Bool
         public var jws: Bool
         public var directory: String
+        public var durability: SQLiteLogConfiguration.Durability = .full
 
         public init(transfers: Int, concurrency: Int, warmup: Int = 200, mutualTLS: Bool = true, jws: Bool = true, directory: String) {
             self.transfers = transfers
@@ -58,6 +60,7 @@ public enum EndToEndBenchmark {
         var topologyOptions = Topology.Options(directory: options.directory)
         topologyOptions.mutualTLS = options.mutualTLS
         topologyOptions.jws = options.jws
+        topologyOptions.durability = options.durability
         topologyOptions.accounts = max(10, options.concurrency * 2)
         topologyOptions.openingBalance = String(options.transfers + options.warmup + 1000)
         let topology = try await Topology(options: topologyOptions, logger: logger)

@@ -1,4 +1,5 @@
 import Connector
+import EventLog
 import FSPIOP
 import Foundation
 
@@ -48,6 +49,8 @@ public struct ConnectorConfiguration: Sendable, Hashable {
     public var outboundTLS: TLSFiles?
     public var dataDirectory: String
     public var log: LogLocation
+    /// `PM_LOG_DURABILITY` (`full`, the default, or `normal`): the embedded log's `synchronous` setting.
+    public var logDurability: SQLiteLogConfiguration.Durability = .full
 
     /// Reads the configuration from environment variables (the SDK's names), checking every value.
     /// `fileExists` is how paths are checked (injected so that tests need no files).
@@ -65,7 +68,7 @@ public struct ConnectorConfiguration: Sendable, Hashable {
 
         let jwsSign = try reader.bool("JWS_SIGN", default: true)
         let validateJWS = try reader.bool("VALIDATE_INBOUND_JWS", default: true)
-        let configuration = ConnectorConfiguration(
+        var configuration = ConnectorConfiguration(
             dfspId: try reader.fspId("DFSP_ID"),
             inboundPort: try reader.port("INBOUND_LISTEN_PORT", default: 4000),
             outboundPort: try reader.port("OUTBOUND_LISTEN_PORT", default: 4001),
@@ -97,6 +100,12 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             outboundTLS: outboundTLS ? try reader.tls(ca: "OUT_CA_CERT_PATH", certificate: "OUT_CLIENT_CERT_PATH", key: "OUT_CLIENT_KEY_PATH", because: "OUTBOUND_MUTUAL_TLS_ENABLED is on") : nil,
             dataDirectory: dataDirectory,
             log: log)
+        if let text = reader.value("PM_LOG_DURABILITY") {
+            guard let durability = SQLiteLogConfiguration.Durability(rawValue: text.lowercased()) else {
+                throw ConfigurationError("PM_LOG_DURABILITY", "'\(text)' must be full or normal")
+            }
+            configuration.logDurability = durability
+        }
         return configuration
     }
 
@@ -115,7 +124,7 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             "JWS_SIGN_PUT_PARTIES=\(jwsSignPutParties)", "VALIDATE_INBOUND_JWS=\(validateInboundJWS)",
             "VALIDATE_INBOUND_PUT_PARTIES_JWS=\(validateInboundPutPartiesJWS)", "PM_LISTEN_ADDRESS=\(listenAddress)",
             "INBOUND_MUTUAL_TLS_ENABLED=\(inboundTLS != nil)", "OUTBOUND_MUTUAL_TLS_ENABLED=\(outboundTLS != nil)",
-            "PM_DATA_DIR=\(dataDirectory)", "PM_LOG=\(log)",
+            "PM_DATA_DIR=\(dataDirectory)", "PM_LOG=\(log)", "PM_LOG_DURABILITY=\(logDurability.rawValue)",
         ]
         if let jwsSigningKeyPath { lines.append("JWS_SIGNING_KEY_PATH=\(jwsSigningKeyPath)") }
         if let jwsVerificationKeysDirectory { lines.append("JWS_VERIFICATION_KEYS_DIRECTORY=\(jwsVerificationKeysDirectory)") }

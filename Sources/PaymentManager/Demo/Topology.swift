@@ -43,6 +43,8 @@ public final class Topology: Sendable {
         /// The payer's log (`nil`: an SQLite file under the directory).
         public var payerLog: String?
         public var payeeLog: String?
+        /// The embedded logs' durability (`synchronous=FULL` by default).
+        public var durability: SQLiteLogConfiguration.Durability = .full
 
         public init(directory: String) { self.directory = directory }
     }
@@ -131,8 +133,8 @@ public final class Topology: Sendable {
         for fsp in [options.payerId, options.payeeId] {
             try FileManager.default.createDirectory(atPath: "\(directory)/\(fsp)", withIntermediateDirectories: true)
         }
-        payerOpenLog = try OpenLog.open(try LogLocation(options.payerLog ?? "sqlite:\(directory)/\(options.payerId)/log.sqlite"))
-        payeeOpenLog = try OpenLog.open(try LogLocation(options.payeeLog ?? "sqlite:\(directory)/\(options.payeeId)/log.sqlite"))
+        payerOpenLog = try OpenLog.open(try LogLocation(options.payerLog ?? "sqlite:\(directory)/\(options.payerId)/log.sqlite"), durability: options.durability)
+        payeeOpenLog = try OpenLog.open(try LogLocation(options.payeeLog ?? "sqlite:\(directory)/\(options.payeeId)/log.sqlite"), durability: options.durability)
         payerLog = payerOpenLog.log
         payeeLog = payeeOpenLog.log
         func settings(_ fspId: String, inbound: Int, outbound: Int, core: Int) -> ConnectorSettings {

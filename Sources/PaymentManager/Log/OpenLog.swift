@@ -19,10 +19,14 @@ public struct OpenLog: Sendable {
     }
 
     /// Opens the log; for Kafka, `properties` are passed to librdkafka as they are.
-    public static func open(_ location: LogLocation, properties: [String: String] = [:]) throws(LogError) -> OpenLog {
+    /// `durability` applies to the embedded log: `.full` (the default) survives a power loss, `.normal` only
+    /// a process crash.
+    public static func open(_ location: LogLocation, properties: [String: String] = [:],
+                            durability: SQLiteLogConfiguration.Durability = .full) throws(LogError) -> OpenLog {
         switch location {
         case let .sqlite(path):
-            return OpenLog(log: try SQLiteEventLog(configuration: SQLiteLogConfiguration(path: path)), location: location, mockCluster: nil)
+            return OpenLog(log: try SQLiteEventLog(configuration: SQLiteLogConfiguration(path: path, durability: durability)),
+                           location: location, mockCluster: nil)
         case let .kafka(servers):
             var configuration = KafkaConfiguration(bootstrapServers: servers)
             configuration.properties = properties

@@ -163,6 +163,8 @@ extension BenchCommand {
         var noTLS = false
         @Flag(name: .customLong("no-jws"), help: "No JWS signing or validation.")
         var noJWS = false
+        @Option(name: .long, help: "The embedded logs' durability: full (synchronous=FULL, the default) or normal.")
+        var durability = "full"
         @Flag(name: .long, help: "Run the payer and payee as pm serve processes and kill them (SIGKILL) at random moments; reconcile afterwards.")
         var chaos = false
         @Flag(name: .long, help: "Print one JSON object.")
@@ -189,12 +191,15 @@ extension BenchCommand {
                 if !r.consistent { throw ExitCode(1) }
                 return
             }
-            let r = try await EndToEndBenchmark.run(.init(transfers: transfers, concurrency: concurrency, warmup: warmup,
-                                                          mutualTLS: !noTLS, jws: !noJWS, directory: directory), logger: logger)
+            var options = EndToEndBenchmark.Options(transfers: transfers, concurrency: concurrency, warmup: warmup,
+                                                    mutualTLS: !noTLS, jws: !noJWS, directory: directory)
+            guard let level = SQLiteLogConfiguration.Durability(rawValue: durability) else { throw ValidationError("--durability must be full or normal") }
+            options.durability = level
+            let r = try await EndToEndBenchmark.run(options, logger: logger)
             func number(_ value: Double, _ digits: Int = 2) -> JSONValue { .number(String(format: "%.\(digits)f", value)) }
             let object: JSONValue = .object([
                 ("benchmark", .string("e2e")), ("transfers", .number(String(transfers))), ("concurrency", .number(String(concurrency))),
-                ("mutualTLS", .bool(!noTLS)), ("jws", .bool(!noJWS)),
+                ("mutualTLS", .bool(!noTLS)), ("jws", .bool(!noJWS)), ("durability", .string(durability)),
                 ("completed", .number(String(r.completed))), ("failed", .number(String(r.failed))),
                 ("seconds", number(r.seconds, 3)), ("transfersPerSecond", number(r.transfersPerSecond, 1)),
                 ("p50Ms", number(r.p50Ms)), ("p95Ms", number(r.p95Ms)), ("p99Ms", number(r.p99Ms)),

@@ -67,7 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
             let folder = (path as NSString).deletingLastPathComponent
             if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         }
-        let opened = try OpenLog.open(configuration.log)
+        let opened = try OpenLog.open(configuration.log, durability: configuration.logDurability)
         let connector: Connector
         do {
             connector = try Connector(settings: configuration.settings, log: opened.log, logger: logger)
