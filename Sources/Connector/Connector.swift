@@ -34,6 +34,8 @@ public struct ConnectorSettings: Sendable {
     public var resourceVersions: [String: APIVersion]
     public var topics: ConnectorTopics
     public var processorGroup: String
+    /// `PM_FINISHED_RETENTION_SECONDS` (300): how long ended transfers stay in memory.
+    public var finishedRetentionSeconds: Int = 300
 
     public init(dfspId: String, host: String = "0.0.0.0", inboundPort: Int = 4000, outboundPort: Int = 4001, hub: HubEndpoints,
                 backendURL: String, outbound: OutboundConfiguration, inbound: InboundConfiguration, jwsSigningKeyPath: String? = nil,
@@ -99,7 +101,8 @@ public final class Connector: Service, Sendable {
                             timeout: .seconds(Int64(settings.outbound.requestTimeoutSeconds)), metrics: metrics)
         let backend = BackendClient(baseURL: settings.backendURL, http: backendHTTP, metrics: metrics)
         processor = Processor(log: log, settings: Processor.Settings(outbound: settings.outbound, inbound: settings.inbound,
-                                                                      topics: settings.topics, group: settings.processorGroup),
+                                                                      topics: settings.topics, group: settings.processorGroup,
+                                                                      finishedRetentionMilliseconds: Int64(settings.finishedRetentionSeconds) * 1000),
                               hub: hub, backend: backend, board: board, metrics: metrics, logger: logger)
         let inboundAPI = InboundAPI(log: log, settings: InboundAPI.Settings(topics: settings.topics, jwsKeys: keys,
                                                                            validatePutPartiesJWS: settings.validatePutPartiesJWS),

@@ -67,6 +67,11 @@ public final class HTTPMetrics: Sendable {
         state.withLock { state in state.counters.filter { $0.key.name == name }.reduce(0) { $0 + $1.value } }
     }
 
+    /// A gauge's value summed over its label values (0 when never set).
+    public func gaugeValue(_ name: String) -> Double {
+        state.withLock { state in state.gauges.filter { $0.key.name == name }.reduce(0) { $0 + $1.value } }
+    }
+
     /// The metrics in Prometheus' text format.
     public func render() -> String {
         let snapshot = state.withLock { $0 }

@@ -13,13 +13,79 @@ struct AggregateStore {
     /// A payee's `transferId` -> its transaction id (`PATCH` and `PUT /transfers/{id}` name the transfer).
     var inboundByTransfer: [String: String] = [:]
     /// Facts that caused events: a fact read again after a crash (its offset was not committed) is skipped.
-    var decidedFacts: Set<String> = []
+    /// Only recent facts can be read again, so the set keeps the last ``decidedFactsKept``.
+    private(set) var decidedFacts: Set<String> = []
+    private var decidedOrder: [String] = []
+    private var decidedStart = 0
+    static let decidedFactsKept = 50_000
     /// When each waiting aggregate's wait ends.
     var deadlines: [AggregateRef: Timestamp] = [:]
+    /// Aggregates that ended, oldest first, with when they ended: evicted from memory after a while.
+    private var finished: [(ref: AggregateRef, at: Timestamp)] = []
+    private var finishedStart = 0
 
-    /// Folds one event in, keeping the index and the deadlines in step.
-    mutating func apply(_ event: DomainEvent, causation: String?) {
-        if let causation { decidedFacts.insert(causation) }
+    /// Remembers that a fact was decided, forgetting the oldest beyond the bound.
+    mutating func decided(_ fact: String) {
+        guard decidedFacts.insert(fact).inserted else { return }
+        decidedOrder.append(fact)
+        if decidedOrder.count - decidedStart > Self.decidedFactsKept {
+            decidedFacts.remove(decidedOrder[decidedStart])
+            decidedStart += 1
+            if decidedStart > Self.decidedFactsKept {
+                decidedOrder.removeFirst(decidedStart)
+                decidedStart = 0
+            }
+        }
+    }
+
+    /// Forgets the aggregates that ended before `cutoff` (their history stays on the log), with their index
+    /// entries and deadlines; returns them. A late duplicate for one of them is then treated as unknown.
+    mutating func evict(endedBefore cutoff: Timestamp) -> [AggregateRef] {
+        var evicted: [AggregateRef] = []
+        while finishedStart < finished.count, finished[finishedStart].at < cutoff {
+            let ref = finished[finishedStart].ref
+            finishedStart += 1
+            switch ref.kind {
+            case .outbound:
+                guard let transfer = outbound[ref.id], transfer.phase.isTerminal else { continue }
+                outbound[ref.id] = nil
+                if let quoteId = transfer.quoteId { outboundByQuote[quoteId] = nil }
+            case .inbound:
+                guard let transfer = inbound[ref.id], transfer.phase.isTerminal else { continue }
+                inbound[ref.id] = nil
+                if let transferId = transfer.prepare?.transferId { inboundByTransfer[transferId] = nil }
+            case .party:
+                guard let lookup = lookups[ref.id], !lookup.inFlight else { continue }
+                lookups[ref.id] = nil
+            }
+            deadlines[ref] = nil
+            evicted.append(ref)
+        }
+        if finishedStart > 4096, finishedStart * 2 > finished.count {
+            finished.removeFirst(finishedStart)
+            finishedStart = 0
+        }
+        return evicted
+    }
+
+    /// Folds one event in, keeping the index and the deadlines in step; `at` is when it happened.
+    mutating func apply(_ event: DomainEvent, causation: String?, at time: Timestamp) {
+        if let causation { decided(causation) }
+        let ref = event.ref
+        let wasFinished = isFinished(ref)
+        apply(event)
+        if !wasFinished, isFinished(ref) { finished.append((ref, time)) }
+    }
+
+    func isFinished(_ ref: AggregateRef) -> Bool {
+        switch ref.kind {
+        case .outbound: return outbound[ref.id]?.phase.isTerminal ?? false
+        case .inbound: return inbound[ref.id]?.phase.isTerminal ?? false
+        case .party: return lookups[ref.id].map { !$0.inFlight } ?? false
+        }
+    }
+
+    private mutating func apply(_ event: DomainEvent) {
         switch event {
         case let .outbound(id, event):
             let next = (outbound[id] ?? OutboundTransfer(transferId: id)).evolve(event)

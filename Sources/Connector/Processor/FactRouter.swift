@@ -266,7 +266,7 @@ private struct Step {
     // MARK: - The aggregates
 
     mutating func record(_ event: DomainEvent, _ store: inout AggregateStore) {
-        store.apply(event, causation: factId)
+        store.apply(event, causation: factId, at: now)
         routed.events.append(event)
     }
 

@@ -64,6 +64,16 @@ public final class OutboundBoard: Sendable {
         for (continuation, update) in wake { continuation.resume(returning: update) }
     }
 
+    /// Forgets transfers the processor evicted.
+    func forget(_ ids: [String]) {
+        guard !ids.isEmpty else { return }
+        state.withLock { state in
+            for id in ids {
+                if let home = state.transfers.removeValue(forKey: id)?.request?.homeTransactionId { state.byHomeTransaction[home] = nil }
+            }
+        }
+    }
+
     /// Answers stand-alone party lookups.
     func publish(lookups: [(requestId: String, result: PartyLookupResult)]) {
         guard !lookups.isEmpty else { return }

@@ -22,9 +22,14 @@ public final class Processor: Service, Sendable {
         public var group: String
         /// How often the timer looks for passed deadlines.
         public var timerInterval: Duration
+        /// How long an ended transfer stays in memory (for resends, late callbacks and `GET /transfers`)
+        /// before it is evicted; its history stays on the log.
+        public var finishedRetentionMilliseconds: Int64
 
         public init(outbound: OutboundConfiguration, inbound: InboundConfiguration, topics: ConnectorTopics,
-                    group: String = "pm.processor", timerInterval: Duration = .milliseconds(50)) {
+                    group: String = "pm.processor", timerInterval: Duration = .milliseconds(50),
+                    finishedRetentionMilliseconds: Int64 = 300_000) {
+            self.finishedRetentionMilliseconds = finishedRetentionMilliseconds
             self.outbound = outbound
             self.inbound = inbound
             self.topics = topics
@@ -69,7 +74,9 @@ public final class Processor: Service, Sendable {
     public func run() async throws {
         for spec in settings.topics.specs { try await log.ensureTopic(spec) }
         var (store, pending) = try await recover()
+        _ = store.evict(endedBefore: clock.now.adding(milliseconds: -settings.finishedRetentionMilliseconds))
         publish(all: store)
+        var lastEviction = ContinuousClock.now
         let consumer = try await log.consumer(Subscription(group: settings.group, topics: settings.topics.factTopics))
         logger.info("processor started", metadata: ["transfers": "\(store.outbound.count + store.inbound.count)", "redriven": "\(pending.count)"])
         readiness.signal()
@@ -96,6 +103,12 @@ public final class Processor: Service, Sendable {
                 for item in decided.work { tasks.addTask { await self.perform(item) } }
                 metrics.count("pm_processor_facts_total", by: Double(batch.count))
                 metrics.recordCall(peer: "log", method: "process", resource: "batch", outcome: "ok", since: started)
+                if ContinuousClock.now - lastEviction > .seconds(1) {
+                    lastEviction = ContinuousClock.now
+                    let evicted = store.evict(endedBefore: clock.now.adding(milliseconds: -settings.finishedRetentionMilliseconds))
+                    board.forget(evicted.filter { $0.kind == .outbound }.map(\.id))
+                    timers.withLock { timers in for ref in evicted { timers.deadlines[ref] = nil } }
+                }
                 metrics.gauge("pm_processor_transfers_in_memory", Double(store.outbound.count + store.inbound.count))
             }
             tasks.cancelAll()
@@ -198,7 +211,7 @@ public final class Processor: Service, Sendable {
                 logger.error("an event of pm.transfers cannot be read; its aggregate may be incomplete", metadata: ["id": "\(envelope.id)", "error": "\(error)"])
                 return
             }
-            store.apply(event, causation: envelope.causationID)
+            store.apply(event, causation: envelope.causationID, at: envelope.occurredAt)
             for effect in router.effects(of: event, store: store) where effect.isRecorded {
                 pending[envelope.id] = Work(effect: effect, causation: envelope.id, correlation: envelope.correlationID)
                 order.append(envelope.id)

@@ -22,6 +22,7 @@ public enum EndToEndBenchmark {
         public var jws: Bool
         public var directory: String
         public var durability: SQLiteLogConfiguration.Durability = .full
+        public var finishedRetentionSeconds = 300
 
         public init(transfers: Int, concurrency: Int, warmup: Int = 200, mutualTLS: Bool = true, jws: Bool = true, directory: String) {
             self.transfers = transfers
@@ -54,6 +55,9 @@ public enum EndToEndBenchmark {
         public var cryptoBoundTransfersPerSecond: Double
         public var cryptoBoundRatio: Double
         public var failures: [String: Int]
+        /// Transfers held in memory by the payer's and the payee's processor at the end (ended ones are
+        /// evicted after the retention).
+        public var transfersInMemory: Int = 0
     }
 
     public static func run(_ options: Options, logger: Logger) async throws -> Result {
@@ -61,6 +65,7 @@ public enum EndToEndBenchmark {
         topologyOptions.mutualTLS = options.mutualTLS
         topologyOptions.jws = options.jws
         topologyOptions.durability = options.durability
+        topologyOptions.finishedRetentionSeconds = options.finishedRetentionSeconds
         topologyOptions.accounts = max(10, options.concurrency * 2)
         topologyOptions.openingBalance = String(options.transfers + options.warmup + 1000)
         let topology = try await Topology(options: topologyOptions, logger: logger)
@@ -99,7 +104,9 @@ public enum EndToEndBenchmark {
                     peakMemoryMiB: peakMemoryMiB(),
                     signaturesPerTransfer: signs / Double(completed), verificationsPerTransfer: verifies / Double(completed),
                     openSSLSignPerSecond: 0, openSSLVerifyPerSecond: 0, cores: ProcessInfo.processInfo.activeProcessorCount,
-                    cryptoBoundTransfersPerSecond: 0, cryptoBoundRatio: 0, failures: tally.failures)
+                    cryptoBoundTransfersPerSecond: 0, cryptoBoundRatio: 0, failures: tally.failures,
+                    transfersInMemory: Int(topology.payer.metrics.gaugeValue("pm_processor_transfers_in_memory")
+                                           + topology.payee.metrics.gaugeValue("pm_processor_transfers_in_memory")))
             } catch {
                 await group.triggerGracefulShutdown()
                 try? await tasks.waitForAll()

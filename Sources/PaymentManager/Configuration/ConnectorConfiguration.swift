@@ -51,6 +51,8 @@ public struct ConnectorConfiguration: Sendable, Hashable {
     public var log: LogLocation
     /// `PM_LOG_DURABILITY` (`full`, the default, or `normal`): the embedded log's `synchronous` setting.
     public var logDurability: SQLiteLogConfiguration.Durability = .full
+    /// `PM_FINISHED_RETENTION_SECONDS` (300): how long ended transfers stay in memory.
+    public var finishedRetentionSeconds = 300
 
     /// Reads the configuration from environment variables (the SDK's names), checking every value.
     /// `fileExists` is how paths are checked (injected so that tests need no files).
@@ -100,6 +102,7 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             outboundTLS: outboundTLS ? try reader.tls(ca: "OUT_CA_CERT_PATH", certificate: "OUT_CLIENT_CERT_PATH", key: "OUT_CLIENT_KEY_PATH", because: "OUTBOUND_MUTUAL_TLS_ENABLED is on") : nil,
             dataDirectory: dataDirectory,
             log: log)
+        configuration.finishedRetentionSeconds = try reader.positive("PM_FINISHED_RETENTION_SECONDS", default: 300)
         if let text = reader.value("PM_LOG_DURABILITY") {
             guard let durability = SQLiteLogConfiguration.Durability(rawValue: text.lowercased()) else {
                 throw ConfigurationError("PM_LOG_DURABILITY", "'\(text)' must be full or normal")
@@ -124,7 +127,7 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             "JWS_SIGN_PUT_PARTIES=\(jwsSignPutParties)", "VALIDATE_INBOUND_JWS=\(validateInboundJWS)",
             "VALIDATE_INBOUND_PUT_PARTIES_JWS=\(validateInboundPutPartiesJWS)", "PM_LISTEN_ADDRESS=\(listenAddress)",
             "INBOUND_MUTUAL_TLS_ENABLED=\(inboundTLS != nil)", "OUTBOUND_MUTUAL_TLS_ENABLED=\(outboundTLS != nil)",
-            "PM_DATA_DIR=\(dataDirectory)", "PM_LOG=\(log)", "PM_LOG_DURABILITY=\(logDurability.rawValue)",
+            "PM_DATA_DIR=\(dataDirectory)", "PM_LOG=\(log)", "PM_LOG_DURABILITY=\(logDurability.rawValue)", "PM_FINISHED_RETENTION_SECONDS=\(finishedRetentionSeconds)",
         ]
         if let jwsSigningKeyPath { lines.append("JWS_SIGNING_KEY_PATH=\(jwsSigningKeyPath)") }
         if let jwsVerificationKeysDirectory { lines.append("JWS_VERIFICATION_KEYS_DIRECTORY=\(jwsVerificationKeysDirectory)") }

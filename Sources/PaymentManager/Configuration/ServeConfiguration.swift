@@ -38,7 +38,7 @@ extension ConnectorConfiguration {
 
     /// The connector's typed settings.
     public var settings: ConnectorSettings {
-        ConnectorSettings(
+        var settings = ConnectorSettings(
             dfspId: dfspId, host: listenAddress, inboundPort: inboundPort, outboundPort: outboundPort,
             hub: HubEndpoints(peer: peerEndpoint.description, als: alsEndpoint.description, quotes: quotesEndpoint.description,
                               transfers: transfersEndpoint.description, transactionRequests: transactionRequestsEndpoint.description),
@@ -53,5 +53,7 @@ extension ConnectorConfiguration {
             jwsVerificationKeysDirectory: validateInboundJWS ? jwsVerificationKeysDirectory : nil,
             validatePutPartiesJWS: validateInboundPutPartiesJWS, inboundTLS: inboundTLS, outboundTLS: outboundTLS,
             resourceVersions: resourceVersions)
+        settings.finishedRetentionSeconds = finishedRetentionSeconds
+        return settings
     }
 }

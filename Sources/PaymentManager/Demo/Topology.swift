@@ -45,6 +45,8 @@ public final class Topology: Sendable {
         public var payeeLog: String?
         /// The embedded logs' durability (`synchronous=FULL` by default).
         public var durability: SQLiteLogConfiguration.Durability = .full
+        /// How long ended transfers stay in the connectors' memory.
+        public var finishedRetentionSeconds = 300
 
         public init(directory: String) { self.directory = directory }
     }
@@ -139,7 +141,7 @@ public final class Topology: Sendable {
         payeeLog = payeeOpenLog.log
         func settings(_ fspId: String, inbound: Int, outbound: Int, core: Int) -> ConnectorSettings {
             let files = pki.participants[fspId]!
-            return ConnectorSettings(
+            var settings = ConnectorSettings(
                 dfspId: fspId, host: "127.0.0.1", inboundPort: inbound, outboundPort: outbound,
                 hub: HubEndpoints(peer: "\(scheme)://127.0.0.1:\(ports.hub)"), backendURL: "http://127.0.0.1:\(core)",
                 outbound: OutboundConfiguration(dfspId: fspId, expirySeconds: options.expirySeconds, requestTimeoutSeconds: options.requestTimeoutSeconds),
@@ -149,6 +151,8 @@ public final class Topology: Sendable {
                 jwsSigningKeyPath: options.jws ? files.jwsKeyPath : nil,
                 jwsVerificationKeysDirectory: options.jws ? pki.jwsPublicKeysDirectory : nil,
                 inboundTLS: options.mutualTLS ? files.server : nil, outboundTLS: options.mutualTLS ? files.client : nil)
+            settings.finishedRetentionSeconds = options.finishedRetentionSeconds
+            return settings
         }
         payer = try Connector(settings: settings(options.payerId, inbound: ports.payerInbound, outbound: ports.payerOutbound, core: ports.payerCore),
                               log: payerLog, logger: logger.labelled(options.payerId))

@@ -163,6 +163,8 @@ extension BenchCommand {
         var noTLS = false
         @Flag(name: .customLong("no-jws"), help: "No JWS signing or validation.")
         var noJWS = false
+        @Option(name: .long, help: "Seconds an ended transfer stays in the connectors' memory (PM_FINISHED_RETENTION_SECONDS).")
+        var retention = 300
         @Option(name: .long, help: "The embedded logs' durability: full (synchronous=FULL, the default) or normal.")
         var durability = "full"
         @Flag(name: .long, help: "Run the payer and payee as pm serve processes and kill them (SIGKILL) at random moments; reconcile afterwards.")
@@ -195,6 +197,7 @@ extension BenchCommand {
                                                     mutualTLS: !noTLS, jws: !noJWS, directory: directory)
             guard let level = SQLiteLogConfiguration.Durability(rawValue: durability) else { throw ValidationError("--durability must be full or normal") }
             options.durability = level
+            options.finishedRetentionSeconds = retention
             let r = try await EndToEndBenchmark.run(options, logger: logger)
             func number(_ value: Double, _ digits: Int = 2) -> JSONValue { .number(String(format: "%.\(digits)f", value)) }
             let object: JSONValue = .object([
@@ -205,7 +208,8 @@ extension BenchCommand {
                 ("p50Ms", number(r.p50Ms)), ("p95Ms", number(r.p95Ms)), ("p99Ms", number(r.p99Ms)),
                 ("cpuMillisecondsPerTransfer", number(r.cpuMillisecondsPerTransfer, 3)),
                 ("cpuMillisecondsPerTransferBeyondCrypto", number(r.cpuMillisecondsPerTransferBeyondCrypto, 3)),
-                ("peakMemoryMiB", number(r.peakMemoryMiB, 1)),
+                ("peakMemoryMiB", number(r.peakMemoryMiB, 1)), ("retentionSeconds", .number(String(retention))),
+                ("transfersInMemoryAtEnd", .number(String(r.transfersInMemory))),
                 ("signaturesPerTransfer", number(r.signaturesPerTransfer)), ("verificationsPerTransfer", number(r.verificationsPerTransfer)),
                 ("openSSLSignPerSecond", number(r.openSSLSignPerSecond, 0)), ("openSSLVerifyPerSecond", number(r.openSSLVerifyPerSecond, 0)),
                 ("cores", .number(String(r.cores))), ("cryptoBoundTransfersPerSecond", number(r.cryptoBoundTransfersPerSecond, 1)),
