@@ -42,9 +42,9 @@ struct CrashRecoveryTests {
                         for (index, transfer) in transfers.enumerated() {
                             if index >= 16 { await batch.next() }
                             batch.addTask {
-                                let status = await topology.postTransfer(homeTransactionId: transfer.homeTransactionId,
+                                let answer = await topology.postTransfer(homeTransactionId: transfer.homeTransactionId,
                                                                          payee: index % topology.options.payees, amount: transfer.amount)
-                                if status != nil { acknowledged.ids.withLock { _ = $0.insert(transfer.homeTransactionId) } }
+                                if answer != nil { acknowledged.ids.withLock { _ = $0.insert(transfer.homeTransactionId) } }
                                 answered.value.add(1, ordering: .relaxed)
                             }
                         }

@@ -11,12 +11,19 @@ public enum ChaosBenchmark {
         public var kills: Int
         public var seconds: Double
         public var reconciliation: ProcessTopology.Reconciliation
+        /// Peak resident memory of the payer's and the payee's `pm serve` (of their last start).
+        public var payerPeakMemoryMiB: Double?
+        public var payeePeakMemoryMiB: Double?
         /// Every transfer reached one terminal state, the three parties agree, and the books add up.
         public var consistent: Bool { reconciliation.disagreements.isEmpty && reconciliation.booksAddUp }
     }
 
-    public static func run(transfers: Int, concurrency: Int, executable: URL, directory: String, logger: Logger) async throws -> Result {
-        let topology = try ProcessTopology(options: ProcessTopology.Options(directory: directory, executable: executable), logger: logger)
+    /// With `kills` false, nothing is killed: the run then measures the two `pm serve` processes alone.
+    public static func run(transfers: Int, concurrency: Int, executable: URL, directory: String, kills killing: Bool = true,
+                           retentionSeconds: Int = 300, logger: Logger) async throws -> Result {
+        var options = ProcessTopology.Options(directory: directory, executable: executable)
+        options.finishedRetentionSeconds = retentionSeconds
+        let topology = try ProcessTopology(options: options, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: topology.services.map { .init(service: $0) }, logger: logger))
         defer {
             topology.payer.stop()
@@ -29,6 +36,7 @@ public enum ChaosBenchmark {
                 try await topology.startServers()
                 let started = ContinuousClock.now
                 let done = Flag()
+                let answers = Answers()
                 let list = (0..<transfers).map { (homeTransactionId: "chaos-\($0)-\(UUID().uuidString.prefix(8))", amount: String($0 % 50 + 1)) }
                 var kills = 0
                 try await withThrowingTaskGroup(of: Int.self) { work in
@@ -37,8 +45,10 @@ public enum ChaosBenchmark {
                             for (index, transfer) in list.enumerated() {
                                 if index >= concurrency { await senders.next() }
                                 senders.addTask {
-                                    _ = await topology.postTransfer(homeTransactionId: transfer.homeTransactionId,
-                                                                    payee: index % topology.options.payees, amount: transfer.amount)
+                                    if let answer = await topology.postTransfer(homeTransactionId: transfer.homeTransactionId,
+                                                                                payee: index % topology.options.payees, amount: transfer.amount) {
+                                        answers.byHome.withLock { $0[transfer.homeTransactionId] = answer }
+                                    }
                                 }
                             }
                         }
@@ -47,7 +57,7 @@ public enum ChaosBenchmark {
                     }
                     work.addTask {
                         var kills = 0
-                        while !done.value.load(ordering: .relaxed) {
+                        while killing, !done.value.load(ordering: .relaxed) {
                             try await Task.sleep(for: .milliseconds(Int.random(in: 500...2000)))
                             if done.value.load(ordering: .relaxed) { break }
                             let victim = Bool.random() ? topology.payer : topology.payee
@@ -60,11 +70,12 @@ public enum ChaosBenchmark {
                     }
                     for try await count in work { kills += count }
                 }
-                let reconciliation = try await topology.reconcile(list)
                 let elapsed = ContinuousClock.now - started
+                let reconciliation = try await topology.reconcile(list, answers: answers.byHome.withLock { $0 })
                 result = Result(transfers: transfers, kills: kills,
                                 seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-                                reconciliation: reconciliation)
+                                reconciliation: reconciliation, payerPeakMemoryMiB: topology.payer.peakMemoryMiB(),
+                                payeePeakMemoryMiB: topology.payee.peakMemoryMiB())
             } catch {
                 await group.triggerGracefulShutdown()
                 try? await tasks.waitForAll()
@@ -81,4 +92,9 @@ public enum ChaosBenchmark {
 /// A flag shared by concurrent tasks.
 final class Flag: Sendable {
     let value = Atomic<Bool>(false)
+}
+
+/// The answers to the transfers sent, by home transaction id.
+final class Answers: Sendable {
+    let byHome = Mutex<[String: ProcessTopology.Answer]>([:])
 }

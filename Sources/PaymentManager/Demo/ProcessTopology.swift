@@ -21,6 +21,7 @@ public final class ProcessTopology: Sendable {
         public var expirySeconds = 6
         public var requestTimeoutSeconds = 3
         public var logLevel = "warning"
+        public var finishedRetentionSeconds = 300
         public init(directory: String, executable: URL) {
             self.directory = directory
             self.executable = executable
@@ -63,6 +64,15 @@ public final class ProcessTopology: Sendable {
             guard let process = process.withLock({ $0 }) else { return }
             Foundation.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
+        }
+
+        /// The process's peak resident memory so far (`VmHWM`), in MiB, or nil when it is not running.
+        public func peakMemoryMiB() -> Double? {
+            guard let process = process.withLock({ $0 }), process.isRunning,
+                  let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                  let kilobytes = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return nil }
+            return kilobytes / 1024
         }
 
         /// SIGTERM and wait: a graceful stop.
@@ -128,6 +138,7 @@ public final class ProcessTopology: Sendable {
                 "OUTBOUND_MUTUAL_TLS_ENABLED": "true", "OUT_CA_CERT_PATH": pki.caCertificatePath,
                 "OUT_CLIENT_CERT_PATH": files.client.certificatePath, "OUT_CLIENT_KEY_PATH": files.client.keyPath,
                 "PM_DATA_DIR": "\(directory)/\(fspId)", "PM_LOG_LEVEL": options.logLevel,
+                "PM_FINISHED_RETENTION_SECONDS": "\(options.finishedRetentionSeconds)",
             ], executable: options.executable, output: URL(fileURLWithPath: "\(directory)/\(fspId).out"))
         }
         payer = server("payerfsp", inbound: payerIn, outbound: payerOut, core: payerCorePort)
@@ -150,9 +161,16 @@ public final class ProcessTopology: Sendable {
         try await payee.ready()
     }
 
+    /// The payer's answer to a `POST /transfers`.
+    public struct Answer: Sendable {
+        public var status: Int
+        public var transferId: String?
+        public var state: String?
+    }
+
     /// `POST /transfers` on the payer as its core would, from one payer to payee number `payee`.
-    /// Returns the HTTP status, or nil when no answer came (the payer was killed, say).
-    public func postTransfer(homeTransactionId: String, payee: Int, amount: String) async -> Int? {
+    /// Returns the answer, or nil when none came (the payer was killed, say).
+    public func postTransfer(homeTransactionId: String, payee: Int, amount: String) async -> Answer? {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(self.payer.outboundPort)/transfers")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -161,9 +179,13 @@ public final class ProcessTopology: Sendable {
             "to":{"idType":"MSISDN","idValue":"\(Self.payeeMSISDN(payee))"},"amountType":"SEND",\
             "currency":"XXX","amount":"\(amount)","transactionType":"TRANSFER"}
             """))
-        guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(120)) else { return nil }
-        _ = try? await response.body.collect(upTo: 1 << 20)
-        return Int(response.status.code)
+        guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(120)),
+              let bytes = try? await response.body.collect(upTo: 1 << 20) else { return nil }
+        let body = try? JSONParser.parse(Array(buffer: bytes))
+        // A success is the transfer itself; an error carries it under `transferState`.
+        let transfer = body?["transferState"] ?? body
+        return Answer(status: Int(response.status.code), transferId: transfer?["transferId"]?.stringValue,
+                      state: transfer?["currentState"]?.stringValue)
     }
 
     /// The payer's view of the transfer it recorded under `homeTransactionId`: (transferId, currentState),
@@ -194,14 +216,22 @@ public final class ProcessTopology: Sendable {
     }
 
     /// Waits for every transfer to end at the payer, then compares the payer's, the hub's and the payee's view.
-    public func reconcile(_ transfers: [(homeTransactionId: String, amount: String)], timeout: Duration = .seconds(120)) async throws -> Reconciliation {
+    /// A transfer whose `POST /transfers` was answered with a final state is taken from its answer; the
+    /// others are asked of the payer (`GET /transfers?homeTransactionId=`).
+    public func reconcile(_ transfers: [(homeTransactionId: String, amount: String)], answers: [String: Answer] = [:],
+                          timeout: Duration = .seconds(120)) async throws -> Reconciliation {
         var result = Reconciliation()
+        let final: Set<String> = ["COMPLETED", "ERROR_OCCURRED", "ABORTED"]
         for (home, amount) in transfers {
             var found: (transferId: String, state: String)?
-            try await Self.await("transfer \(home) to end at the payer", timeout: timeout) {
-                found = try await self.payerState(homeTransactionId: home)
-                guard let found else { return true }
-                return ["COMPLETED", "ERROR_OCCURRED", "ABORTED"].contains(found.state)
+            if let answer = answers[home], let id = answer.transferId, let state = answer.state, final.contains(state) {
+                found = (id, state)
+            } else {
+                try await Self.await("transfer \(home) to end at the payer", timeout: timeout) {
+                    found = try await self.payerState(homeTransactionId: home)
+                    guard let found else { return true }
+                    return final.contains(found.state)
+                }
             }
             guard let found else {
                 result.unrecorded += 1

@@ -169,6 +169,8 @@ extension BenchCommand {
         var durability = "full"
         @Flag(name: .long, help: "Run the payer and payee as pm serve processes and kill them (SIGKILL) at random moments; reconcile afterwards.")
         var chaos = false
+        @Flag(name: .long, help: "Run the payer and payee as pm serve processes (without killing them) and report their peak memory.")
+        var processes = false
         @Flag(name: .long, help: "Print one JSON object.")
         var json = false
 
@@ -177,14 +179,17 @@ extension BenchCommand {
             defer { try? FileManager.default.removeItem(atPath: directory) }
             var logger = Logger(label: "pm-bench")
             logger.logLevel = .critical
-            if chaos {
+            if chaos || processes {
                 let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
                 let r = try await ChaosBenchmark.run(transfers: transfers, concurrency: concurrency, executable: executable,
-                                                     directory: directory, logger: logger)
+                                                     directory: directory, kills: chaos, retentionSeconds: retention, logger: logger)
                 let c = r.reconciliation
                 printJSON(.object([
-                    ("benchmark", .string("e2e-chaos")), ("transfers", .number(String(r.transfers))), ("kills", .number(String(r.kills))),
-                    ("seconds", .number(String(format: "%.1f", r.seconds))),
+                    ("benchmark", .string(chaos ? "e2e-chaos" : "e2e-processes")), ("transfers", .number(String(r.transfers))),
+                    ("kills", .number(String(r.kills))), ("seconds", .number(String(format: "%.1f", r.seconds))),
+                    ("transfersPerSecond", .number(String(format: "%.1f", Double(r.reconciliation.completed) / max(r.seconds, 0.001)))),
+                    ("payerPeakMemoryMiB", .number(String(format: "%.1f", r.payerPeakMemoryMiB ?? 0))),
+                    ("payeePeakMemoryMiB", .number(String(format: "%.1f", r.payeePeakMemoryMiB ?? 0))),
                     ("completed", .number(String(c.completed))), ("failed", .number(String(c.failed))),
                     ("unrecorded", .number(String(c.unrecorded))), ("disagreements", .array(c.disagreements.map { .string($0) })),
                     ("committed", .string(CoreAmountText.text(c.committedUnits))), ("payeeCredited", .string(CoreAmountText.text(c.creditedUnits))),
