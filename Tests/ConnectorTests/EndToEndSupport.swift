@@ -84,7 +84,7 @@ extension Topology {
 
     func switchHTTPClient() throws -> HTTPClient {
         HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-                   configuration: HTTPClient.Configuration(tlsConfiguration: try pki.participants["switch"]!.client.clientConfiguration()),
+                   configuration: HTTPClient.Configuration(tlsConfiguration: try pki.participant("switch").client.clientConfiguration()),
                    backgroundActivityLogger: Logger(label: "test-hub"))
     }
 }

@@ -174,8 +174,8 @@ struct EndToEndTests {
             let transfer = try #require(topology.payer.board.transfer(transferId))
             let fulfil = try #require(transfer.fulfil)
             let http = try topology.switchHTTPClient()
-            let payeeKey = topology.pki.participants["payeefsp"]!.jwsKeyPath
-            let payerKey = topology.pki.participants["payerfsp"]!.jwsKeyPath
+            let payeeKey = try topology.pki.participant("payeefsp").jwsKeyPath
+            let payerKey = try topology.pki.participant("payerfsp").jwsKeyPath
             let logger = Logger(label: "test")
 
             // Signed with the wrong key: 3105, and the payer records the rejection.

@@ -173,7 +173,7 @@ public final class Processor: Service, Sendable {
                     id: IDs.make(), type: event.wireName, schemaVersion: 1, aggregateID: ref.id,
                     sequence: store.version(of: ref) - left + 1, occurredAt: now,
                     correlationID: envelope.correlationID ?? ref.id, causationID: envelope.id,
-                    payload: (try? event.payload) ?? .null)
+                    payload: encoded(event.wireName) { try event.payload })
                 records.append(eventEnvelope.record(topic: settings.topics.transfers))
                 touched.insert(ref)
                 if ref.kind == .outbound { touchedOutbound.insert(ref.id) }
@@ -283,12 +283,21 @@ public final class Processor: Service, Sendable {
         }
     }
 
+    /// A payload, or null with the failure logged: the types encode their own Codable models, so a
+    /// failure is a defect to see in the logs, not a reason to stop the processor.
+    func encoded(_ type: String, _ payload: () throws -> JSONValue) -> JSONValue {
+        do { return try payload() } catch {
+            logger.error("cannot encode a payload; the record carries null", metadata: ["type": "\(type)", "error": "\(error)"])
+            return .null
+        }
+    }
+
     // MARK: - Effects
 
     func factRecord(_ fact: ConnectorFact, topic: String, key: String, causation: String?, correlation: String?) -> ProducerRecord {
         let envelope = Envelope(id: IDs.make(), type: fact.wireName, schemaVersion: 1, aggregateID: key, sequence: 0,
                                 occurredAt: clock.now, correlationID: correlation, causationID: causation,
-                                payload: (try? fact.payload) ?? .null)
+                                payload: encoded(fact.wireName) { try fact.payload })
         return envelope.record(topic: topic)
     }
 

@@ -1,3 +1,5 @@
+import Connector
+import Simulators
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -45,4 +47,11 @@ public enum FreePort {
 public struct TopologyError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+extension SimulatorTLSFiles {
+    /// The simulators' form of a TLS file set (one CA file).
+    init(_ files: TLSFiles) {
+        self.init(caCertificatePath: files.caCertificatePaths.first ?? "", certificatePath: files.certificatePath, privateKeyPath: files.keyPath)
+    }
 }

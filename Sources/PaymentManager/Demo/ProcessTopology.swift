@@ -108,16 +108,13 @@ public final class ProcessTopology: Sendable {
         let hubPort = try FreePort.allocate(), payerIn = try FreePort.allocate(), payerOut = try FreePort.allocate()
         let payeeIn = try FreePort.allocate(), payeeOut = try FreePort.allocate()
         let payerCorePort = try FreePort.allocate(), payeeCorePort = try FreePort.allocate()
-        func simulatorTLS(_ files: TLSFiles) -> SimulatorTLSFiles {
-            SimulatorTLSFiles(caCertificatePath: files.caCertificatePaths[0], certificatePath: files.certificatePath, privateKeyPath: files.keyPath)
-        }
-        let hubFiles = pki.participants["switch"]!
+        let hubFiles = try pki.participant("switch")
         hub = HubSimulator(configuration: HubSimulatorConfiguration(
             port: hubPort,
             participants: [HubParticipant(fspId: "payerfsp", endpoint: "https://127.0.0.1:\(payerIn)", currency: "XXX", netDebitCap: "1000000000"),
                            HubParticipant(fspId: "payeefsp", endpoint: "https://127.0.0.1:\(payeeIn)", currency: "XXX", netDebitCap: "1000000000")],
             parties: (0..<options.payees).map { HubParty(partyIdType: "MSISDN", partyIdentifier: Self.payeeMSISDN($0), fspId: "payeefsp") },
-            serverTLS: simulatorTLS(hubFiles.server), clientTLS: simulatorTLS(hubFiles.client), signingKeyPath: hubFiles.jwsKeyPath),
+            serverTLS: SimulatorTLSFiles(hubFiles.server), clientTLS: SimulatorTLSFiles(hubFiles.client), signingKeyPath: hubFiles.jwsKeyPath),
             logger: logger)
         payeeCore = try CoreSimulator(configuration: CoreSimulatorConfiguration(
             port: payeeCorePort,
@@ -125,8 +122,8 @@ public final class ProcessTopology: Sendable {
                                                              displayName: "Payee \($0)", currency: "XXX", balance: .zero) }), logger: logger)
         payerCore = try CoreSimulator(configuration: CoreSimulatorConfiguration(port: payerCorePort, accounts: []), logger: logger)
 
-        func server(_ fspId: String, inbound: Int, outbound: Int, core: Int) -> Server {
-            let files = pki.participants[fspId]!
+        func server(_ fspId: String, inbound: Int, outbound: Int, core: Int) throws -> Server {
+            let files = try pki.participant(fspId)
             return Server(fspId: fspId, outboundPort: outbound, environment: [
                 "DFSP_ID": fspId, "PM_LISTEN_ADDRESS": "127.0.0.1", "INBOUND_LISTEN_PORT": "\(inbound)", "OUTBOUND_LISTEN_PORT": "\(outbound)",
                 "PEER_ENDPOINT": "127.0.0.1:\(hubPort)", "BACKEND_ENDPOINT": "127.0.0.1:\(core)", "ILP_SECRET": "chaos-\(fspId)",
@@ -141,8 +138,8 @@ public final class ProcessTopology: Sendable {
                 "PM_FINISHED_RETENTION_SECONDS": "\(options.finishedRetentionSeconds)",
             ], executable: options.executable, output: URL(fileURLWithPath: "\(directory)/\(fspId).out"))
         }
-        payer = server("payerfsp", inbound: payerIn, outbound: payerOut, core: payerCorePort)
-        payee = server("payeefsp", inbound: payeeIn, outbound: payeeOut, core: payeeCorePort)
+        payer = try server("payerfsp", inbound: payerIn, outbound: payerOut, core: payerCorePort)
+        payee = try server("payeefsp", inbound: payeeIn, outbound: payeeOut, core: payeeCorePort)
     }
 
     public static func payeeMSISDN(_ index: Int) -> String { "2772" + String(format: "%07d", index) }

@@ -94,10 +94,7 @@ public final class Topology: Sendable {
                           payerCore: try FreePort.allocate(), payeeCore: try FreePort.allocate())
         self.ports = ports
         let scheme = options.mutualTLS ? "https" : "http"
-        func simulatorTLS(_ files: TLSFiles) -> SimulatorTLSFiles {
-            SimulatorTLSFiles(caCertificatePath: files.caCertificatePaths[0], certificatePath: files.certificatePath, privateKeyPath: files.keyPath)
-        }
-        let hubFiles = pki.participants["switch"]!
+        let hubFiles = try pki.participant("switch")
         var parties: [HubParty] = []
         for index in 0..<options.accounts {
             parties.append(HubParty(partyIdType: "MSISDN", partyIdentifier: Self.payeeMSISDN(index), fspId: options.payeeId))
@@ -110,8 +107,8 @@ public final class Topology: Sendable {
                 HubParticipant(fspId: options.payeeId, endpoint: "\(scheme)://127.0.0.1:\(ports.payeeInbound)", currency: options.currency, netDebitCap: options.netDebitCap),
             ] + options.extraParticipants,
             parties: parties + options.extraParties,
-            serverTLS: options.mutualTLS ? simulatorTLS(hubFiles.server) : nil,
-            clientTLS: options.mutualTLS ? simulatorTLS(hubFiles.client) : nil,
+            serverTLS: options.mutualTLS ? SimulatorTLSFiles(hubFiles.server) : nil,
+            clientTLS: options.mutualTLS ? SimulatorTLSFiles(hubFiles.client) : nil,
             signingKeyPath: options.jws ? hubFiles.jwsKeyPath : nil), logger: logger.labelled("hub"))
 
         var payerAccounts: [CoreAccount] = []
@@ -139,8 +136,8 @@ public final class Topology: Sendable {
         payeeOpenLog = try OpenLog.open(try LogLocation(options.payeeLog ?? "sqlite:\(directory)/\(options.payeeId)/log.sqlite"), durability: options.durability)
         payerLog = payerOpenLog.log
         payeeLog = payeeOpenLog.log
-        func settings(_ fspId: String, inbound: Int, outbound: Int, core: Int) -> ConnectorSettings {
-            let files = pki.participants[fspId]!
+        func settings(_ fspId: String, inbound: Int, outbound: Int, core: Int) throws -> ConnectorSettings {
+            let files = try pki.participant(fspId)
             var settings = ConnectorSettings(
                 dfspId: fspId, host: "127.0.0.1", inboundPort: inbound, outboundPort: outbound,
                 hub: HubEndpoints(peer: "\(scheme)://127.0.0.1:\(ports.hub)"), backendURL: "http://127.0.0.1:\(core)",
@@ -154,9 +151,9 @@ public final class Topology: Sendable {
             settings.finishedRetentionSeconds = options.finishedRetentionSeconds
             return settings
         }
-        payer = try Connector(settings: settings(options.payerId, inbound: ports.payerInbound, outbound: ports.payerOutbound, core: ports.payerCore),
+        payer = try Connector(settings: try settings(options.payerId, inbound: ports.payerInbound, outbound: ports.payerOutbound, core: ports.payerCore),
                               log: payerLog, logger: logger.labelled(options.payerId))
-        payee = try Connector(settings: settings(options.payeeId, inbound: ports.payeeInbound, outbound: ports.payeeOutbound, core: ports.payeeCore),
+        payee = try Connector(settings: try settings(options.payeeId, inbound: ports.payeeInbound, outbound: ports.payeeOutbound, core: ports.payeeCore),
                               log: payeeLog, logger: logger.labelled(options.payeeId))
     }
 

@@ -61,6 +61,12 @@ public struct TestPKI: Sendable {
         return TestPKI(directory: directory, caCertificatePath: caPath, jwsPublicKeysDirectory: publicKeys, participants: participants)
     }
 
+    /// The material of one participant generated here.
+    public func participant(_ name: String) throws -> Participant {
+        guard let participant = participants[name] else { throw TopologyError("the test PKI has no participant '\(name)'") }
+        return participant
+    }
+
     static func write(_ text: String, to path: String, secret: Bool = false) throws {
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8),
                                              attributes: secret ? [.posixPermissions: 0o600] : nil) else {
