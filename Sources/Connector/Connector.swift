@@ -75,7 +75,7 @@ public final class Connector: Service, Sendable {
     public let processor: Processor
     public let inboundServer: HTTPServer<InboundAPI>
     public let outboundServer: HTTPServer<OutboundAPI>
-    private let readiness = Readiness()
+    private let readiness = Latch<Void>()
 
     /// Builds the parts; reads the keys and certificates now, so that a wrong file stops the start.
     public init(settings: ConnectorSettings, log: any EventLog, logger: Logger) throws {
@@ -111,21 +111,24 @@ public final class Connector: Service, Sendable {
                                    tls: try settings.inboundTLS?.serverConfiguration(), responder: inboundAPI, logger: logger)
         let readiness = self.readiness
         let outboundAPI = OutboundAPI(log: log, settings: OutboundAPI.Settings(topics: settings.topics, configuration: settings.outbound),
-                                      board: board, metrics: metrics, ready: { readiness.isSignalled }, logger: logger)
+                                      board: board, metrics: metrics, ready: { readiness.settledValue != nil }, logger: logger)
         outboundServer = HTTPServer(name: "outbound", host: settings.host, port: settings.outboundPort, tls: nil,
                                     responder: outboundAPI, logger: logger)
     }
 
     public func run() async throws {
-        defer { logger.info("connector stopped") }
+        defer {
+            readiness.fail("the connector stopped before it was ready")
+            logger.info("connector stopped")
+        }
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
                 try await self.processor.run()
                 self.logger.debug("processor stopped")
             }
             group.addTask {
-                await self.processor.ready()
-                self.readiness.signal()
+                try await self.processor.ready()
+                self.readiness.succeed(())
             }
             group.addTask {
                 try await self.inboundServer.run()
@@ -140,9 +143,10 @@ public final class Connector: Service, Sendable {
         try? await backendHTTP.shutdown()
     }
 
-    /// Waits until both servers listen and the processor consumes; returns the two ports.
-    public func ready() async -> (inbound: Int, outbound: Int) {
-        await readiness.wait()
-        return (await inboundServer.listeningPort(), await outboundServer.listeningPort())
+    /// Waits until both servers listen and the processor consumes; returns the two ports. Throws if the
+    /// connector stopped or failed before it was ready.
+    public func ready() async throws(LatchFailure) -> (inbound: Int, outbound: Int) {
+        try await readiness.value()
+        return (try await inboundServer.listeningPort(), try await outboundServer.listeningPort())
     }
 }

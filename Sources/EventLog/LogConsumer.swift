@@ -3,7 +3,8 @@
 /// Contract for implementers:
 /// - ``nextBatch()`` suspends until at least one record is available and returns records only of
 ///   partitions currently assigned to this member, each partition in offset order; it returns nil once
-///   the consumer is closed. It never blocks a thread of Swift's cooperative pool.
+///   the consumer is closed, and an empty batch when the calling task is cancelled while it waits. It
+///   never blocks a thread of Swift's cooperative pool.
 /// - Before a partition is taken away (a rebalance), the backend stops handing out its records and
 ///   waits, bounded by its session timeout, until every record it already handed out is committed,
 ///   so that the next owner starts after them and no record is processed by two members.

@@ -102,7 +102,11 @@ final class ConsumerCore: Sendable {
                 case .deliver(let records, _): continuation.resume(returning: .success(records))
                 case .finished: continuation.resume(returning: .success(nil))
                 case .fail(let error): continuation.resume(returning: .failure(error))
-                case .wait: break
+                case .wait:
+                    // Cancelled before the waiter was registered: `onCancel` already ran and found nothing.
+                    if Task.isCancelled, let waiter = state.withLock({ $0.cancelWaiter(id: id) }) {
+                        waiter.resume(returning: .success([]))
+                    }
                 }
             }
         } onCancel: {

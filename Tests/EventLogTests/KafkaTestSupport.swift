@@ -64,18 +64,13 @@ func kafkaEventually(_ what: String, within seconds: Double = 30, _ condition: @
     }
 }
 
-/// Runs `work`, failing if it takes longer than `seconds`.
+/// Runs `work`, failing if it takes longer than `seconds` (abandoning it then, see ``withDeadline(_:_:_:)``).
 @discardableResult
 func kafkaWithin<T: Sendable>(_ seconds: Double, _ what: String, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await work() }
-        group.addTask {
-            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw KafkaTestTimeout(what: what) }
-        return value
+    do {
+        return try await withDeadline(seconds, what, work)
+    } catch let timeout as TimedOut {
+        throw KafkaTestTimeout(what: timeout.what)
     }
 }
 

@@ -9,17 +9,27 @@ struct TimedOut: Error, CustomStringConvertible {
 }
 
 /// Runs `work` and fails if it has not finished within `seconds`: the deadline every wait in these
-/// tests has, instead of sleeping.
+/// tests has, instead of sleeping. On the deadline `work` is cancelled and abandoned, not awaited: a
+/// wait that ignores cancellation makes its test fail, never hang the suite.
 func withDeadline<T: Sendable>(_ seconds: Double, _ what: String, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await work() }
-        group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
-            return nil
+    let task = Task { try await work() }
+    return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        let outcome = FirstOutcome(continuation)
+        Task { outcome.settle(await task.result) }
+        Task {
+            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            task.cancel()
+            outcome.settle(.failure(TimedOut(what: what)))
         }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw TimedOut(what: what) }
-        return value
+    }
+}
+
+/// Resumes a continuation with the first outcome it is given and ignores the others.
+private final class FirstOutcome<T: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<T, any Error>?>
+    init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = Mutex(continuation) }
+    func settle(_ result: Result<T, any Error>) {
+        continuation.withLock { pending in defer { pending = nil }; return pending }?.resume(with: result)
     }
 }
 
@@ -76,7 +86,7 @@ final class Processed: Sendable {
     var count: Int { state.withLock { $0.deliveries.count } }
     var deliveries: [(member: Int, event: TestEvent)] { state.withLock { $0.deliveries } }
 
-    /// Returns once at least `count` deliveries were made (put a deadline around it).
+    /// Returns once at least `count` deliveries were made (put ``withDeadline(_:_:_:)`` around it).
     func waitUntil(count: Int) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let done = state.withLock { state -> Bool in

@@ -73,6 +73,8 @@ struct CrashRecoveryTests {
                 #expect(try await topology.payerState(homeTransactionId: home) != nil, "\(home) was answered but is not recorded")
             }
             #expect(result.completed + result.failed + result.unrecorded == transfers.count)
+            #expect(topology.payer.stop(), "the payer's pm serve stops within its grace on SIGTERM")
+            #expect(topology.payee.stop(), "the payee's pm serve stops within its grace on SIGTERM")
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }

@@ -6,6 +6,7 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
 import Simulators
 import Synchronization
 import Testing
@@ -114,14 +115,18 @@ final class HubTestInbox: Sendable {
 
 /// A DFSP's inbound FSPIOP API for tests: answers 202 to requests and 200 to callbacks, and records
 /// everything in its inbox.
-struct HubTestDFSP: Sendable {
+struct HubTestDFSP: Service {
     let fspId: String
+    let tls: TLSConfiguration?
     let inbox = HubTestInbox()
     private let port = HubTestPort()
 
-    init(fspId: String) { self.fspId = fspId }
+    init(fspId: String, tls: TLSConfiguration?) {
+        self.fspId = fspId
+        self.tls = tls
+    }
 
-    func run(tls: TLSConfiguration?) async throws {
+    func run() async throws {
         let router = Router(context: BasicRequestContext.self)
         let inbox = self.inbox
         let record: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
@@ -196,15 +201,16 @@ struct HubTestNetwork: Sendable {
         var logger = Logger(label: "hub-simulator-test")
         logger.logLevel = .critical
         let hub = HubSimulator(configuration: configuration, logger: logger)
-        let payer = HubTestDFSP(fspId: payerId)
-        let payee = HubTestDFSP(fspId: payeeId)
+        let payer = HubTestDFSP(fspId: payerId, tls: dfspServerTLS)
+        let payee = HubTestDFSP(fspId: payeeId, tls: dfspServerTLS)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: clientTLS))
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await hub.run() }
-                group.addTask { try await payer.run(tls: dfspServerTLS) }
-                group.addTask { try await payee.run(tls: dfspServerTLS) }
-                defer { group.cancelAll() }
+        // Stopped by a graceful shutdown, never by cancelling: cancelling a NIO server task while a
+        // connection it accepted is still queued traps (swift-nio#2637).
+        let services = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: hub), .init(service: payer), .init(service: payee)],
+                                                                             logger: logger))
+        let outcome: Result<Void, any Error> = await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await services.run() }
+            let outcome = await Result { () async throws -> Void in
                 let scheme = tls == nil ? "http" : "https"
                 let hubPort = try await hub.listeningPort()
                 try hub.register(HubParticipant(fspId: payerId, endpoint: "\(scheme)://127.0.0.1:\(try await payer.listeningPort())",
@@ -221,11 +227,12 @@ struct HubTestNetwork: Sendable {
                 // Every message the hub sent so far reached its DFSP.
                 #expect(hub.deliveryCounts.failed == 0)
             }
-        } catch {
-            try await client.shutdown()
-            throw error
+            await services.triggerGracefulShutdown()
+            await group.waitForAll()
+            return outcome
         }
         try await client.shutdown()
+        try outcome.get()
     }
 
     func key(of fspId: String) -> SigningKey { fspId == Self.payerId ? payerKey : payeeKey }
@@ -399,5 +406,12 @@ struct HubTestCertificates: Sendable {
 
     func remove() {
         try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The outcome of an async throwing body.
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

@@ -5,7 +5,6 @@ import Logging
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
-import Synchronization
 
 /// One HTTP server of the connector (the inbound FSPIOP API, the outbound API): Hummingbird over
 /// SwiftNIO, with TLS (mutual when the configuration asks for client certificates) when configured.
@@ -17,7 +16,7 @@ public final class HTTPServer<Responder: HTTPResponder>: Service, Sendable where
     let tls: TLSConfiguration?
     let responder: Responder
     let logger: Logger
-    private let bound = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
+    private let bound = Latch<Int>()
 
     public init(name: String, host: String, port: Int, tls: TLSConfiguration?, responder: Responder, logger: Logger) {
         self.name = name
@@ -35,28 +34,20 @@ public final class HTTPServer<Responder: HTTPResponder>: Service, Sendable where
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { [self] channel in self.listening(channel.localAddress?.port ?? self.port) },
             logger: logger)
-        try await application.run()
-    }
-
-    /// Waits until the server listens and returns its port.
-    public func listeningPort() async -> Int {
-        await withCheckedContinuation { continuation in
-            let port = bound.withLock { state -> Int? in
-                if let port = state.port { return port }
-                state.waiters.append(continuation)
-                return nil
-            }
-            if let port { continuation.resume(returning: port) }
+        defer { bound.fail("the \(name) server stopped before it listened") }
+        do {
+            try await application.run()
+        } catch {
+            bound.fail("the \(name) server could not run on \(host):\(port): \(error)")
+            throw error
         }
     }
+
+    /// Waits until the server listens and returns its port; throws if it stopped or failed first.
+    public func listeningPort() async throws(LatchFailure) -> Int { try await bound.value() }
 
     private func listening(_ port: Int) {
-        let waiters = bound.withLock { state -> [CheckedContinuation<Int, Never>] in
-            state.port = port
-            defer { state.waiters = [] }
-            return state.waiters
-        }
         logger.info("listening", metadata: ["server": "\(name)", "port": "\(port)", "tls": "\(tls != nil)"])
-        for waiter in waiters { waiter.resume(returning: port) }
+        bound.succeed(port)
     }
 }

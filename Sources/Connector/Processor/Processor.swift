@@ -49,7 +49,7 @@ public final class Processor: Service, Sendable {
     let clock = WallClock()
     /// Deadlines of waiting aggregates, shared with the timer; `fired` remembers which were announced.
     private let timers = Mutex(Timers())
-    private let readiness = Readiness()
+    private let readiness = Latch<Void>()
 
     private struct Timers {
         var deadlines: [AggregateRef: Timestamp] = [:]
@@ -68,10 +68,11 @@ public final class Processor: Service, Sendable {
         self.logger = logger
     }
 
-    /// Waits until the processor has recovered its state and consumes facts.
-    public func ready() async { await readiness.wait() }
+    /// Waits until the processor has recovered its state and consumes facts; throws if it stopped first.
+    public func ready() async throws(LatchFailure) { try await readiness.value() }
 
     public func run() async throws {
+        defer { readiness.fail("the processor stopped before it was ready") }
         for spec in settings.topics.specs { try await log.ensureTopic(spec) }
         var (store, pending) = try await recover()
         _ = store.evict(endedBefore: clock.now.adding(milliseconds: -settings.finishedRetentionMilliseconds))
@@ -79,7 +80,7 @@ public final class Processor: Service, Sendable {
         var lastEviction = ContinuousClock.now
         let consumer = try await log.consumer(Subscription(group: settings.group, topics: settings.topics.factTopics))
         logger.info("processor started", metadata: ["transfers": "\(store.outbound.count + store.inbound.count)", "redriven": "\(pending.count)"])
-        readiness.signal()
+        readiness.succeed(())
         try await withThrowingDiscardingTaskGroup { tasks in
             tasks.addTask {
                 // Leaving the group on graceful shutdown ends the consuming loop below.
@@ -388,30 +389,5 @@ extension TransferParty {
             : nil
         return Party(partyIdInfo: PartyIdInfo(partyIdType: idType, partyIdentifier: idValue, partySubIdOrType: idSubValue, fspId: fspId),
                      merchantClassificationCode: merchantClassificationCode, name: displayName, personalInfo: personal)
-    }
-}
-
-/// A one-way latch: `wait` returns once `signal` was called.
-final class Readiness: Sendable {
-    private let state = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-    func signal() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.done = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-    var isSignalled: Bool { state.withLock { $0.done } }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let done = state.withLock { state -> Bool in
-                if state.done { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if done { continuation.resume() }
-        }
     }
 }

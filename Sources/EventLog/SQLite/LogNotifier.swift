@@ -6,7 +6,8 @@ import Synchronization
 final class LogNotifier: Sendable {
     private struct State {
         var version: UInt64 = 0
-        var waiters: [(after: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+        var nextWaiter: UInt64 = 0
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     }
 
     private let state = Mutex(State())
@@ -18,20 +19,30 @@ final class LogNotifier: Sendable {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.version &+= 1
             defer { state.waiters.removeAll() }
-            return state.waiters.map(\.continuation)
+            return Array(state.waiters.values)
         }
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Returns once the version is later than `after`.
+    /// Returns once the version is later than `after`, or the task is cancelled.
     func wait(after: UInt64) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { state -> Bool in
-                if state.version != after { return true }
-                state.waiters.append((after, continuation))
-                return false
+        let id = state.withLock { state -> UInt64 in
+            state.nextWaiter &+= 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                // Checked under the lock: a cancellation before the waiter is registered finds nothing to
+                // resume, so a cancelled task must not register one.
+                let ready = state.withLock { state -> Bool in
+                    if state.version != after || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
             }
-            if ready { continuation.resume() }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
         }
     }
 }

@@ -63,6 +63,7 @@ final class SQLiteConsumerBackend: AtomicCommitBackend {
             }) else { return nil }
             if plan.isEmpty {
                 await log.notifier.wait(after: version)
+                if Task.isCancelled { return [] }
                 continue
             }
             var requests: [(TopicPartition, Int64, Int64)] = []
@@ -107,6 +108,7 @@ final class SQLiteConsumerBackend: AtomicCommitBackend {
             }
             if !delivered.isEmpty { return delivered }
             await log.notifier.wait(after: version)
+            if Task.isCancelled { return [] }
         }
     }
 

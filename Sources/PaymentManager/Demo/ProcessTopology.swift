@@ -75,11 +75,18 @@ public final class ProcessTopology: Sendable {
             return kilobytes / 1024
         }
 
-        /// SIGTERM and wait: a graceful stop.
-        public func stop() {
-            guard let process = process.withLock({ $0 }), process.isRunning else { return }
+        /// SIGTERM and wait: a graceful stop. A process still running after `grace` is killed, and
+        /// the return value says so (a graceful stop that hangs is a defect the caller should report).
+        @discardableResult
+        public func stop(grace: Duration = .seconds(15)) -> Bool {
+            guard let process = process.withLock({ $0 }), process.isRunning else { return true }
             process.terminate()
+            let deadline = ContinuousClock.now + grace
+            while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
+            guard process.isRunning else { return true }
+            Foundation.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
+            return false
         }
 
         /// Waits until `GET /ready` answers 200.

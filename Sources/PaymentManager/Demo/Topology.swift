@@ -165,8 +165,8 @@ public final class Topology: Sendable {
         _ = try await hub.listeningPort()
         _ = try await payerCore.listeningPort()
         _ = try await payeeCore.listeningPort()
-        _ = await payer.ready()
-        _ = await payee.ready()
+        _ = try await payer.ready()
+        _ = try await payee.ready()
     }
 
     /// What the payers' accounts lost and the payees' accounts gained, in total: equal when the books add up.
