@@ -45,13 +45,22 @@ struct OutboundCaller {
     let port: Int
 
     func call(_ method: String, _ path: String, _ body: JSONValue? = nil) async throws -> (status: Int, body: JSONValue) {
+        try await send(method, path, body.map { CanonicalJSON.insertionOrderBytes($0) })
+    }
+
+    /// Sends `body` as it is, valid JSON or not.
+    func raw(_ method: String, _ path: String, body: String) async throws -> (status: Int, body: JSONValue) {
+        try await send(method, path, Array(body.utf8))
+    }
+
+    private func send(_ method: String, _ path: String, _ bytes: [UInt8]?) async throws -> (status: Int, body: JSONValue) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = HTTPMethod(rawValue: method)
         request.headers.add(name: "Content-Type", value: "application/json")
-        if let body { request.body = .bytes(ByteBuffer(bytes: CanonicalJSON.insertionOrderBytes(body))) }
+        if let bytes { request.body = .bytes(ByteBuffer(bytes: bytes)) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        let json = bytes.readableBytes == 0 ? JSONValue.null : try JSONParser.parse(Array(buffer: bytes))
+        let received = try await response.body.collect(upTo: 1 << 20)
+        let json = received.readableBytes == 0 ? JSONValue.null : try JSONParser.parse(Array(buffer: received))
         return (Int(response.status.code), json)
     }
 

@@ -193,7 +193,7 @@ public struct InboundAPI: HTTPResponder {
     }
 
     func record(_ fact: ConnectorFact, key: String) async throws {
-        let envelope = Envelope(id: IDs.make(), type: fact.wireName, schemaVersion: 1, aggregateID: key, sequence: 0,
+        let envelope = Envelope(id: IDs.make(), type: fact.wireName, schemaVersion: fact.schemaVersion, aggregateID: key, sequence: 0,
                                 occurredAt: clock.now, correlationID: key, causationID: nil, payload: try fact.payload)
         _ = try await log.append([envelope.record(topic: settings.topics.fspiopInbound)])
     }

@@ -78,6 +78,10 @@ public struct OutboundAPI: HTTPResponder {
             return await getParty(segments)
         case ("POST", "transfers", 1):
             return await postTransfer(request)
+        case ("POST", "quotes", 1):
+            return await relay(request, .quotes)
+        case ("POST", "simpleTransfers", 1):
+            return await relay(request, .transfers)
         case ("PUT", "transfers", 2):
             return await putTransfer(request, id: segments[1])
         case ("GET", "transfers", 2):
@@ -193,6 +197,85 @@ public struct OutboundAPI: HTTPResponder {
         }
     }
 
+    // MARK: - POST /quotes, POST /simpleTransfers
+
+    /// Relays the core's own FSPIOP body to `fspId` and answers with the callback, as the SDK's
+    /// Async2Sync models do: 200 `{quotes|transfer: {body, headers}, currentState: "COMPLETED"}` for the
+    /// callback, whether a success or an `errorInformation` (`PUT .../error`); 504 when none came in
+    /// time; 500 when the hub refused the request.
+    func relay(_ request: Request, _ resource: RelayedRequest.Resource) async -> Response {
+        guard let bytes = await HTTPSupport.body(request, limit: settings.maximumBodyBytes) else {
+            return Self.error(.contentTooLarge, statusCode: FSPIOPErrorCode.tooLargePayload.rawValue, "the body is too large")
+        }
+        let (destination, body, id): (String, JSONValue, String)
+        do {
+            (destination, body, id) = try Self.decodeRelayRequest(bytes, resource)
+        } catch {
+            return Self.error(.badRequest, statusCode: error.code.rawValue, error.errorDescription)
+        }
+        let key = RelayedRequest.key(resource, id)
+        do { try await record(.relayRequested(resource, id: id, destination: destination, body: body), key: key) } catch {
+            logger.error("cannot record a relayed request", metadata: ["error": "\(error)"])
+            return Self.error(.serviceUnavailable, statusCode: FSPIOPErrorCode.serviceCurrentlyUnavailable.rawValue, "the request could not be recorded")
+        }
+        let member = resource == .quotes ? "quotes" : "transfer"
+        switch await board.waitForRelayed(key, timeout: .seconds(settings.configuration.requestTimeoutSeconds + 5)) {
+        case let .ended(relayed)?:
+            if relayed.phase == .answered, let answer = relayed.answer {
+                let headers = Self.callbackHeaders(resource: resource.rawValue, source: relayed.answerSource, destination: settings.configuration.dfspId)
+                return HTTPSupport.json(.ok, .object([(member, .object([("body", answer), ("headers", headers)])),
+                                                      ("currentState", .string(relayed.sdkState))]))
+            }
+            let info = relayed.error?.errorInformation
+            let timedOut = info?.errorCode == .serverTimedOut
+            return HTTPSupport.json(timedOut ? .gatewayTimeout : .internalServerError, .object([
+                ("statusCode", .string(info?.errorCode.rawValue ?? FSPIOPErrorCode.internalServerError.rawValue)),
+                ("message", .string(info?.errorDescription ?? "the request failed")),
+                (member, .object([("currentState", .string(relayed.sdkState))])),
+            ]))
+        case let .refused(error)?:
+            return Self.error(.badRequest, statusCode: error.code.rawValue, error.errorDescription)
+        case nil:
+            return Self.error(.gatewayTimeout, statusCode: FSPIOPErrorCode.serverTimedOut.rawValue, "no callback in time")
+        }
+    }
+
+    /// `{fspId, quotesPostRequest}` or `{fspId, transfersPostRequest}`: the destination, the FSPIOP body
+    /// (checked as the hub would check it) and its id.
+    static func decodeRelayRequest(_ bytes: [UInt8], _ resource: RelayedRequest.Resource) throws(FSPIOPError) -> (String, JSONValue, String) {
+        let json: JSONValue
+        do { json = try JSONParser.parse(bytes) } catch { throw FSPIOPError(.malformedSyntax, "body: is not valid JSON") }
+        guard case let .object(members) = json else { throw FSPIOPError(.malformedSyntax, "body: must be a JSON object") }
+        let inner = resource == .quotes ? "quotesPostRequest" : "transfersPostRequest"
+        for (name, _) in members where name != "fspId" && name != inner {
+            throw FSPIOPError(.malformedSyntax, "\(name): is not a member of the request")
+        }
+        guard let fspValue = json["fspId"] else { throw FSPIOPError(.missingElement, "fspId: is required") }
+        guard let fspId = fspValue.stringValue, (1...32).contains(fspId.count) else { throw FSPIOPError(.malformedSyntax, "fspId: must be a string of 1 to 32 characters") }
+        guard let body = json[inner] else { throw FSPIOPError(.missingElement, "\(inner): is required") }
+        guard case .object = body else { throw FSPIOPError(.malformedSyntax, "\(inner): must be an object") }
+        let data = Data(CanonicalJSON.insertionOrderBytes(body))
+        let version = APIVersion(major: 1, minor: 1)
+        let id: String
+        do {
+            switch resource {
+            case .quotes: id = try FSPIOPBodyDecoder.decode(QuotesPostRequest.self, from: data, version: version).quoteId
+            case .transfers: id = try FSPIOPBodyDecoder.decode(TransfersPostRequest.self, from: data, version: version).transferId
+            }
+        } catch {
+            throw FSPIOPError(error.code, "\(inner).\(error.detail ?? error.code.name)")
+        }
+        return (fspId, body, id)
+    }
+
+    /// The FSPIOP headers of a callback, as the outbound API reports them (`{body, headers}`).
+    static func callbackHeaders(resource: String, source: String?, destination: String) -> JSONValue {
+        var members: [(String, JSONValue)] = [("content-type", .string("application/vnd.interoperability.\(resource)+json;version=1.1"))]
+        if let source { members.append(("fspiop-source", .string(source))) }
+        members.append(("fspiop-destination", .string(destination)))
+        return .object(members)
+    }
+
     // MARK: - PUT /transfers/{id}
 
     func putTransfer(_ request: Request, id: String) async -> Response {
@@ -263,7 +346,7 @@ public struct OutboundAPI: HTTPResponder {
     }
 
     func record(_ fact: ConnectorFact, key: String) async throws {
-        let envelope = Envelope(id: IDs.make(), type: fact.wireName, schemaVersion: 1, aggregateID: key, sequence: 0,
+        let envelope = Envelope(id: IDs.make(), type: fact.wireName, schemaVersion: fact.schemaVersion, aggregateID: key, sequence: 0,
                                 occurredAt: clock.now, correlationID: key, causationID: nil, payload: try fact.payload)
         _ = try await log.append([envelope.record(topic: settings.topics.coreInbound)])
     }

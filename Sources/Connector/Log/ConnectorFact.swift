@@ -11,6 +11,8 @@ public enum AggregateKind: String, Sendable, Hashable, Codable {
     case inbound
     /// A party lookup, by party key (`PartyLookup.key(for:)`).
     case party
+    /// A request the core wrote and the connector relays, by `RelayedRequest.key(_:_:)`.
+    case relayed
 }
 
 /// An aggregate's kind and id.
@@ -90,6 +92,8 @@ public enum ConnectorFact: Sendable, Hashable {
     case transferDecided(transferId: String, acceptParty: Bool?, acceptQuote: Bool?)
     /// `GET /parties/{Type}/{ID}[/{SubId}]` of the outbound API: a lookup on its own, answered to the caller.
     case partyLookupRequested(requestId: String, party: PartyIdInfo)
+    /// `POST /quotes` or `POST /simpleTransfers` of the outbound API: the core's own FSPIOP body, to relay.
+    case relayRequested(RelayedRequest.Resource, id: String, destination: String, body: JSONValue)
     /// The core's answer to `POST /quoterequests`.
     case quoteAnswered(transactionId: String, answer: BackendQuoteResponse)
     /// The core refused to quote or could not be reached.
@@ -112,6 +116,7 @@ public enum ConnectorFact: Sendable, Hashable {
         case .transferRequested: return "core.transfer-requested"
         case .transferDecided: return "core.transfer-decided"
         case .partyLookupRequested: return "core.party-lookup-requested"
+        case .relayRequested: return "core.relay-requested"
         case .quoteAnswered: return "core.quote-answered"
         case .quoteRefused: return "core.quote-refused"
         case .transferAnswered: return "core.transfer-answered"
@@ -122,9 +127,19 @@ public enum ConnectorFact: Sendable, Hashable {
         }
     }
 
+    /// The schema version written: 2 for the facts that name an aggregate, since relayed requests are
+    /// aggregates too (version 1, without them, reads as it is).
+    public var schemaVersion: Int {
+        switch self {
+        case .deadlinePassed, .hubRequestFailed: return 2
+        default: return 1
+        }
+    }
+
     /// Every wire name, for the schema registry.
     public static let wireNames = [
-        "fspiop.received", "fspiop.rejected", "core.transfer-requested", "core.transfer-decided", "core.party-lookup-requested", "core.quote-answered",
+        "fspiop.received", "fspiop.rejected", "core.transfer-requested", "core.transfer-decided", "core.party-lookup-requested", "core.relay-requested",
+        "core.quote-answered",
         "core.quote-refused", "core.transfer-answered", "core.transfer-refused", "timer.deadline-passed",
         "effect.hub-request-failed", "effect.completed",
     ]
@@ -152,6 +167,8 @@ public enum ConnectorFact: Sendable, Hashable {
                 return .object(members)
             case let .partyLookupRequested(requestId, party):
                 return .object([("requestId", .string(requestId)), ("party", try JSONValueEncoder.encode(party))])
+            case let .relayRequested(resource, id, destination, body):
+                return .object([("resource", .string(resource.rawValue)), ("id", .string(id)), ("destination", .string(destination)), ("body", body)])
             case let .quoteAnswered(transactionId, answer):
                 return .object([("transactionId", .string(transactionId)), ("answer", try JSONValueEncoder.encode(answer))])
             case let .transferAnswered(transactionId, answer):
@@ -192,6 +209,12 @@ public enum ConnectorFact: Sendable, Hashable {
                                     acceptQuote: try reader.optional(Bool.self, "acceptQuote"))
         case "core.party-lookup-requested":
             self = .partyLookupRequested(requestId: try reader.decode(String.self, "requestId"), party: try reader.decode(PartyIdInfo.self, "party"))
+        case "core.relay-requested":
+            guard let resource = RelayedRequest.Resource(rawValue: try reader.decode(String.self, "resource")) else {
+                throw EventDecodingFailure("\(wireName): 'resource' must be quotes or transfers")
+            }
+            guard let body = payload["body"], case .object = body else { throw EventDecodingFailure("\(wireName): 'body' must be an object") }
+            self = .relayRequested(resource, id: try reader.decode(String.self, "id"), destination: try reader.decode(String.self, "destination"), body: body)
         case "core.quote-answered":
             self = .quoteAnswered(transactionId: try reader.decode(String.self, "transactionId"), answer: try reader.decode(BackendQuoteResponse.self, "answer"))
         case "core.quote-refused":
@@ -238,7 +261,7 @@ private struct FactReader {
 
     func ref() throws(EventDecodingFailure) -> AggregateRef {
         guard let kind = AggregateKind(rawValue: try decode(String.self, "aggregate")) else {
-            throw EventDecodingFailure("\(wireName): 'aggregate' must be outbound, inbound or party")
+            throw EventDecodingFailure("\(wireName): 'aggregate' must be outbound, inbound, party or relayed")
         }
         return AggregateRef(kind, try decode(String.self, "id"))
     }

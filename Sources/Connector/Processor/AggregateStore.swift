@@ -8,6 +8,7 @@ struct AggregateStore {
     var outbound: [String: OutboundTransfer] = [:]
     var inbound: [String: InboundTransfer] = [:]
     var lookups: [String: PartyLookup] = [:]
+    var relayed: [String: RelayedRequest] = [:]
     /// `quoteId` of a payer's quote request -> its transfer id (`PUT /quotes/{id}` names only the quote).
     var outboundByQuote: [String: String] = [:]
     /// A payee's `transferId` -> its transaction id (`PATCH` and `PUT /transfers/{id}` name the transfer).
@@ -57,6 +58,9 @@ struct AggregateStore {
             case .party:
                 guard let lookup = lookups[ref.id], !lookup.inFlight else { continue }
                 lookups[ref.id] = nil
+            case .relayed:
+                guard let request = relayed[ref.id], request.phase.isTerminal else { continue }
+                relayed[ref.id] = nil
             }
             deadlines[ref] = nil
             evicted.append(ref)
@@ -82,6 +86,7 @@ struct AggregateStore {
         case .outbound: return outbound[ref.id]?.phase.isTerminal ?? false
         case .inbound: return inbound[ref.id]?.phase.isTerminal ?? false
         case .party: return lookups[ref.id].map { !$0.inFlight } ?? false
+        case .relayed: return relayed[ref.id]?.phase.isTerminal ?? false
         }
     }
 
@@ -105,6 +110,10 @@ struct AggregateStore {
             let next = (lookups[key] ?? PartyLookup(key: key)).evolve(event)
             lookups[key] = next
             deadlines[AggregateRef(.party, key)] = next.deadline
+        case let .relayed(key, event):
+            let next = (relayed[key] ?? RelayedRequest(key: key)).evolve(event)
+            relayed[key] = next
+            deadlines[AggregateRef(.relayed, key)] = next.deadline
         }
     }
 

@@ -7,12 +7,14 @@ public enum DomainEvent: Sendable, Hashable {
     case outbound(transferId: String, OutboundTransferEvent)
     case inbound(transactionId: String, InboundTransferEvent)
     case party(key: String, PartyLookupEvent)
+    case relayed(key: String, RelayedRequestEvent)
 
     public var ref: AggregateRef {
         switch self {
         case let .outbound(id, _): return AggregateRef(.outbound, id)
         case let .inbound(id, _): return AggregateRef(.inbound, id)
         case let .party(key, _): return AggregateRef(.party, key)
+        case let .relayed(key, _): return AggregateRef(.relayed, key)
         }
     }
 
@@ -21,6 +23,7 @@ public enum DomainEvent: Sendable, Hashable {
         case let .outbound(_, event): return event.wireName
         case let .inbound(_, event): return event.wireName
         case let .party(_, event): return event.wireName
+        case let .relayed(_, event): return event.wireName
         }
     }
 
@@ -30,13 +33,14 @@ public enum DomainEvent: Sendable, Hashable {
             case let .outbound(_, event): return try event.payload
             case let .inbound(_, event): return try event.payload
             case let .party(_, event): return try PartyLookup.payload(event)
+            case let .relayed(_, event): return try RelayedRequest.payload(event)
             }
         }
     }
 
     /// Every wire name of `pm.transfers`.
     public static var wireNames: [String] {
-        OutboundTransferEvent.wireNames + InboundTransferEvent.wireNames + PartyLookupEvent.wireNames
+        OutboundTransferEvent.wireNames + InboundTransferEvent.wireNames + PartyLookupEvent.wireNames + RelayedRequestEvent.wireNames
     }
 
     /// The event an envelope of `pm.transfers` carries.
@@ -48,6 +52,8 @@ public enum DomainEvent: Sendable, Hashable {
             self = .inbound(transactionId: envelope.aggregateID, try InboundTransferEvent(wireName: type, payload: envelope.payload))
         } else if type.hasPrefix("party.") {
             self = .party(key: envelope.aggregateID, try PartyLookup.event(wireName: type, payload: envelope.payload))
+        } else if type.hasPrefix("relayed.") {
+            self = .relayed(key: envelope.aggregateID, try RelayedRequest.event(wireName: type, payload: envelope.payload))
         } else {
             throw EventDecodingFailure("'\(type)' is not an event of pm.transfers")
         }

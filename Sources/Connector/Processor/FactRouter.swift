@@ -71,6 +71,11 @@ struct FactRouter: Sendable {
             var path = "/parties/\(party.partyIdType)/\(party.partyIdentifier)"
             if let sub = party.partySubIdOrType, !sub.isEmpty { path += "/\(sub)" }
             return [.hub(HubRequest(method: "GET", resource: .parties, path: path, destination: nil, body: nil), for: AggregateRef(.party, key))]
+        case let .relayed(key, event):
+            guard case let .sent(resource, _, destination, body, _) = event else { return [] }
+            let fspiopResource: FSPIOPResource = resource == .quotes ? .quotes : .transfers
+            return [.hub(HubRequest(method: "POST", resource: fspiopResource, path: "/\(resource.rawValue)", destination: destination, body: body),
+                         for: AggregateRef(.relayed, key))]
         case let .outbound(id, event):
             let ref = AggregateRef(.outbound, id)
             let transfer = store.outbound[id]
@@ -142,6 +147,8 @@ private struct Step {
             outbound(transferId, .requested(request, autoAcceptParty: autoParty, autoAcceptQuote: autoQuote), &store)
         case let .partyLookupRequested(requestId, info):
             party(PartyLookup.key(for: info), .requested(transferId: standaloneLookupPrefix + requestId, party: info), &store)
+        case let .relayRequested(resource, id, destination, body):
+            relayed(RelayedRequest.key(resource, id), .requested(resource, id: id, destination: destination, body: body), &store)
         case let .transferDecided(transferId, acceptParty, acceptQuote):
             if let acceptParty { outbound(transferId, .partyDecision(accepted: acceptParty), &store) }
             if let acceptQuote { outbound(transferId, .quoteDecision(accepted: acceptQuote), &store) }
@@ -158,11 +165,13 @@ private struct Step {
             case .outbound: outbound(ref.id, .deadlinePassed(at), &store)
             case .inbound: inbound(ref.id, .deadlinePassed(at), &store)
             case .party: party(ref.id, .deadlinePassed(at), &store)
+            case .relayed: relayed(ref.id, .deadlinePassed(at), &store)
             }
         case let .hubRequestFailed(ref, error):
             switch ref.kind {
             case .outbound: outbound(ref.id, .hubRequestFailed(FSPIOPError(received: error)), &store)
             case .party: party(ref.id, .failed(error), &store)
+            case .relayed: relayed(ref.id, .hubRequestFailed(error), &store)
             // The payee's callbacks failed: the hub times the transfer out and says so (or answers GET).
             case .inbound: return
             }
@@ -194,7 +203,12 @@ private struct Step {
             guard let request = decode(QuotesPostRequest.self, message) else { return }
             inbound(request.transactionId, .quoteRequested(request, source: message.source), &store, replyTo: message, path: "/quotes/\(request.quoteId)")
         case ("PUT", "quotes"):
-            guard let quoteId = ids.first, let transferId = store.outboundByQuote[quoteId] else { return }
+            guard let quoteId = ids.first else { return }
+            if store.outboundByQuote[quoteId] == nil, store.relayed[RelayedRequest.key(.quotes, quoteId)] != nil {
+                relayCallback(.quotes, quoteId, message, &store)
+                return
+            }
+            guard let transferId = store.outboundByQuote[quoteId] else { return }
             if isError {
                 guard let error = decode(ErrorInformationObject.self, message) else { return }
                 outbound(transferId, .quoteFailed(error), &store)
@@ -219,6 +233,8 @@ private struct Step {
                     guard let fulfil = decode(TransfersIDPutResponse.self, message) else { return }
                     outbound(transferId, .fulfilReceived(fulfil), &store)
                 }
+            } else if store.relayed[RelayedRequest.key(.transfers, transferId)] != nil {
+                relayCallback(.transfers, transferId, message, &store)
             } else if let transactionId = store.inboundByTransfer[transferId] {
                 if isError {
                     // The hub refused or timed out a transfer this payee reserved: it is aborted.
@@ -305,6 +321,23 @@ private struct Step {
             default:
                 break
             }
+        }
+    }
+
+    /// A callback for a relayed request: its body as it came (an `errorInformation` object for `/error`).
+    mutating func relayCallback(_ resource: RelayedRequest.Resource, _ id: String, _ message: HubMessage, _ store: inout AggregateStore) {
+        guard let body = message.body else { routed.deadLetter = "\(message.method) \(message.path) has no body"; return }
+        relayed(RelayedRequest.key(resource, id), .answered(body: body, source: message.source), &store)
+    }
+
+    mutating func relayed(_ key: String, _ fact: RelayedRequestFact, _ store: inout AggregateStore) {
+        if case .requested = fact {} else if store.relayed[key] == nil { return }
+        let request = store.relayed[key] ?? RelayedRequest(key: key)
+        let timeout = Int64(router.outboundConfiguration.requestTimeoutSeconds) * 1000
+        do {
+            for event in try request.decide(fact, now: now, timeoutMilliseconds: timeout) { record(.relayed(key: key, event), &store) }
+        } catch {
+            routed.rejections.append((key, error))
         }
     }
 

@@ -23,11 +23,17 @@ public final class OutboundBoard: Sendable {
         var byHomeTransaction: [String: String] = [:]
         var waiters: [String: [Waiter]] = [:]
         var nextWaiter = 0
-        var lookupWaiters: [String: CheckedContinuation<PartyLookupResult?, Never>] = [:]
-        var lookupResults: [String: PartyLookupResult] = [:]
     }
 
     private let state = Mutex(State())
+    private let lookups = Mailbox<PartyLookupResult>()
+    private let relayed = Mailbox<RelayedUpdate>()
+
+    /// What a caller of a relayed request gets: the request as it ended, or why it was refused.
+    public enum RelayedUpdate: Sendable {
+        case ended(RelayedRequest)
+        case refused(FSPIOPError)
+    }
 
     public init() {}
 
@@ -62,6 +68,10 @@ public final class OutboundBoard: Sendable {
             }
         }
         for (continuation, update) in wake { continuation.resume(returning: update) }
+        // A refused relayed request: its caller waits under the request's key.
+        for (key, error) in refusals where RelayedRequest.Resource.allCases.contains(where: { key.hasPrefix("\($0.rawValue)/") }) {
+            relayed.deliver(key, .refused(error))
+        }
     }
 
     /// Forgets transfers the processor evicted.
@@ -75,43 +85,23 @@ public final class OutboundBoard: Sendable {
     }
 
     /// Answers stand-alone party lookups.
-    func publish(lookups: [(requestId: String, result: PartyLookupResult)]) {
-        guard !lookups.isEmpty else { return }
-        var wake: [(CheckedContinuation<PartyLookupResult?, Never>, PartyLookupResult)] = []
-        state.withLock { state in
-            for (id, result) in lookups {
-                if let waiter = state.lookupWaiters.removeValue(forKey: id) { wake.append((waiter, result)) }
-                else { state.lookupResults[id] = result }
-            }
-        }
-        for (continuation, result) in wake { continuation.resume(returning: result) }
+    func publish(lookups answers: [(requestId: String, result: PartyLookupResult)]) {
+        for (id, result) in answers { lookups.deliver(id, result) }
     }
 
     /// Waits for the answer to the stand-alone lookup `requestId`, or nil after `timeout`.
     public func waitForLookup(_ requestId: String, timeout: Duration) async -> PartyLookupResult? {
-        await withTaskGroup(of: PartyLookupResult?.self) { group in
-            group.addTask {
-                await withCheckedContinuation { (continuation: CheckedContinuation<PartyLookupResult?, Never>) in
-                    let ready = self.state.withLock { state -> PartyLookupResult? in
-                        if let result = state.lookupResults.removeValue(forKey: requestId) { return result }
-                        state.lookupWaiters[requestId] = continuation
-                        return nil
-                    }
-                    if let ready { continuation.resume(returning: ready) }
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                let waiter = self.state.withLock { $0.lookupWaiters.removeValue(forKey: requestId) }
-                waiter?.resume(returning: nil)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            let waiter = self.state.withLock { $0.lookupWaiters.removeValue(forKey: requestId) }
-            waiter?.resume(returning: nil)
-            return first
-        }
+        await lookups.wait(requestId, timeout: timeout)
+    }
+
+    /// Answers the callers of relayed requests that ended.
+    func publish(relayed ended: [RelayedRequest]) {
+        for request in ended { relayed.deliver(request.key, .ended(request)) }
+    }
+
+    /// Waits until the relayed request `key` ends or is refused, or nil after `timeout`.
+    public func waitForRelayed(_ key: String, timeout: Duration) async -> RelayedUpdate? {
+        await relayed.wait(key, timeout: timeout)
     }
 
     /// Waits until the transfer is in a state `accepts` takes (checked against the current state

@@ -98,6 +98,9 @@ public final class Processor: Service, Sendable {
                 // Durable: now the world may learn of it.
                 board.publish(decided.outbound.compactMap { store.outbound[$0] }, refusals: decided.refusals)
                 board.publish(lookups: decided.lookups)
+                board.publish(relayed: decided.touched.compactMap { ref in
+                    ref.kind == .relayed ? store.relayed[ref.id].flatMap { $0.phase.isTerminal ? $0 : nil } : nil
+                })
                 timers.withLock { timers in
                     for ref in decided.touched { timers.deadlines[ref] = store.deadlines[ref] }
                 }
@@ -229,6 +232,7 @@ public final class Processor: Service, Sendable {
             if case let .hub(_, ref) = item.effect {
                 if ref.kind == .outbound, store.outbound[ref.id]?.phase.isTerminal ?? true { return nil }
                 if ref.kind == .party, !(store.lookups[ref.id]?.inFlight ?? false) { return nil }
+                if ref.kind == .relayed, store.relayed[ref.id]?.phase != .sent { return nil }
             }
             return item
         }
@@ -296,7 +300,7 @@ public final class Processor: Service, Sendable {
     // MARK: - Effects
 
     func factRecord(_ fact: ConnectorFact, topic: String, key: String, causation: String?, correlation: String?) -> ProducerRecord {
-        let envelope = Envelope(id: IDs.make(), type: fact.wireName, schemaVersion: 1, aggregateID: key, sequence: 0,
+        let envelope = Envelope(id: IDs.make(), type: fact.wireName, schemaVersion: fact.schemaVersion, aggregateID: key, sequence: 0,
                                 occurredAt: clock.now, correlationID: correlation, causationID: causation,
                                 payload: encoded(fact.wireName) { try fact.payload })
         return envelope.record(topic: topic)
@@ -375,6 +379,7 @@ extension AggregateStore {
         case .outbound: return outbound[ref.id]?.version ?? 0
         case .inbound: return inbound[ref.id]?.version ?? 0
         case .party: return lookups[ref.id]?.version ?? 0
+        case .relayed: return relayed[ref.id]?.version ?? 0
         }
     }
 }
