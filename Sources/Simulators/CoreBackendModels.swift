@@ -83,6 +83,12 @@ struct CoreTransactionRequest: Decodable, Sendable {
     var note: String?
 }
 
+/// `PUT /requestToPay/{transactionRequestId}` (`requestToPayCallback`): the payer's DFSP answered.
+public struct CoreRequestToPayCallback: Codable, Sendable, Hashable {
+    public var homeR2PTransactionId: String?
+    public var transactionRequestState: String
+}
+
 /// The answer to `POST /transactionrequests` (`transactionRequestResponse`).
 struct CoreTransactionRequestResponse: Codable, Sendable, Hashable {
     var homeR2PTransactionId: String

@@ -82,6 +82,8 @@ struct CoreLedger: Sendable {
     private(set) var inbound: [String: InboundTransfer] = [:]
     private(set) var outbound: [String: OutboundTransfer] = [:]
     private(set) var transactionRequests: [String: TransactionRequest] = [:]
+    /// Payee side: what the payer's DFSP answered to this core's requests to pay (`PUT /requestToPay/{ID}`), in order.
+    private(set) var requestToPayNotifications: [String: [CoreRequestToPayCallback]] = [:]
     private(set) var totals = CoreLedgerTotals()
 
     /// - Throws: ``CoreSimulatorError/invalidConfiguration(_:)`` for a duplicate account id or party, an
@@ -293,6 +295,14 @@ struct CoreLedger: Sendable {
             transactionRequestId: request.transactionRequestId, accountId: state.account.id, amount: amount,
             currency: request.currency, response: response)
         return response
+    }
+
+    /// `PUT /requestToPay/{transactionRequestId}`: the payer's DFSP answered a request to pay of this core.
+    mutating func notified(_ transactionRequestId: String, _ callback: CoreRequestToPayCallback) throws(CoreBackendError) {
+        guard ["RECEIVED", "PENDING", "ACCEPTED", "REJECTED"].contains(callback.transactionRequestState) else {
+            throw CoreBackendError(httpStatus: 400, .malformedSyntax, "transactionRequestState '\(callback.transactionRequestState)' is not a TransactionRequestState")
+        }
+        requestToPayNotifications[transactionRequestId, default: []].append(callback)
     }
 
     /// Sets money aside for a payment before the connector is called.

@@ -22,6 +22,7 @@ extension CoreSimulator {
         router.get("/transfers/:transferId") { _, context in self.getTransfer(context) }
         router.put("/transfers/:transferId") { request, context in await self.putTransfer(request, context) }
         router.post("/transactionrequests") { request, _ in await self.postTransactionRequest(request) }
+        router.put("/requestToPay/:transactionRequestId") { request, context in await self.putRequestToPay(request, context) }
         return router
     }
 
@@ -97,6 +98,17 @@ extension CoreSimulator {
             try ledger.withLock { (ledger) throws(CoreBackendError) in
                 try ledger.receive(body, homeR2PTransactionId: homeId, transactionId: transactionId)
             }
+        }
+    }
+
+    func putRequestToPay(_ request: Request, _ context: BasicRequestContext) async -> Response {
+        do {
+            let id = try parameter("transactionRequestId", context)
+            let body = try await decode(request, as: CoreRequestToPayCallback.self)
+            try ledger.withLock { (ledger) throws(CoreBackendError) in try ledger.notified(id, body) }
+            return Response(status: .ok)
+        } catch {
+            return refuse("PUT /requestToPay", error)
         }
     }
 

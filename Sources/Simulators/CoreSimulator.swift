@@ -130,6 +130,19 @@ public final class CoreSimulator: Service {
         ledger.withLock { $0.inbound[transferId]?.state }
     }
 
+    /// The requests to pay this core received as the payer's core (`POST /transactionrequests`), by id:
+    /// the paying account and the answer given.
+    public func receivedRequestToPay(_ transactionRequestId: String) -> (accountId: String, amount: CoreAmount, state: String)? {
+        ledger.withLock { ledger in
+            ledger.transactionRequests[transactionRequestId].map { ($0.accountId, $0.amount, $0.response.transactionRequestState) }
+        }
+    }
+
+    /// What the payer's DFSPs answered to this core's requests to pay (`PUT /requestToPay/{ID}`), in order.
+    public func requestToPayNotifications(_ transactionRequestId: String) -> [CoreRequestToPayCallback] {
+        ledger.withLock { $0.requestToPayNotifications[transactionRequestId] ?? [] }
+    }
+
     /// The current time as an FSPIOP timestamp (the ledger is given times; it never reads a clock).
     static func now() -> Timestamp {
         Timestamp(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))

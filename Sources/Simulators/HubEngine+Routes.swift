@@ -43,6 +43,24 @@ extension HubEngine {
             await receive(request, .quotes) { message, headers throws(FSPIOPError) in try putQuote(message, headers, isError: true) }
         }
 
+        // Transaction requests (§6.4).
+        router.post("transactionRequests") { request, _ in
+            await receive(request, .transactionRequests) { message, headers throws(FSPIOPError) in try postTransactionRequest(message, headers) }
+        }
+        router.get("transactionRequests/:id") { request, _ in
+            await receive(request, .transactionRequests) { message, headers throws(FSPIOPError) in try getTransactionRequest(message, headers) }
+        }
+        router.put("transactionRequests/:id") { request, _ in
+            await receive(request, .transactionRequests) { message, headers throws(FSPIOPError) in
+                try putTransactionRequest(message, headers, isError: false)
+            }
+        }
+        router.put("transactionRequests/:id/error") { request, _ in
+            await receive(request, .transactionRequests) { message, headers throws(FSPIOPError) in
+                try putTransactionRequest(message, headers, isError: true)
+            }
+        }
+
         // Transfers (§6.7).
         router.post("transfers") { request, _ in
             await receive(request, .transfers) { message, _ throws(FSPIOPError) in try postTransfer(message) }

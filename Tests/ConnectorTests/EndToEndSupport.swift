@@ -10,6 +10,7 @@ import FSPIOP
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Testing
 
 /// Runs a whole topology (hub simulator, payer and payee Payment Managers, core simulators) over real
 /// sockets on 127.0.0.1 for the body of a test, then shuts it down gracefully.
@@ -82,6 +83,29 @@ struct OutboundCaller {
 
 extension Topology {
     var payerAPI: OutboundCaller { OutboundCaller(port: ports.payerOutbound) }
+    var payeeAPI: OutboundCaller { OutboundCaller(port: ports.payeeOutbound) }
+
+    static let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("schemas/events")
+
+    /// Checks that every record on both logs is an envelope whose payload validates against its type's
+    /// schema (of the version it names); returns the types seen.
+    func validatedRecordTypes() async throws -> Set<String> {
+        var types: Set<String> = []
+        for log in [payerLog, payeeLog] {
+            for topic in try await log.describeTopics() where topic.name != "pm.dead-letter" {
+                for record in try await log.read(ReadRequest(topic: topic.name, limit: 10_000)) {
+                    let envelope = try Envelope(bytes: record.value)
+                    let url = Self.schemas.appendingPathComponent("\(envelope.type).v\(envelope.schemaVersion).schema.json")
+                    let schema = try JSONSchema(bytes: Array(try Data(contentsOf: url)))
+                    let problems = schema.violations(of: envelope.payload)
+                    #expect(problems.isEmpty, "\(envelope.type): \(problems)")
+                    types.insert(envelope.type)
+                }
+            }
+        }
+        return types
+    }
 
     /// A hub client that talks to the payer's inbound API as `fspId` would through the hub: the
     /// switch's client certificate, signing with `signingKey`.

@@ -11,9 +11,6 @@ import Testing
 
 @Suite("End to end: payer and payee Payment Managers through the hub simulator, JWS and mutual TLS on")
 struct EndToEndTests {
-    static let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("schemas/events")
-
     @Test("a P2P transfer completes with a fulfilment whose SHA-256 is the condition; the books add up; every record has a valid schema")
     func transferCompletes() async throws {
         try await withTopology { topology in
@@ -31,19 +28,7 @@ struct EndToEndTests {
             try await eventually("the payee's core to learn the outcome") { topology.payeeCore.inboundTransferState(transferId) != nil }
 
             // Every record on both logs is an envelope whose payload validates against its type's schema.
-            var types: Set<String> = []
-            for log in [topology.payerLog, topology.payeeLog] {
-                for topic in try await log.describeTopics() {
-                    for record in try await log.read(ReadRequest(topic: topic.name, limit: 10_000)) where topic.name != "pm.dead-letter" {
-                        let envelope = try Envelope(bytes: record.value)
-                        let url = Self.schemas.appendingPathComponent("\(envelope.type).v\(envelope.schemaVersion).schema.json")
-                        let schema = try JSONSchema(bytes: Array(try Data(contentsOf: url)))
-                        let problems = schema.violations(of: envelope.payload)
-                        #expect(problems.isEmpty, "\(envelope.type): \(problems)")
-                        types.insert(envelope.type)
-                    }
-                }
-            }
+            let types = try await topology.validatedRecordTypes()
             #expect(types.isSuperset(of: ["fspiop.received", "core.transfer-requested", "core.quote-answered", "core.transfer-answered",
                                           "effect.completed", "transfer.outbound.fulfilled", "transfer.inbound.fulfil-sent", "party.resolved"]))
         }

@@ -71,6 +71,8 @@ struct RelayedRequestEndToEndTests {
             #expect(silent.status == 504, "\(silent.body)")
             #expect(silent.body["statusCode"]?.stringValue == "2004")
             #expect(silent.body["quotes"]?["currentState"]?.stringValue == "ERROR_OCCURRED")
+            let types = try await topology.validatedRecordTypes()
+            #expect(types.isSuperset(of: ["core.relay-requested", "relayed.sent", "relayed.answered", "relayed.failed", "timer.deadline-passed"]))
         }
     }
 

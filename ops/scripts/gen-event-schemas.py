@@ -157,9 +157,58 @@ events.update({
     "relayed.failed": ("A relayed request got no callback: the hub refused it, or the deadline passed.", {"error": ref("errorInformationObject")}),
 })
 
-# Version 2 of the facts that name an aggregate: relayed requests are aggregates too. Version 1 is a
-# subset, read as it is (an identity upcaster).
-REF2 = {"aggregate": {"enum": ["outbound", "inbound", "party", "relayed"]}, "id": ID}
+# Requests to pay, both sides.
+defs["requestToPayRequest"] = {"type": "object",
+    "required": ["homeR2PTransactionId", "from", "to", "amountType", "currency", "amount", "transactionType"],
+    "properties": {"homeR2PTransactionId": {"type": "string"}, "from": {"$ref": "#/$defs/transferParty"},
+                   "to": {"$ref": "#/$defs/transferParty"}, "amountType": {"enum": ["SEND", "RECEIVE"]},
+                   "currency": {"type": "string"}, "amount": {"type": "string", "pattern": AMOUNT},
+                   "transactionType": {"type": "string"}, "subScenario": {"type": "string"}, "authenticationType": {"type": "string"}}}
+defs["transactionRequestsPostRequest"] = {"type": "object",
+    "required": ["transactionRequestId", "payee", "payer", "amount", "transactionType"],
+    "properties": {"transactionRequestId": {"type": "string"}, "payee": {"$ref": "#/$defs/party"}, "payer": {"$ref": "#/$defs/partyIdInfo"},
+                   "amount": {"$ref": "#/$defs/money"}, "transactionType": {"type": "object", "required": ["scenario", "initiator", "initiatorType"]},
+                   "note": {"type": "string"}, "geoCode": {"type": "object"}, "authenticationType": {"type": "string"},
+                   "expiration": {"$ref": "#/$defs/dateTime"}, "extensionList": {"$ref": "#/$defs/extensionList"}}}
+defs["transactionRequestsIDPutResponse"] = {"type": "object", "required": ["transactionRequestState"],
+    "properties": {"transactionId": {"type": "string"}, "transactionRequestState": {"enum": ["RECEIVED", "PENDING", "ACCEPTED", "REJECTED"]},
+                   "extensionList": {"$ref": "#/$defs/extensionList"}}}
+defs["transferError"] = {"type": "object", "required": ["httpStatusCode"],
+    "properties": {"httpStatusCode": {"type": "integer"}, "mojaloopError": {"$ref": "#/$defs/errorInformationObject"}}}
+defs["backendTransactionRequestResponse"] = {"type": "object", "required": ["transactionRequestState"],
+    "properties": {"homeR2PTransactionId": {"type": "string"}, "transactionId": {"type": "string"}, "transactionRequestState": {"type": "string"}}}
+events.update({
+    "core.r2p-requested": ("POST /requestToPay of the outbound API, with the transaction request id given to it.",
+        {"transactionRequestId": ID, "request": ref("requestToPayRequest"), "autoAcceptParty": {"type": "boolean"}}),
+    "core.r2p-decided": ("PUT /requestToPay/{ID} of the outbound API: the core accepts or rejects the party asked to pay.",
+        {"transactionRequestId": ID, "acceptParty": {"type": "boolean"}}),
+    "core.transaction-request-answered": ("The core's answer to backend POST /transactionrequests.",
+        {"transactionRequestId": ID, "answer": ref("backendTransactionRequestResponse")}),
+    "core.transaction-request-refused": ("The core refused a request to pay, or could not be reached.",
+        {"transactionRequestId": ID, "error": ref("errorInformationObject")}),
+    "r2p.outbound.requested": ("A request to pay for this DFSP's customer, as the core asked for it.",
+        {"request": ref("requestToPayRequest"), "autoAcceptParty": {"type": "boolean"}}),
+    "r2p.outbound.party-lookup-started": ("The party asked to pay is looked up (sharing the lookup of transfers to that party).",
+        {"partyIdInfo": ref("partyIdInfo")}),
+    "r2p.outbound.party-resolved": ("PUT /parties answered for the party asked to pay.", {"party": ref("party")}),
+    "r2p.outbound.party-accepted": ("The party asked to pay was accepted (by the core, or by AUTO_ACCEPT_R2P_PARTY).", {}),
+    "r2p.outbound.transaction-request-sent": ("POST /transactionRequests sent to the payer's DFSP; waits for its answer until the deadline.",
+        {"transactionRequest": ref("transactionRequestsPostRequest"), "destination": ID, "deadline": ref("dateTime")}),
+    "r2p.outbound.answered": ("PUT /transactionRequests/{ID} came from the payer's DFSP.",
+        {"response": ref("transactionRequestsIDPutResponse"), "source": ID}),
+    "r2p.outbound.notified": ("A later PUT /transactionRequests/{ID} from the payer's DFSP, passed to the core.",
+        {"response": ref("transactionRequestsIDPutResponse")}),
+    "r2p.outbound.failed": ("The request to pay ended in an error.", {"lastError": ref("transferError")}),
+    "r2p.inbound.received": ("POST /transactionRequests for one of this DFSP's customers; the core is asked.",
+        {"transactionRequest": ref("transactionRequestsPostRequest"), "source": ID}),
+    "r2p.inbound.answered": ("PUT /transactionRequests/{ID} sent with the core's answer.", {"response": ref("transactionRequestsIDPutResponse")}),
+    "r2p.inbound.refused": ("PUT /transactionRequests/{ID}/error sent: the core refused.", {"error": ref("errorInformationObject")}),
+    "r2p.inbound.answer-repeated": ("A resent POST /transactionRequests got the same answer again.", {}),
+})
+
+# Version 2 of the facts that name an aggregate: relayed requests and requests to pay are aggregates
+# too. Version 1 is a subset, read as it is (an identity upcaster).
+REF2 = {"aggregate": {"enum": ["outbound", "inbound", "party", "relayed", "requestToPay", "transactionRequest"]}, "id": ID}
 events_v2 = {
     "timer.deadline-passed": ("A waiting aggregate's deadline passed.", dict(REF2, at=ref("dateTime"))),
     "effect.hub-request-failed": ("A request to the hub failed after its retries.", dict(REF2, error=ref("errorInformationObject"))),
@@ -168,7 +217,7 @@ events_v2 = {
 optional = {"transfer.inbound.fulfil-sent": {"homeTransactionId", "deadline"},
             "fspiop.received": {"destination", "signature", "body"}, "fspiop.rejected": {"source"},
             "core.transfer-requested": {"autoAcceptParty", "autoAcceptQuote"}, "core.transfer-decided": {"acceptParty", "acceptQuote"},
-            "effect.completed": {"status", "error"}}
+            "effect.completed": {"status", "error"}, "core.r2p-requested": {"autoAcceptParty"}}
 
 written = 0
 for version, table in ((1, events), (2, events_v2)):

@@ -62,6 +62,34 @@ public struct BackendClient: Sendable {
         _ = try await call("PUT", "/transfers/\(Self.escape(transferId))", body: body, notFound: .transferIdNotFound)
     }
 
+    /// `POST /transactionrequests` with the SDK's internal form (`mojaloopTransactionRequestToInternal`):
+    /// `to` is the payee of the FSPIOP body and `from` its payer, as the SDK maps them.
+    public func transactionRequest(_ request: TransactionRequestsPostRequest) async throws(FSPIOPError) -> BackendTransactionRequestResponse {
+        var from: [(String, JSONValue)] = [("idType", .string(request.payer.partyIdType)), ("idValue", .string(request.payer.partyIdentifier))]
+        if let sub = request.payer.partySubIdOrType { from.append(("idSubValue", .string(sub))) }
+        if let fsp = request.payer.fspId { from.append(("fspId", .string(fsp))) }
+        var members: [(String, JSONValue)] = [
+            ("transactionRequestId", .string(request.transactionRequestId)), ("to", Self.party(request.payee)), ("from", .object(from)),
+            ("amount", .string(request.amount.amount)), ("currency", .string(request.amount.currency)),
+            ("transactionType", .string(request.transactionType.scenario)),
+            ("initiator", .string(request.transactionType.initiator)), ("initiatorType", .string(request.transactionType.initiatorType)),
+        ]
+        if let sub = request.transactionType.subScenario { members.append(("subScenario", .string(sub))) }
+        if let note = request.note { members.append(("note", .string(note))) }
+        if let authentication = request.authenticationType { members.append(("authenticationType", .string(authentication))) }
+        if let expiration = request.expiration { members.append(("expiration", .string(expiration))) }
+        let answer = try await call("POST", "/transactionrequests", body: .object(members), notFound: .partyNotFound)
+        return try Self.decode(BackendTransactionRequestResponse.self, answer, what: "transaction request")
+    }
+
+    /// `PUT /requestToPay/{transactionRequestId}` (`requestToPayCallback`): what the payer's DFSP answered.
+    public func notifyRequestToPay(transactionRequestId: String, homeR2PTransactionId: String?, state: String) async throws(FSPIOPError) {
+        var members: [(String, JSONValue)] = []
+        if let homeR2PTransactionId { members.append(("homeR2PTransactionId", .string(homeR2PTransactionId))) }
+        members.append(("transactionRequestState", .string(state)))
+        _ = try await call("PUT", "/requestToPay/\(Self.escape(transactionRequestId))", body: .object(members), notFound: .transferIdNotFound)
+    }
+
     // MARK: - The calls
 
     func call(_ method: String, _ path: String, body: JSONValue?, notFound: FSPIOPErrorCode) async throws(FSPIOPError) -> JSONValue {

@@ -58,6 +58,8 @@ public struct InboundAPI: HTTPResponder {
         case transfersPatch(id: String)
         case transfersGet(id: String)
         case participantsPut(key: String, error: Bool)
+        case transactionRequestsPost
+        case transactionRequestsPut(id: String, error: Bool)
 
         init?(method: String, segments: [Substring]) {
             guard let resource = segments.first else { return nil }
@@ -73,13 +75,15 @@ public struct InboundAPI: HTTPResponder {
             case ("PUT", "transfers") where ids.count == 1: self = .transfersPut(id: ids[0], error: error)
             case ("PATCH", "transfers") where ids.count == 1 && !error: self = .transfersPatch(id: ids[0])
             case ("GET", "transfers") where ids.count == 1 && !error: self = .transfersGet(id: ids[0])
+            case ("POST", "transactionRequests") where ids.isEmpty && !error: self = .transactionRequestsPost
+            case ("PUT", "transactionRequests") where ids.count == 1: self = .transactionRequestsPut(id: ids[0], error: error)
             default: return nil
             }
         }
 
         var isCallback: Bool {
             switch self {
-            case .partiesPut, .quotesPut, .transfersPut, .transfersPatch, .participantsPut: return true
+            case .partiesPut, .quotesPut, .transfersPut, .transfersPatch, .participantsPut, .transactionRequestsPut: return true
             default: return false
             }
         }
@@ -184,6 +188,14 @@ public struct InboundAPI: HTTPResponder {
             try require()
             if error { _ = try FSPIOPBodyDecoder.decode(ErrorInformationObject.self, from: data, version: version) }
             else { _ = try FSPIOPBodyDecoder.decode(TransfersIDPutResponse.self, from: data, version: version) }
+            return id
+        case .transactionRequestsPost:
+            try require()
+            return try FSPIOPBodyDecoder.decode(TransactionRequestsPostRequest.self, from: data, version: version).transactionRequestId
+        case let .transactionRequestsPut(id, error):
+            try require()
+            if error { _ = try FSPIOPBodyDecoder.decode(ErrorInformationObject.self, from: data, version: version) }
+            else { _ = try FSPIOPBodyDecoder.decode(TransactionRequestsIDPutResponse.self, from: data, version: version) }
             return id
         case let .transfersPatch(id):
             try require()

@@ -78,6 +78,16 @@ public struct OutboundAPI: HTTPResponder {
             return await getParty(segments)
         case ("POST", "transfers", 1):
             return await postTransfer(request)
+        case ("POST", "requestToPay", 1):
+            return await postRequestToPay(request)
+        case ("PUT", "requestToPay", 2):
+            return await putRequestToPay(request, id: segments[1])
+        case ("GET", "requestToPay", 2):
+            // Not in the SDK: the state of a request to pay, as the POST answered it.
+            guard let current = board.requestToPay(segments[1]) else {
+                return Self.error(.notFound, statusCode: FSPIOPErrorCode.clientError.rawValue, "no request to pay \(segments[1])")
+            }
+            return HTTPSupport.json(.ok, Self.requestToPayResponse(current, dfspId: settings.configuration.dfspId))
         case ("POST", "quotes", 1):
             return await relay(request, .quotes)
         case ("POST", "simpleTransfers", 1):
@@ -124,24 +134,30 @@ public struct OutboundAPI: HTTPResponder {
     /// auto-accept overrides the SDK reads (`options.autoAcceptParty`/`autoAcceptQuote`... are global in the
     /// SDK; here a request may carry `autoAcceptParty` / `autoAcceptQuote` at its root too).
     static func decodeTransferRequest(_ body: [UInt8]) throws(FSPIOPError) -> (OutboundTransferRequest, (party: Bool?, quote: Bool?)) {
+        let (request, flags) = try decodeCoreRequest(OutboundTransferRequest.self, body, flags: ["autoAcceptParty", "autoAcceptQuote"],
+                                                     required: ["homeTransactionId", "from", "to", "amountType", "currency", "amount", "transactionType"])
+        try checkPayment(amountType: request.amountType, currency: request.currency, amount: request.amount, parties: [("from", request.from), ("to", request.to)])
+        return (request, (flags["autoAcceptParty"], flags["autoAcceptQuote"]))
+    }
+
+    /// A core request body: JSON, an object with the `required` members, decoded as `T`; the boolean
+    /// `flags` at its root (our per-request overrides) are taken out first.
+    static func decodeCoreRequest<T: Decodable>(_ type: T.Type, _ body: [UInt8], flags: [String], required: [String]) throws(FSPIOPError) -> (T, [String: Bool]) {
         let json: JSONValue
         do { json = try JSONParser.parse(body) } catch { throw FSPIOPError(.malformedSyntax, "body: is not valid JSON") }
         guard case var .object(members) = json else { throw FSPIOPError(.malformedSyntax, "body: must be a JSON object") }
-        func flag(_ name: String) throws(FSPIOPError) -> Bool? {
-            guard let index = members.firstIndex(where: { $0.0 == name }) else { return nil }
+        var values: [String: Bool] = [:]
+        for name in flags {
+            guard let index = members.firstIndex(where: { $0.0 == name }) else { continue }
             guard case let .bool(value) = members[index].1 else { throw FSPIOPError(.malformedSyntax, "\(name): must be a boolean") }
             members.remove(at: index)
-            return value
+            values[name] = value
         }
-        let party = try flag("autoAcceptParty")
-        let quote = try flag("autoAcceptQuote")
-        for required in ["homeTransactionId", "from", "to", "amountType", "currency", "amount", "transactionType"]
-            where !members.contains(where: { $0.0 == required }) {
-            throw FSPIOPError(.missingElement, "\(required): is required")
+        for name in required where !members.contains(where: { $0.0 == name }) {
+            throw FSPIOPError(.missingElement, "\(name): is required")
         }
-        let request: OutboundTransferRequest
         do {
-            request = try JSONDecoder().decode(OutboundTransferRequest.self, from: Data(CanonicalJSON.insertionOrderBytes(.object(members))))
+            return (try JSONDecoder().decode(T.self, from: Data(CanonicalJSON.insertionOrderBytes(.object(members)))), values)
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             throw FSPIOPError(.malformedSyntax, "\(context.codingPath.map(\.stringValue).joined(separator: ".")): has the wrong type")
         } catch let DecodingError.keyNotFound(key, context) {
@@ -149,15 +165,18 @@ public struct OutboundAPI: HTTPResponder {
         } catch {
             throw FSPIOPError(.malformedSyntax, "body: \(error)")
         }
-        guard ["SEND", "RECEIVE"].contains(request.amountType) else { throw FSPIOPError(.malformedSyntax, "amountType: must be SEND or RECEIVE") }
-        guard request.currency.count == 3, request.currency.allSatisfy({ $0.isUppercase && $0.isASCII }) else {
+    }
+
+    /// The checks every payment request of the core passes: amount type, currency, amount, parties.
+    static func checkPayment(amountType: String, currency: String, amount: String, parties: [(String, TransferParty)]) throws(FSPIOPError) {
+        guard ["SEND", "RECEIVE"].contains(amountType) else { throw FSPIOPError(.malformedSyntax, "amountType: must be SEND or RECEIVE") }
+        guard currency.count == 3, currency.allSatisfy({ $0.isUppercase && $0.isASCII }) else {
             throw FSPIOPError(.malformedSyntax, "currency: must be an ISO 4217 code")
         }
-        guard Self.isAmount(request.amount) else { throw FSPIOPError(.malformedSyntax, "amount: is not an FSPIOP amount") }
-        for (name, party) in [("from", request.from), ("to", request.to)] {
+        guard Self.isAmount(amount) else { throw FSPIOPError(.malformedSyntax, "amount: is not an FSPIOP amount") }
+        for (name, party) in parties {
             guard !party.idType.isEmpty, !party.idValue.isEmpty else { throw FSPIOPError(.missingElement, "\(name).idType and \(name).idValue: are required") }
         }
-        return (request, (party, quote))
     }
 
     /// `^([0]|([1-9][0-9]{0,17}))([.][0-9]{0,3}[1-9])?$` (API Definition v1.1 §7.2.2).
@@ -195,6 +214,110 @@ public struct OutboundAPI: HTTPResponder {
         case nil:
             return HTTPSupport.fspiopError(FSPIOPError(.serverTimedOut, "no answer to GET /parties in time"), status: 504)
         }
+    }
+
+    // MARK: - POST /requestToPay, PUT /requestToPay/{id}
+
+    /// A request to pay for this DFSP's customer (`from`) to another DFSP's customer (`to`): answered
+    /// once the party is resolved and waits for `acceptParty` (unless `AUTO_ACCEPT_R2P_PARTY`, or
+    /// `autoAcceptParty` at the body's root), or when the payer's DFSP answered, or failed.
+    func postRequestToPay(_ request: Request) async -> Response {
+        guard let body = await HTTPSupport.body(request, limit: settings.maximumBodyBytes) else {
+            return Self.error(.contentTooLarge, statusCode: FSPIOPErrorCode.tooLargePayload.rawValue, "the body is too large")
+        }
+        let payment: RequestToPayRequest
+        let flags: [String: Bool]
+        do {
+            (payment, flags) = try Self.decodeCoreRequest(RequestToPayRequest.self, body, flags: ["autoAcceptParty"],
+                                                          required: ["homeR2PTransactionId", "from", "to", "amountType", "currency", "amount", "transactionType"])
+            try Self.checkPayment(amountType: payment.amountType, currency: payment.currency, amount: payment.amount,
+                                  parties: [("from", payment.from), ("to", payment.to)])
+        } catch {
+            return Self.error(.badRequest, statusCode: error.code.rawValue, error.errorDescription)
+        }
+        let id = IDs.make()
+        do {
+            try await record(.requestToPayRequested(transactionRequestId: id, request: payment, autoAcceptParty: flags["autoAcceptParty"]), key: id)
+        } catch {
+            logger.error("cannot record a request to pay", metadata: ["error": "\(error)"])
+            return Self.error(.serviceUnavailable, statusCode: FSPIOPErrorCode.serviceCurrentlyUnavailable.rawValue, "the request could not be recorded")
+        }
+        return await answerRequestToPay(id, after: 0)
+    }
+
+    /// `{"acceptParty": true}` goes on; `false` ends it (the SDK rejects anything but true).
+    func putRequestToPay(_ request: Request, id: String) async -> Response {
+        guard let current = board.requestToPay(id) else {
+            return Self.error(.notFound, statusCode: FSPIOPErrorCode.clientError.rawValue, "no request to pay \(id)")
+        }
+        guard let body = await HTTPSupport.body(request, limit: settings.maximumBodyBytes),
+              case let .object(members)? = try? JSONParser.parse(body) else {
+            return Self.error(.badRequest, statusCode: FSPIOPErrorCode.malformedSyntax.rawValue, "body: must be a JSON object")
+        }
+        guard members.count == 1, members[0].0 == "acceptParty", case let .bool(accept) = members[0].1 else {
+            return Self.error(.badRequest, statusCode: FSPIOPErrorCode.malformedSyntax.rawValue, "body: must be {\"acceptParty\": true|false}")
+        }
+        guard current.phase == .waitingForPartyAcceptance else {
+            return Self.requestToPayError(current, status: .internalServerError, dfspId: settings.configuration.dfspId,
+                                          FSPIOPError(.clientError, "the request to pay is not waiting for acceptParty (it is \(current.phase.sdkState ?? current.phase.rawValue))"))
+        }
+        do { try await record(.requestToPayDecided(transactionRequestId: id, acceptParty: accept), key: id) } catch {
+            return Self.error(.serviceUnavailable, statusCode: FSPIOPErrorCode.serviceCurrentlyUnavailable.rawValue, "the decision could not be recorded")
+        }
+        return await answerRequestToPay(id, after: current.version)
+    }
+
+    func answerRequestToPay(_ id: String, after version: Int64) async -> Response {
+        let dfspId = settings.configuration.dfspId
+        let update = await board.waitForRequestToPay(id, timeout: settings.waitLimit) { $0.version > version && $0.phase.sdkState != nil }
+        switch update {
+        case let .state(current)?:
+            if current.phase == .errored {
+                let timedOut = current.lastError?.httpStatusCode == 504
+                return Self.requestToPayError(current, status: HTTPResponse.Status(code: timedOut ? 504 : 500), dfspId: dfspId, nil)
+            }
+            return HTTPSupport.json(.ok, Self.requestToPayResponse(current, dfspId: dfspId))
+        case let .refused(error)?:
+            return Self.error(.badRequest, statusCode: error.code.rawValue, error.errorDescription)
+        case nil:
+            let current = board.requestToPay(id) ?? RequestToPay(transactionRequestId: id)
+            return Self.requestToPayError(current, status: .gatewayTimeout, dfspId: dfspId,
+                                          FSPIOPError(.serverTimedOut, "the request to pay did not reach a state to report in time"))
+        }
+    }
+
+    /// The SDK's error shape for a request to pay: the FSPIOP code as `statusCode`, and the request's state.
+    static func requestToPayError(_ current: RequestToPay, status: HTTPResponse.Status, dfspId: String, _ override: FSPIOPError?) -> Response {
+        let info = override?.errorInformation.errorInformation ?? current.lastError?.mojaloopError?.errorInformation
+        return HTTPSupport.json(status, .object([
+            ("statusCode", .string(info?.errorCode.rawValue ?? String(status.code))),
+            ("message", .string(info?.errorDescription ?? "the request to pay failed")),
+            ("requestToPayState", requestToPayResponse(current, dfspId: dfspId)),
+        ]))
+    }
+
+    /// The SDK's `requestToPayResponse`.
+    static func requestToPayResponse(_ current: RequestToPay, dfspId: String) -> JSONValue {
+        var members: [(String, JSONValue)] = [("transactionRequestId", .string(current.transactionRequestId))]
+        if let request = current.request {
+            var from = request.from
+            from.fspId = dfspId
+            if let value = try? JSONValueEncoder.encode(from) { members.append(("from", value)) }
+            if let value = try? JSONValueEncoder.encode(request.to.resolved(as: current.party)) { members.append(("to", value)) }
+            members += [("amountType", .string(request.amountType)), ("currency", .string(request.currency)), ("amount", .string(request.amount)),
+                        ("transactionType", .string(request.transactionType))]
+            if let sub = request.subScenario { members.append(("subScenario", .string(sub))) }
+        }
+        members.append(("currentState", .string(current.phase.sdkState ?? "WAITING")))
+        if let party = current.party, let value = try? JSONValueEncoder.encode(PartiesTypeIDPutResponse(party: party)) {
+            members.append(("getPartiesResponse", .object([("body", value), ("headers", .object([]))])))
+        }
+        if let response = current.response, let value = try? JSONValueEncoder.encode(response) {
+            let headers = callbackHeaders(resource: "transactionRequests", source: current.responseSource, destination: dfspId)
+            members.append(("transactionRequestResponse", .object([("body", value), ("headers", headers)])))
+        }
+        if let error = current.lastError, let value = try? JSONValueEncoder.encode(error) { members.append(("lastError", value)) }
+        return .object(members)
     }
 
     // MARK: - POST /quotes, POST /simpleTransfers
@@ -371,17 +494,7 @@ public struct OutboundAPI: HTTPResponder {
         var members: [(String, JSONValue)] = [("transferId", .string(transfer.transferId))]
         if let request = transfer.request, case let .object(requestMembers)? = try? JSONValueEncoder.encode(request) {
             for (name, value) in requestMembers where name != "to" { members.append((name, value)) }
-            var to = request.to
-            if let party = transfer.party {
-                to.fspId = party.partyIdInfo.fspId ?? to.fspId
-                to.displayName = to.displayName ?? party.name
-                if let complex = party.personalInfo?.complexName {
-                    to.firstName = to.firstName ?? complex.firstName
-                    to.middleName = to.middleName ?? complex.middleName
-                    to.lastName = to.lastName ?? complex.lastName
-                }
-            }
-            if let value = try? JSONValueEncoder.encode(to) { members.append(("to", value)) }
+            if let value = try? JSONValueEncoder.encode(request.to.resolved(as: transfer.party)) { members.append(("to", value)) }
         }
         members.append(("currentState", .string(transfer.phase.sdkState ?? "WAITING")))
         if let quoteId = transfer.quoteId { members.append(("quoteId", .string(quoteId))) }

@@ -13,6 +13,10 @@ public enum AggregateKind: String, Sendable, Hashable, Codable {
     case party
     /// A request the core wrote and the connector relays, by `RelayedRequest.key(_:_:)`.
     case relayed
+    /// A request to pay this DFSP sent for its customer, by transaction request id.
+    case requestToPay
+    /// A request to pay another DFSP sent to this one, by transaction request id.
+    case transactionRequest
 }
 
 /// An aggregate's kind and id.
@@ -94,6 +98,14 @@ public enum ConnectorFact: Sendable, Hashable {
     case partyLookupRequested(requestId: String, party: PartyIdInfo)
     /// `POST /quotes` or `POST /simpleTransfers` of the outbound API: the core's own FSPIOP body, to relay.
     case relayRequested(RelayedRequest.Resource, id: String, destination: String, body: JSONValue)
+    /// `POST /requestToPay` of the outbound API, with the id given to it.
+    case requestToPayRequested(transactionRequestId: String, request: RequestToPayRequest, autoAcceptParty: Bool?)
+    /// `PUT /requestToPay/{ID}` of the outbound API.
+    case requestToPayDecided(transactionRequestId: String, acceptParty: Bool)
+    /// The core's answer to `POST /transactionrequests`.
+    case transactionRequestAnswered(transactionRequestId: String, answer: BackendTransactionRequestResponse)
+    /// The core refused the request to pay or could not be reached.
+    case transactionRequestRefused(transactionRequestId: String, error: ErrorInformationObject)
     /// The core's answer to `POST /quoterequests`.
     case quoteAnswered(transactionId: String, answer: BackendQuoteResponse)
     /// The core refused to quote or could not be reached.
@@ -117,6 +129,10 @@ public enum ConnectorFact: Sendable, Hashable {
         case .transferDecided: return "core.transfer-decided"
         case .partyLookupRequested: return "core.party-lookup-requested"
         case .relayRequested: return "core.relay-requested"
+        case .requestToPayRequested: return "core.r2p-requested"
+        case .requestToPayDecided: return "core.r2p-decided"
+        case .transactionRequestAnswered: return "core.transaction-request-answered"
+        case .transactionRequestRefused: return "core.transaction-request-refused"
         case .quoteAnswered: return "core.quote-answered"
         case .quoteRefused: return "core.quote-refused"
         case .transferAnswered: return "core.transfer-answered"
@@ -139,7 +155,7 @@ public enum ConnectorFact: Sendable, Hashable {
     /// Every wire name, for the schema registry.
     public static let wireNames = [
         "fspiop.received", "fspiop.rejected", "core.transfer-requested", "core.transfer-decided", "core.party-lookup-requested", "core.relay-requested",
-        "core.quote-answered",
+        "core.r2p-requested", "core.r2p-decided", "core.transaction-request-answered", "core.transaction-request-refused", "core.quote-answered",
         "core.quote-refused", "core.transfer-answered", "core.transfer-refused", "timer.deadline-passed",
         "effect.hub-request-failed", "effect.completed",
     ]
@@ -169,6 +185,16 @@ public enum ConnectorFact: Sendable, Hashable {
                 return .object([("requestId", .string(requestId)), ("party", try JSONValueEncoder.encode(party))])
             case let .relayRequested(resource, id, destination, body):
                 return .object([("resource", .string(resource.rawValue)), ("id", .string(id)), ("destination", .string(destination)), ("body", body)])
+            case let .requestToPayRequested(id, request, autoAcceptParty):
+                var members: [(String, JSONValue)] = [("transactionRequestId", .string(id)), ("request", try JSONValueEncoder.encode(request))]
+                if let autoAcceptParty { members.append(("autoAcceptParty", .bool(autoAcceptParty))) }
+                return .object(members)
+            case let .requestToPayDecided(id, acceptParty):
+                return .object([("transactionRequestId", .string(id)), ("acceptParty", .bool(acceptParty))])
+            case let .transactionRequestAnswered(id, answer):
+                return .object([("transactionRequestId", .string(id)), ("answer", try JSONValueEncoder.encode(answer))])
+            case let .transactionRequestRefused(id, error):
+                return .object([("transactionRequestId", .string(id)), ("error", try JSONValueEncoder.encode(error))])
             case let .quoteAnswered(transactionId, answer):
                 return .object([("transactionId", .string(transactionId)), ("answer", try JSONValueEncoder.encode(answer))])
             case let .transferAnswered(transactionId, answer):
@@ -215,6 +241,19 @@ public enum ConnectorFact: Sendable, Hashable {
             }
             guard let body = payload["body"], case .object = body else { throw EventDecodingFailure("\(wireName): 'body' must be an object") }
             self = .relayRequested(resource, id: try reader.decode(String.self, "id"), destination: try reader.decode(String.self, "destination"), body: body)
+        case "core.r2p-requested":
+            self = .requestToPayRequested(transactionRequestId: try reader.decode(String.self, "transactionRequestId"),
+                                          request: try reader.decode(RequestToPayRequest.self, "request"),
+                                          autoAcceptParty: try reader.optional(Bool.self, "autoAcceptParty"))
+        case "core.r2p-decided":
+            self = .requestToPayDecided(transactionRequestId: try reader.decode(String.self, "transactionRequestId"),
+                                        acceptParty: try reader.decode(Bool.self, "acceptParty"))
+        case "core.transaction-request-answered":
+            self = .transactionRequestAnswered(transactionRequestId: try reader.decode(String.self, "transactionRequestId"),
+                                               answer: try reader.decode(BackendTransactionRequestResponse.self, "answer"))
+        case "core.transaction-request-refused":
+            self = .transactionRequestRefused(transactionRequestId: try reader.decode(String.self, "transactionRequestId"),
+                                              error: try reader.decode(ErrorInformationObject.self, "error"))
         case "core.quote-answered":
             self = .quoteAnswered(transactionId: try reader.decode(String.self, "transactionId"), answer: try reader.decode(BackendQuoteResponse.self, "answer"))
         case "core.quote-refused":
@@ -261,7 +300,7 @@ private struct FactReader {
 
     func ref() throws(EventDecodingFailure) -> AggregateRef {
         guard let kind = AggregateKind(rawValue: try decode(String.self, "aggregate")) else {
-            throw EventDecodingFailure("\(wireName): 'aggregate' must be outbound, inbound, party or relayed")
+            throw EventDecodingFailure("\(wireName): 'aggregate' must be outbound, inbound, party, relayed, requestToPay or transactionRequest")
         }
         return AggregateRef(kind, try decode(String.self, "id"))
     }

@@ -9,6 +9,8 @@ struct AggregateStore {
     var inbound: [String: InboundTransfer] = [:]
     var lookups: [String: PartyLookup] = [:]
     var relayed: [String: RelayedRequest] = [:]
+    var requestsToPay: [String: RequestToPay] = [:]
+    var transactionRequests: [String: IncomingTransactionRequest] = [:]
     /// `quoteId` of a payer's quote request -> its transfer id (`PUT /quotes/{id}` names only the quote).
     var outboundByQuote: [String: String] = [:]
     /// A payee's `transferId` -> its transaction id (`PATCH` and `PUT /transfers/{id}` name the transfer).
@@ -61,6 +63,12 @@ struct AggregateStore {
             case .relayed:
                 guard let request = relayed[ref.id], request.phase.isTerminal else { continue }
                 relayed[ref.id] = nil
+            case .requestToPay:
+                guard let request = requestsToPay[ref.id], request.phase.isTerminal else { continue }
+                requestsToPay[ref.id] = nil
+            case .transactionRequest:
+                guard let request = transactionRequests[ref.id], request.phase.isTerminal else { continue }
+                transactionRequests[ref.id] = nil
             }
             deadlines[ref] = nil
             evicted.append(ref)
@@ -87,6 +95,8 @@ struct AggregateStore {
         case .inbound: return inbound[ref.id]?.phase.isTerminal ?? false
         case .party: return lookups[ref.id].map { !$0.inFlight } ?? false
         case .relayed: return relayed[ref.id]?.phase.isTerminal ?? false
+        case .requestToPay: return requestsToPay[ref.id]?.phase.isTerminal ?? false
+        case .transactionRequest: return transactionRequests[ref.id]?.phase.isTerminal ?? false
         }
     }
 
@@ -114,6 +124,12 @@ struct AggregateStore {
             let next = (relayed[key] ?? RelayedRequest(key: key)).evolve(event)
             relayed[key] = next
             deadlines[AggregateRef(.relayed, key)] = next.deadline
+        case let .requestToPay(id, event):
+            let next = (requestsToPay[id] ?? RequestToPay(transactionRequestId: id)).evolve(event)
+            requestsToPay[id] = next
+            deadlines[AggregateRef(.requestToPay, id)] = next.deadline
+        case let .transactionRequest(id, event):
+            transactionRequests[id] = (transactionRequests[id] ?? IncomingTransactionRequest(transactionRequestId: id)).evolve(event)
         }
     }
 

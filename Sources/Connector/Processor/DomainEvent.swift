@@ -8,6 +8,8 @@ public enum DomainEvent: Sendable, Hashable {
     case inbound(transactionId: String, InboundTransferEvent)
     case party(key: String, PartyLookupEvent)
     case relayed(key: String, RelayedRequestEvent)
+    case requestToPay(transactionRequestId: String, RequestToPayEvent)
+    case transactionRequest(transactionRequestId: String, IncomingTransactionRequestEvent)
 
     public var ref: AggregateRef {
         switch self {
@@ -15,6 +17,8 @@ public enum DomainEvent: Sendable, Hashable {
         case let .inbound(id, _): return AggregateRef(.inbound, id)
         case let .party(key, _): return AggregateRef(.party, key)
         case let .relayed(key, _): return AggregateRef(.relayed, key)
+        case let .requestToPay(id, _): return AggregateRef(.requestToPay, id)
+        case let .transactionRequest(id, _): return AggregateRef(.transactionRequest, id)
         }
     }
 
@@ -24,6 +28,8 @@ public enum DomainEvent: Sendable, Hashable {
         case let .inbound(_, event): return event.wireName
         case let .party(_, event): return event.wireName
         case let .relayed(_, event): return event.wireName
+        case let .requestToPay(_, event): return event.wireName
+        case let .transactionRequest(_, event): return event.wireName
         }
     }
 
@@ -34,6 +40,8 @@ public enum DomainEvent: Sendable, Hashable {
             case let .inbound(_, event): return try event.payload
             case let .party(_, event): return try PartyLookup.payload(event)
             case let .relayed(_, event): return try RelayedRequest.payload(event)
+            case let .requestToPay(_, event): return try event.payload
+            case let .transactionRequest(_, event): return try event.payload
             }
         }
     }
@@ -41,6 +49,7 @@ public enum DomainEvent: Sendable, Hashable {
     /// Every wire name of `pm.transfers`.
     public static var wireNames: [String] {
         OutboundTransferEvent.wireNames + InboundTransferEvent.wireNames + PartyLookupEvent.wireNames + RelayedRequestEvent.wireNames
+            + RequestToPayEvent.wireNames + IncomingTransactionRequestEvent.wireNames
     }
 
     /// The event an envelope of `pm.transfers` carries.
@@ -52,6 +61,11 @@ public enum DomainEvent: Sendable, Hashable {
             self = .inbound(transactionId: envelope.aggregateID, try InboundTransferEvent(wireName: type, payload: envelope.payload))
         } else if type.hasPrefix("party.") {
             self = .party(key: envelope.aggregateID, try PartyLookup.event(wireName: type, payload: envelope.payload))
+        } else if type.hasPrefix("r2p.outbound.") {
+            self = .requestToPay(transactionRequestId: envelope.aggregateID, try RequestToPayEvent(wireName: type, payload: envelope.payload))
+        } else if type.hasPrefix("r2p.inbound.") {
+            self = .transactionRequest(transactionRequestId: envelope.aggregateID,
+                                       try IncomingTransactionRequestEvent(wireName: type, payload: envelope.payload))
         } else if type.hasPrefix("relayed.") {
             self = .relayed(key: envelope.aggregateID, try RelayedRequest.event(wireName: type, payload: envelope.payload))
         } else {

@@ -13,6 +13,10 @@ enum Effect: Sendable, Hashable {
     case backendTransfer(transactionId: String, TransfersPostRequest, QuotesPostRequest?, QuotesIDPutResponse?)
     /// Backend `PUT /transfers/{id}` with the final state; recorded as `effect.completed`.
     case backendNotify(transactionId: String, transferId: String, TransfersIDPatchResponse)
+    /// Backend `POST /transactionrequests`; the answer comes back as `core.transaction-request-answered` / `-refused`.
+    case backendTransactionRequest(TransactionRequestsPostRequest)
+    /// Backend `PUT /requestToPay/{id}` with what the payer's DFSP answered; recorded as `effect.completed`.
+    case backendRequestToPayNotify(transactionRequestId: String, homeR2PTransactionId: String?, state: String)
     /// `GET /parties` from the hub: ask the core, answer `PUT /parties` (stateless).
     case answerPartyQuery(idType: String, idValue: String, idSubValue: String?, source: String)
     /// A callback answering a request that needs no state change (an error, a status), not recorded.
@@ -46,6 +50,8 @@ public enum PartyLookupResult: Sendable {
 
 /// Stand-alone lookups wait in a party lookup under this prefix, beside the transfers that wait there.
 let standaloneLookupPrefix = "lookup:"
+/// Requests to pay wait in a party lookup under this prefix.
+let requestToPayLookupPrefix = "r2p:"
 
 /// Turns facts into domain facts for the aggregates, runs their deciders in order (a party lookup's
 /// answer fans out to every waiting transfer in the same step), and folds the events into the store.
@@ -71,6 +77,37 @@ struct FactRouter: Sendable {
             var path = "/parties/\(party.partyIdType)/\(party.partyIdentifier)"
             if let sub = party.partySubIdOrType, !sub.isEmpty { path += "/\(sub)" }
             return [.hub(HubRequest(method: "GET", resource: .parties, path: path, destination: nil, body: nil), for: AggregateRef(.party, key))]
+        case let .requestToPay(id, event):
+            switch event {
+            case let .transactionRequestSent(body, destination, _):
+                return [.hub(HubRequest(method: "POST", resource: .transactionRequests, path: "/transactionRequests", destination: destination,
+                                        body: try? JSONValueEncoder.encode(body)), for: AggregateRef(.requestToPay, id))]
+            case let .notified(response):
+                return [.backendRequestToPayNotify(transactionRequestId: id, homeR2PTransactionId: store.requestsToPay[id]?.request?.homeR2PTransactionId,
+                                                   state: response.transactionRequestState)]
+            default:
+                return []
+            }
+        case let .transactionRequest(id, event):
+            let request = store.transactionRequests[id]
+            let ref = AggregateRef(.transactionRequest, id)
+            func answer(_ answer: TransactionRequestsIDPutResponse) -> Effect {
+                .hub(HubRequest(method: "PUT", resource: .transactionRequests, path: "/transactionRequests/\(id)", destination: request?.source,
+                                body: try? JSONValueEncoder.encode(answer)), for: ref)
+            }
+            func refusal(_ error: ErrorInformationObject) -> Effect {
+                .hub(HubRequest(method: "PUT", resource: .transactionRequests, path: "/transactionRequests/\(id)/error", destination: request?.source,
+                                body: try? JSONValueEncoder.encode(error)), for: ref)
+            }
+            switch event {
+            case let .received(body, _): return [.backendTransactionRequest(body)]
+            case let .answered(response): return [answer(response)]
+            case let .refused(error): return [refusal(error)]
+            case .answerRepeated:
+                if let response = request?.answer { return [answer(response)] }
+                if let error = request?.error { return [refusal(error)] }
+                return []
+            }
         case let .relayed(key, event):
             guard case let .sent(resource, _, destination, body, _) = event else { return [] }
             let fspiopResource: FSPIOPResource = resource == .quotes ? .quotes : .transfers
@@ -147,6 +184,14 @@ private struct Step {
             outbound(transferId, .requested(request, autoAcceptParty: autoParty, autoAcceptQuote: autoQuote), &store)
         case let .partyLookupRequested(requestId, info):
             party(PartyLookup.key(for: info), .requested(transferId: standaloneLookupPrefix + requestId, party: info), &store)
+        case let .requestToPayRequested(id, request, autoAcceptParty):
+            requestToPay(id, .requested(request, autoAcceptParty: autoAcceptParty ?? router.outboundConfiguration.autoAcceptR2PParty), &store)
+        case let .requestToPayDecided(id, acceptParty):
+            requestToPay(id, .partyDecision(accepted: acceptParty), &store)
+        case let .transactionRequestAnswered(id, answer):
+            transactionRequest(id, .coreAnswered(answer), &store)
+        case let .transactionRequestRefused(id, error):
+            transactionRequest(id, .coreRefused(error), &store)
         case let .relayRequested(resource, id, destination, body):
             relayed(RelayedRequest.key(resource, id), .requested(resource, id: id, destination: destination, body: body), &store)
         case let .transferDecided(transferId, acceptParty, acceptQuote):
@@ -166,12 +211,17 @@ private struct Step {
             case .inbound: inbound(ref.id, .deadlinePassed(at), &store)
             case .party: party(ref.id, .deadlinePassed(at), &store)
             case .relayed: relayed(ref.id, .deadlinePassed(at), &store)
+            case .requestToPay: requestToPay(ref.id, .deadlinePassed(at), &store)
+            case .transactionRequest: return
             }
         case let .hubRequestFailed(ref, error):
             switch ref.kind {
             case .outbound: outbound(ref.id, .hubRequestFailed(FSPIOPError(received: error)), &store)
             case .party: party(ref.id, .failed(error), &store)
             case .relayed: relayed(ref.id, .hubRequestFailed(error), &store)
+            case .requestToPay: requestToPay(ref.id, .hubRequestFailed(error), &store)
+            // The payer's answer could not be delivered: the payee's DFSP times the request out.
+            case .transactionRequest: return
             // The payee's callbacks failed: the hub times the transfer out and says so (or answers GET).
             case .inbound: return
             }
@@ -256,6 +306,25 @@ private struct Step {
             } else {
                 reply(message, path: "/transfers/\(transferId)/error", FSPIOPError(.transferIdNotFound))
             }
+        case ("POST", "transactionRequests"):
+            guard let request = decode(TransactionRequestsPostRequest.self, message) else { return }
+            transactionRequest(request.transactionRequestId, .received(request, source: message.source), &store, replyTo: message,
+                               path: "/transactionRequests/\(request.transactionRequestId)/error")
+        case ("PUT", "transactionRequests"):
+            guard let id = ids.first else { return }
+            if isError {
+                guard let error = decode(ErrorInformationObject.self, message) else { return }
+                requestToPay(id, .refused(error), &store)
+            } else {
+                guard let response = decode(TransactionRequestsIDPutResponse.self, message) else { return }
+                if store.requestsToPay[id] != nil {
+                    requestToPay(id, .answered(response, source: message.source), &store)
+                } else {
+                    // No request to pay of ours waits for it (the SDK's rule): the core is told.
+                    routed.replies.append(.backendRequestToPayNotify(transactionRequestId: id, homeR2PTransactionId: nil,
+                                                                     state: response.transactionRequestState))
+                }
+            }
         case ("PUT", "participants"):
             return
         default:
@@ -311,16 +380,45 @@ private struct Step {
             case let .resolved(party, transfers):
                 for id in transfers {
                     if id.hasPrefix(standaloneLookupPrefix) { routed.lookups.append((String(id.dropFirst(standaloneLookupPrefix.count)), .resolved(party))) }
+                    else if id.hasPrefix(requestToPayLookupPrefix) { requestToPay(String(id.dropFirst(requestToPayLookupPrefix.count)), .partyResolved(party), &store) }
                     else { outbound(id, .partyResolved(party), &store) }
                 }
             case let .failed(error, transfers):
                 for id in transfers {
                     if id.hasPrefix(standaloneLookupPrefix) { routed.lookups.append((String(id.dropFirst(standaloneLookupPrefix.count)), .failed(error))) }
+                    else if id.hasPrefix(requestToPayLookupPrefix) { requestToPay(String(id.dropFirst(requestToPayLookupPrefix.count)), .partyLookupFailed(error), &store) }
                     else { outbound(id, .partyLookupFailed(error), &store) }
                 }
             default:
                 break
             }
+        }
+    }
+
+    mutating func requestToPay(_ id: String, _ fact: RequestToPayFact, _ store: inout AggregateStore) {
+        if case .requested = fact {} else if store.requestsToPay[id] == nil { return }
+        let request = store.requestsToPay[id] ?? RequestToPay(transactionRequestId: id)
+        let events: [RequestToPayEvent]
+        do { events = try request.decide(fact, outboundContext) } catch {
+            routed.rejections.append((id, error))
+            return
+        }
+        for event in events {
+            record(.requestToPay(transactionRequestId: id, event), &store)
+            if case let .partyLookupStarted(party) = event {
+                self.party(PartyLookup.key(for: party), .requested(transferId: requestToPayLookupPrefix + id, party: party), &store)
+            }
+        }
+    }
+
+    mutating func transactionRequest(_ id: String, _ fact: IncomingTransactionRequestFact, _ store: inout AggregateStore,
+                                     replyTo message: HubMessage? = nil, path: String = "") {
+        if case .received = fact {} else if store.transactionRequests[id] == nil { return }
+        let request = store.transactionRequests[id] ?? IncomingTransactionRequest(transactionRequestId: id)
+        do {
+            for event in try request.decide(fact) { record(.transactionRequest(transactionRequestId: id, event), &store) }
+        } catch {
+            if let message { reply(message, path: path, error) }
         }
     }
 

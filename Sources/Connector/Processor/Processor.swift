@@ -96,7 +96,9 @@ public final class Processor: Service, Sendable {
                 // The events and the input offsets in one step (one transaction on the embedded log).
                 _ = try await consumer.commit(batch.map(\.position), appending: decided.records, to: log)
                 // Durable: now the world may learn of it.
-                board.publish(decided.outbound.compactMap { store.outbound[$0] }, refusals: decided.refusals)
+                board.publish(decided.outbound.compactMap { store.outbound[$0] },
+                              requestsToPay: decided.touched.compactMap { $0.kind == .requestToPay ? store.requestsToPay[$0.id] : nil },
+                              refusals: decided.refusals)
                 board.publish(lookups: decided.lookups)
                 board.publish(relayed: decided.touched.compactMap { ref in
                     ref.kind == .relayed ? store.relayed[ref.id].flatMap { $0.phase.isTerminal ? $0 : nil } : nil
@@ -110,7 +112,8 @@ public final class Processor: Service, Sendable {
                 if ContinuousClock.now - lastEviction > .seconds(1) {
                     lastEviction = ContinuousClock.now
                     let evicted = store.evict(endedBefore: clock.now.adding(milliseconds: -settings.finishedRetentionMilliseconds))
-                    board.forget(evicted.filter { $0.kind == .outbound }.map(\.id))
+                    board.forget(transfers: evicted.filter { $0.kind == .outbound }.map(\.id),
+                                 requestsToPay: evicted.filter { $0.kind == .requestToPay }.map(\.id))
                     timers.withLock { timers in for ref in evicted { timers.deadlines[ref] = nil } }
                 }
                 metrics.gauge("pm_processor_transfers_in_memory", Double(store.outbound.count + store.inbound.count))
@@ -198,7 +201,7 @@ public final class Processor: Service, Sendable {
     }
 
     func publish(all store: AggregateStore) {
-        board.publish(Array(store.outbound.values), refusals: [])
+        board.publish(Array(store.outbound.values), requestsToPay: Array(store.requestsToPay.values), refusals: [])
         timers.withLock { $0.deadlines = store.deadlines }
     }
 
@@ -233,6 +236,7 @@ public final class Processor: Service, Sendable {
                 if ref.kind == .outbound, store.outbound[ref.id]?.phase.isTerminal ?? true { return nil }
                 if ref.kind == .party, !(store.lookups[ref.id]?.inFlight ?? false) { return nil }
                 if ref.kind == .relayed, store.relayed[ref.id]?.phase != .sent { return nil }
+                if ref.kind == .requestToPay, store.requestsToPay[ref.id]?.phase != .requestSent { return nil }
             }
             return item
         }
@@ -348,6 +352,23 @@ public final class Processor: Service, Sendable {
                 logger.warning("the core was not told the transfer's final state", metadata: ["transferId": "\(transferId)", "error": "\(error)"])
                 await record(.effectCompleted(EffectOutcome(method: "PUT", url: url, status: nil, error: error.errorDescription)), topic: topics.fspiopOutbound, key: transactionId, item)
             }
+        case let .backendTransactionRequest(request):
+            let id = request.transactionRequestId
+            do {
+                let answer = try await backend.transactionRequest(request)
+                await record(.transactionRequestAnswered(transactionRequestId: id, answer: answer), topic: topics.coreInbound, key: id, item)
+            } catch {
+                await record(.transactionRequestRefused(transactionRequestId: id, error: error.errorInformation), topic: topics.coreInbound, key: id, item)
+            }
+        case let .backendRequestToPayNotify(id, home, state):
+            let url = backend.baseURL + "/requestToPay/\(id)"
+            do {
+                try await backend.notifyRequestToPay(transactionRequestId: id, homeR2PTransactionId: home, state: state)
+                await record(.effectCompleted(EffectOutcome(method: "PUT", url: url, status: 200, error: nil)), topic: topics.fspiopOutbound, key: id, item)
+            } catch {
+                logger.warning("the core was not told the answer to its request to pay", metadata: ["transactionRequestId": "\(id)", "error": "\(error)"])
+                await record(.effectCompleted(EffectOutcome(method: "PUT", url: url, status: nil, error: error.errorDescription)), topic: topics.fspiopOutbound, key: id, item)
+            }
         case let .answerPartyQuery(idType, idValue, idSubValue, source):
             var path = "/parties/\(idType)/\(idValue)"
             if let idSubValue { path += "/\(idSubValue)" }
@@ -380,6 +401,8 @@ extension AggregateStore {
         case .inbound: return inbound[ref.id]?.version ?? 0
         case .party: return lookups[ref.id]?.version ?? 0
         case .relayed: return relayed[ref.id]?.version ?? 0
+        case .requestToPay: return requestsToPay[ref.id]?.version ?? 0
+        case .transactionRequest: return transactionRequests[ref.id]?.version ?? 0
         }
     }
 }

@@ -115,9 +115,14 @@ public struct OutboundConfiguration: Sendable, Hashable {
     public var checkILP: Bool
     /// `REJECT_EXPIRED_QUOTE_RESPONSES` (default false).
     public var rejectExpiredQuoteResponses: Bool
+    /// `AUTO_ACCEPT_R2P_PARTY` (default false): a request to pay goes on after the party lookup without
+    /// waiting for the core's `acceptParty`.
+    public var autoAcceptR2PParty: Bool
 
     public init(dfspId: String, autoAcceptParty: Bool = true, autoAcceptQuotes: Bool = true, expirySeconds: Int = 20,
-                requestTimeoutSeconds: Int = 30, checkILP: Bool = true, rejectExpiredQuoteResponses: Bool = false) {
+                requestTimeoutSeconds: Int = 30, checkILP: Bool = true, rejectExpiredQuoteResponses: Bool = false,
+                autoAcceptR2PParty: Bool = false) {
+        self.autoAcceptR2PParty = autoAcceptR2PParty
         self.dfspId = dfspId
         self.autoAcceptParty = autoAcceptParty
         self.autoAcceptQuotes = autoAcceptQuotes

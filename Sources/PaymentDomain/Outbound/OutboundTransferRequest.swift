@@ -38,6 +38,20 @@ public struct TransferParty: Codable, Sendable, Hashable {
         self.extensionList = extensionList
     }
 
+    /// This party with what its lookup told: its DFSP, and the names the request did not give.
+    public func resolved(as party: Party?) -> TransferParty {
+        guard let party else { return self }
+        var resolved = self
+        resolved.fspId = party.partyIdInfo.fspId ?? fspId
+        resolved.displayName = displayName ?? party.name
+        if let complex = party.personalInfo?.complexName {
+            resolved.firstName = firstName ?? complex.firstName
+            resolved.middleName = middleName ?? complex.middleName
+            resolved.lastName = lastName ?? complex.lastName
+        }
+        return resolved
+    }
+
     /// The FSPIOP identity of this party.
     public var partyIdInfo: PartyIdInfo {
         PartyIdInfo(partyIdType: idType, partyIdentifier: idValue, partySubIdOrType: idSubValue, fspId: fspId)

@@ -35,6 +35,8 @@ public struct ConnectorConfiguration: Sendable, Hashable {
     public var reserveNotification: Bool
     public var autoAcceptParty: Bool
     public var autoAcceptQuotes: Bool
+    /// `AUTO_ACCEPT_R2P_PARTY` (default false, as the SDK): a request to pay goes on without the core's acceptParty.
+    public var autoAcceptR2PParty: Bool
     public var rejectExpiredQuoteResponses: Bool
     public var rejectTransfersOnExpiredQuotes: Bool
     public var jwsSign: Bool
@@ -89,6 +91,7 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             reserveNotification: try reader.bool("RESERVE_NOTIFICATION", default: false),
             autoAcceptParty: try reader.bool("AUTO_ACCEPT_PARTY", default: true),
             autoAcceptQuotes: try reader.bool("AUTO_ACCEPT_QUOTES", default: true),
+            autoAcceptR2PParty: try reader.bool("AUTO_ACCEPT_R2P_PARTY", default: false),
             rejectExpiredQuoteResponses: try reader.bool("REJECT_EXPIRED_QUOTE_RESPONSES", default: false),
             rejectTransfersOnExpiredQuotes: try reader.bool("REJECT_TRANSFERS_ON_EXPIRED_QUOTES", default: false),
             jwsSign: jwsSign,
@@ -122,7 +125,7 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             "EXPIRY_SECONDS=\(expirySeconds)", "REQUEST_PROCESSING_TIMEOUT_SECONDS=\(requestTimeoutSeconds)",
             "RESOURCE_VERSIONS=" + resourceVersions.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
             "CHECK_ILP=\(checkILP)", "RESERVE_NOTIFICATION=\(reserveNotification)", "AUTO_ACCEPT_PARTY=\(autoAcceptParty)",
-            "AUTO_ACCEPT_QUOTES=\(autoAcceptQuotes)", "REJECT_EXPIRED_QUOTE_RESPONSES=\(rejectExpiredQuoteResponses)",
+            "AUTO_ACCEPT_QUOTES=\(autoAcceptQuotes)", "AUTO_ACCEPT_R2P_PARTY=\(autoAcceptR2PParty)", "REJECT_EXPIRED_QUOTE_RESPONSES=\(rejectExpiredQuoteResponses)",
             "REJECT_TRANSFERS_ON_EXPIRED_QUOTES=\(rejectTransfersOnExpiredQuotes)", "JWS_SIGN=\(jwsSign)",
             "JWS_SIGN_PUT_PARTIES=\(jwsSignPutParties)", "VALIDATE_INBOUND_JWS=\(validateInboundJWS)",
             "VALIDATE_INBOUND_PUT_PARTIES_JWS=\(validateInboundPutPartiesJWS)", "PM_LISTEN_ADDRESS=\(listenAddress)",

@@ -45,7 +45,7 @@ extension ConnectorConfiguration {
             backendURL: backendEndpoint.description,
             outbound: OutboundConfiguration(dfspId: dfspId, autoAcceptParty: autoAcceptParty, autoAcceptQuotes: autoAcceptQuotes,
                                             expirySeconds: expirySeconds, requestTimeoutSeconds: requestTimeoutSeconds, checkILP: checkILP,
-                                            rejectExpiredQuoteResponses: rejectExpiredQuoteResponses),
+                                            rejectExpiredQuoteResponses: rejectExpiredQuoteResponses, autoAcceptR2PParty: autoAcceptR2PParty),
             inbound: InboundConfiguration(dfspId: dfspId, ilpSecret: ilpSecret, ilpVersion: ilpVersion, expirySeconds: expirySeconds,
                                           reserveNotification: reserveNotification, checkILP: checkILP,
                                           rejectTransfersOnExpiredQuotes: rejectTransfersOnExpiredQuotes),
