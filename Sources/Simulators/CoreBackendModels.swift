@@ -89,6 +89,11 @@ public struct CoreRequestToPayCallback: Codable, Sendable, Hashable {
     public var transactionRequestState: String
 }
 
+/// The answer to `GET /otp/{transactionRequestId}` (`otpDetails`).
+struct CoreOTP: Codable, Sendable, Hashable {
+    var otpValue: String
+}
+
 /// The answer to `POST /transactionrequests` (`transactionRequestResponse`).
 struct CoreTransactionRequestResponse: Codable, Sendable, Hashable {
     var homeR2PTransactionId: String

@@ -72,6 +72,8 @@ struct CoreLedger: Sendable {
         var amount: CoreAmount
         var currency: String
         var response: CoreTransactionRequestResponse
+        /// The one-time password the customer "entered" for it (`GET /otp/{transactionRequestId}`).
+        var otp: String
     }
 
     private(set) var accounts: [String: AccountState] = [:]
@@ -280,7 +282,7 @@ struct CoreLedger: Sendable {
     /// `RECEIVED` (the customer has not approved it yet; this simulator never pays it by itself). A resend
     /// gets the same answer.
     mutating func receive(_ request: CoreTransactionRequest, homeR2PTransactionId: String,
-                          transactionId: String) throws(CoreBackendError) -> CoreTransactionRequestResponse {
+                          transactionId: String, otp: String) throws(CoreBackendError) -> CoreTransactionRequestResponse {
         if let earlier = transactionRequests[request.transactionRequestId] { return earlier.response }
         guard let amount = CoreAmount(request.amount), amount > .zero else { throw .invalidAmount("amount", request.amount) }
         let key = CorePartyKey(request.to)
@@ -293,8 +295,16 @@ struct CoreLedger: Sendable {
                                                       transactionRequestState: "RECEIVED")
         transactionRequests[request.transactionRequestId] = TransactionRequest(
             transactionRequestId: request.transactionRequestId, accountId: state.account.id, amount: amount,
-            currency: request.currency, response: response)
+            currency: request.currency, response: response, otp: otp)
         return response
+    }
+
+    /// `GET /otp/{transactionRequestId}`: the OTP of a request to pay this core received.
+    func otp(_ transactionRequestId: String) throws(CoreBackendError) -> CoreOTP {
+        guard let request = transactionRequests[transactionRequestId] else {
+            throw CoreBackendError(httpStatus: 404, .txnRequestIdNotFound, "no request to pay \(transactionRequestId)")
+        }
+        return CoreOTP(otpValue: request.otp)
     }
 
     /// `PUT /requestToPay/{transactionRequestId}`: the payer's DFSP answered a request to pay of this core.

@@ -23,6 +23,7 @@ extension CoreSimulator {
         router.put("/transfers/:transferId") { request, context in await self.putTransfer(request, context) }
         router.post("/transactionrequests") { request, _ in await self.postTransactionRequest(request) }
         router.put("/requestToPay/:transactionRequestId") { request, context in await self.putRequestToPay(request, context) }
+        router.get("/otp/:transactionRequestId") { _, context in self.getOTP(context) }
         return router
     }
 
@@ -94,10 +95,18 @@ extension CoreSimulator {
     func postTransactionRequest(_ request: Request) async -> Response {
         let homeId = Self.makeId()
         let transactionId = Self.makeId()
+        let otp = String(Int.random(in: 100_000...999_999))
         return await answer("POST /transactionrequests", request, as: CoreTransactionRequest.self) { (body) throws(CoreBackendError) in
             try ledger.withLock { (ledger) throws(CoreBackendError) in
-                try ledger.receive(body, homeR2PTransactionId: homeId, transactionId: transactionId)
+                try ledger.receive(body, homeR2PTransactionId: homeId, transactionId: transactionId, otp: otp)
             }
+        }
+    }
+
+    func getOTP(_ context: BasicRequestContext) -> Response {
+        answer("GET /otp") { () throws(CoreBackendError) in
+            let id = try parameter("transactionRequestId", context)
+            return try ledger.withLock { (ledger) throws(CoreBackendError) in try ledger.otp(id) }
         }
     }
 

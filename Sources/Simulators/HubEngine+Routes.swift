@@ -27,6 +27,12 @@ extension HubEngine {
             router.get(RouterPath(participant)) { request, _ in
                 await receive(request, .participants) { message, _ throws(FSPIOPError) in try getParticipant(message) }
             }
+            router.put(RouterPath(participant)) { request, _ in
+                await receive(request, .participants) { message, headers throws(FSPIOPError) in try putParticipant(message, headers, isError: false) }
+            }
+            router.put(RouterPath(participant + "/error")) { request, _ in
+                await receive(request, .participants) { message, headers throws(FSPIOPError) in try putParticipant(message, headers, isError: true) }
+            }
         }
 
         // Quotes (§6.5).
@@ -59,6 +65,17 @@ extension HubEngine {
             await receive(request, .transactionRequests) { message, headers throws(FSPIOPError) in
                 try putTransactionRequest(message, headers, isError: true)
             }
+        }
+
+        // Authorizations (§6.6).
+        router.get("authorizations/:id") { request, _ in
+            await receive(request, .authorizations) { message, headers throws(FSPIOPError) in try routeAuthorization(message, headers, isError: false) }
+        }
+        router.put("authorizations/:id") { request, _ in
+            await receive(request, .authorizations) { message, headers throws(FSPIOPError) in try routeAuthorization(message, headers, isError: false) }
+        }
+        router.put("authorizations/:id/error") { request, _ in
+            await receive(request, .authorizations) { message, headers throws(FSPIOPError) in try routeAuthorization(message, headers, isError: true) }
         }
 
         // Transfers (§6.7).

@@ -29,4 +29,32 @@ extension HubEngine {
         route(message, headers, resource: .transactionRequests, about: message.path)
         return .accepted
     }
+
+    /// `GET /authorizations/{ID}` (the payee asks the payer for its OTP), and `PUT /authorizations/{ID}`
+    /// with its `/error`: forwarded to the `FSPIOP-Destination` (§6.6, the transaction-requests service).
+    func routeAuthorization(_ message: HubInboundMessage, _ headers: RequestHeaders, isError: Bool) throws(FSPIOPError) -> Answer {
+        _ = try requireParticipant(message.source)
+        if message.method == "PUT" {
+            if isError {
+                _ = try decode(ErrorInformationObject.self, message)
+            } else {
+                _ = try decode(AuthorizationsIDPutResponse.self, message)
+            }
+        }
+        route(message, headers, resource: .authorizations, about: Self.resourcePath(message.path, isError: isError))
+        return message.method == "PUT" ? .ok : .accepted
+    }
+
+    /// `PUT /participants/{Type}/{ID}[/{SubId}]` and its `/error` from a DFSP that answered a forwarded
+    /// participant query: forwarded to the `FSPIOP-Destination`.
+    func putParticipant(_ message: HubInboundMessage, _ headers: RequestHeaders, isError: Bool) throws(FSPIOPError) -> Answer {
+        _ = try requireParticipant(message.source)
+        if isError {
+            _ = try decode(ErrorInformationObject.self, message)
+        } else {
+            _ = try decode(ParticipantsTypeIDPutResponse.self, message)
+        }
+        route(message, headers, resource: .participants, about: Self.resourcePath(message.path, isError: isError))
+        return .ok
+    }
 }

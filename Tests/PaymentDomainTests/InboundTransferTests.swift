@@ -103,6 +103,25 @@ struct InboundTransferTests {
         #expect(try state.decide(.notified(patch), Self.context(configuration)).isEmpty)
     }
 
+    @Test("a COMMITTED fulfil the hub refuses is reported to the core as ABORTED (it reverses the credit); a COMMITTED PATCH changes nothing")
+    func committedThenRefused() throws {
+        let (quotedState, _, response) = try quoted()
+        let prepare = TransfersPostRequest(transferId: quotedState.transactionId, payeeFsp: "payeefsp", payerFsp: "payerfsp",
+                                           amount: response.transferAmount, ilpPacket: response.ilpPacket, condition: response.condition,
+                                           expiration: Self.now.adding(milliseconds: 30_000).dateTime)
+        var (state, _) = try fold(quotedState, .prepareReceived(prepare, source: "payerfsp"))
+        (state, _) = try fold(state, .transferAnswered(BackendTransferResponse(homeTransactionId: "h")))
+        #expect(state.phase == .committed)
+        #expect(try state.decide(.notified(TransfersIDPatchResponse(completedTimestamp: Self.now.dateTime, transferState: "COMMITTED")),
+                                 Self.context()).isEmpty)
+        let aborted = TransfersIDPatchResponse(completedTimestamp: Self.now.dateTime, transferState: "ABORTED")
+        let events: [InboundTransferEvent]
+        (state, events) = try fold(state, .notified(aborted))
+        #expect(events == [.outcomeNotified(aborted)])
+        #expect(state.phase == .aborted)
+        #expect(try state.decide(.notified(aborted), Self.context()).isEmpty)
+    }
+
     @Test("a RESERVED transfer whose PATCH is late asks the hub, at growing intervals, and takes its answer")
     func latePatch() throws {
         var configuration = Self.configuration

@@ -82,6 +82,13 @@ public struct BackendClient: Sendable {
         return try Self.decode(BackendTransactionRequestResponse.self, answer, what: "transaction request")
     }
 
+    /// `GET /otp/{transactionRequestId}`: the OTP the payer entered for a request to pay.
+    public func otp(transactionRequestId: String) async throws(FSPIOPError) -> String {
+        let answer = try await call("GET", "/otp/\(Self.escape(transactionRequestId))", body: nil, notFound: .txnRequestIdNotFound)
+        guard let value = answer["otpValue"]?.stringValue else { throw FSPIOPError(.payerError, "the core's OTP has no otpValue") }
+        return value
+    }
+
     /// `PUT /requestToPay/{transactionRequestId}` (`requestToPayCallback`): what the payer's DFSP answered.
     public func notifyRequestToPay(transactionRequestId: String, homeR2PTransactionId: String?, state: String) async throws(FSPIOPError) {
         var members: [(String, JSONValue)] = []

@@ -60,6 +60,10 @@ public struct InboundAPI: HTTPResponder {
         case participantsPut(key: String, error: Bool)
         case transactionRequestsPost
         case transactionRequestsPut(id: String, error: Bool)
+        case quotesGet(id: String)
+        case participantsGet(key: String)
+        case authorizationsGet(id: String)
+        case authorizationsPut(id: String, error: Bool)
 
         init?(method: String, segments: [Substring]) {
             guard let resource = segments.first else { return nil }
@@ -75,6 +79,10 @@ public struct InboundAPI: HTTPResponder {
             case ("PUT", "transfers") where ids.count == 1: self = .transfersPut(id: ids[0], error: error)
             case ("PATCH", "transfers") where ids.count == 1 && !error: self = .transfersPatch(id: ids[0])
             case ("GET", "transfers") where ids.count == 1 && !error: self = .transfersGet(id: ids[0])
+            case ("GET", "quotes") where ids.count == 1 && !error: self = .quotesGet(id: ids[0])
+            case ("GET", "participants") where (2...3).contains(ids.count) && !error: self = .participantsGet(key: ids.joined(separator: "/"))
+            case ("GET", "authorizations") where ids.count == 1 && !error: self = .authorizationsGet(id: ids[0])
+            case ("PUT", "authorizations") where ids.count == 1: self = .authorizationsPut(id: ids[0], error: error)
             case ("POST", "transactionRequests") where ids.isEmpty && !error: self = .transactionRequestsPost
             case ("PUT", "transactionRequests") where ids.count == 1: self = .transactionRequestsPut(id: ids[0], error: error)
             default: return nil
@@ -83,7 +91,7 @@ public struct InboundAPI: HTTPResponder {
 
         var isCallback: Bool {
             switch self {
-            case .partiesPut, .quotesPut, .transfersPut, .transfersPatch, .participantsPut, .transactionRequestsPut: return true
+            case .partiesPut, .quotesPut, .transfersPut, .transfersPatch, .participantsPut, .transactionRequestsPut, .authorizationsPut: return true
             default: return false
             }
         }
@@ -164,8 +172,13 @@ public struct InboundAPI: HTTPResponder {
             if body.isEmpty { throw FSPIOPError(.missingElement, "body: is required") }
         }
         switch route {
-        case let .partiesGet(key), let .transfersGet(key):
+        case let .partiesGet(key), let .transfersGet(key), let .quotesGet(key), let .participantsGet(key), let .authorizationsGet(key):
             return key
+        case let .authorizationsPut(id, error):
+            try require()
+            if error { _ = try FSPIOPBodyDecoder.decode(ErrorInformationObject.self, from: data, version: version) }
+            else { _ = try FSPIOPBodyDecoder.decode(AuthorizationsIDPutResponse.self, from: data, version: version) }
+            return id
         case let .partiesPut(key, error):
             try require()
             if error { _ = try FSPIOPBodyDecoder.decode(ErrorInformationObject.self, from: data, version: version) }

@@ -13,6 +13,8 @@ struct AggregateStore {
     var transactionRequests: [String: IncomingTransactionRequest] = [:]
     /// `quoteId` of a payer's quote request -> its transfer id (`PUT /quotes/{id}` names only the quote).
     var outboundByQuote: [String: String] = [:]
+    /// A payee's `quoteId` -> its transaction id (`GET /quotes/{id}` names only the quote).
+    var inboundByQuote: [String: String] = [:]
     /// A payee's `transferId` -> its transaction id (`PATCH` and `PUT /transfers/{id}` name the transfer).
     var inboundByTransfer: [String: String] = [:]
     /// Facts that caused events: a fact read again after a crash (its offset was not committed) is skipped.
@@ -57,6 +59,7 @@ struct AggregateStore {
                 guard let transfer = inbound[ref.id], transfer.phase.isTerminal else { continue }
                 inbound[ref.id] = nil
                 if let transferId = transfer.prepare?.transferId { inboundByTransfer[transferId] = nil }
+                if let quoteId = transfer.quoteRequest?.quoteId { inboundByQuote[quoteId] = nil }
             case .party:
                 guard let lookup = lookups[ref.id], !lookup.inFlight else { continue }
                 lookups[ref.id] = nil
@@ -111,6 +114,8 @@ struct AggregateStore {
             let next = (inbound[id] ?? InboundTransfer(transactionId: id)).evolve(event)
             inbound[id] = next
             switch event {
+            case let .quoteRequestReceived(request, _):
+                inboundByQuote[request.quoteId] = id
             case let .prepareAccepted(prepare), let .prepareRejected(prepare, _):
                 inboundByTransfer[prepare.transferId] = id
             default: break

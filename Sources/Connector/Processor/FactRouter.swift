@@ -17,6 +17,10 @@ enum Effect: Sendable, Hashable {
     case backendTransactionRequest(TransactionRequestsPostRequest)
     /// Backend `PUT /requestToPay/{id}` with what the payer's DFSP answered; recorded as `effect.completed`.
     case backendRequestToPayNotify(transactionRequestId: String, homeR2PTransactionId: String?, state: String)
+    /// `GET /participants` from the hub: ask the core whether the party is ours, answer `PUT /participants` (stateless).
+    case answerParticipantQuery(idType: String, idValue: String, idSubValue: String?, source: String)
+    /// `GET /authorizations/{ID}` from the hub: ask the core for the OTP, answer `PUT /authorizations/{ID}` (stateless).
+    case answerAuthorization(transactionRequestId: String, source: String)
     /// `GET /parties` from the hub: ask the core, answer `PUT /parties` (stateless).
     case answerPartyQuery(idType: String, idValue: String, idSubValue: String?, source: String)
     /// A callback answering a request that needs no state change (an error, a status), not recorded.
@@ -25,7 +29,7 @@ enum Effect: Sendable, Hashable {
     /// Whether its outcome is recorded, so that a restart re-drives it when it is missing.
     var isRecorded: Bool {
         switch self {
-        case .answerPartyQuery, .reply: return false
+        case .answerPartyQuery, .answerParticipantQuery, .answerAuthorization, .reply: return false
         default: return true
         }
     }
@@ -325,6 +329,30 @@ private struct Step {
                                                                      state: response.transactionRequestState))
                 }
             }
+        case ("GET", "quotes"):
+            guard let quoteId = ids.first else { return }
+            // The quote this payee sent, again (the SDK answers 3205 to every GET /quotes: nothing stores it).
+            guard let transactionId = store.inboundByQuote[quoteId], let transfer = store.inbound[transactionId] else {
+                reply(message, path: "/quotes/\(quoteId)/error", FSPIOPError(.quoteIdNotFound))
+                return
+            }
+            if let response = transfer.quoteResponse {
+                routed.replies.append(.reply(HubRequest(method: "PUT", resource: .quotes, path: "/quotes/\(quoteId)", destination: message.source,
+                                                        body: try? JSONValueEncoder.encode(response))))
+            } else if transfer.phase.isTerminal, let error = transfer.error {
+                routed.replies.append(.reply(HubRequest(method: "PUT", resource: .quotes, path: "/quotes/\(quoteId)/error", destination: message.source,
+                                                        body: try? JSONValueEncoder.encode(error))))
+            }
+            // Still being quoted: the PUT comes when the core has answered.
+        case ("GET", "participants"):
+            guard ids.count == 2 || ids.count == 3 else { routed.deadLetter = "bad participant path \(message.path)"; return }
+            routed.replies.append(.answerParticipantQuery(idType: ids[0], idValue: ids[1], idSubValue: ids.count == 3 ? ids[2] : nil, source: message.source))
+        case ("GET", "authorizations"):
+            guard let id = ids.first else { return }
+            routed.replies.append(.answerAuthorization(transactionRequestId: id, source: message.source))
+        case ("PUT", "authorizations"):
+            // An answer to GET /authorizations, which this connector sends only for requestToPayTransfer (not supported yet).
+            return
         case ("PUT", "participants"):
             return
         default:

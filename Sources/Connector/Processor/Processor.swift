@@ -385,6 +385,36 @@ public final class Processor: Service, Sendable {
             do { _ = try await hub.send(request, logger: logger) } catch {
                 logger.warning("cannot answer a party lookup", metadata: ["path": "\(path)", "error": "\(error)"])
             }
+        case let .answerParticipantQuery(idType, idValue, idSubValue, source):
+            var path = "/participants/\(idType)/\(idValue)"
+            if let idSubValue { path += "/\(idSubValue)" }
+            let request: HubRequest
+            do {
+                _ = try await backend.party(idType: idType, idValue: idValue, idSubValue: idSubValue)
+                request = HubRequest(method: "PUT", resource: .participants, path: path, destination: source,
+                                     body: try? JSONValueEncoder.encode(ParticipantsTypeIDPutResponse(fspId: settings.outbound.dfspId)))
+            } catch {
+                request = HubRequest(method: "PUT", resource: .participants, path: path + "/error", destination: source,
+                                     body: try? JSONValueEncoder.encode(error.errorInformation))
+            }
+            do { _ = try await hub.send(request, logger: logger) } catch {
+                logger.warning("cannot answer a participant lookup", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
+        case let .answerAuthorization(id, source):
+            let path = "/authorizations/\(id)"
+            let request: HubRequest
+            do {
+                let otp = try await backend.otp(transactionRequestId: id)
+                let body = AuthorizationsIDPutResponse(authenticationInfo: AuthenticationInfo(authentication: "OTP", authenticationValue: .text(otp)),
+                                                       responseType: "ENTERED")
+                request = HubRequest(method: "PUT", resource: .authorizations, path: path, destination: source, body: try? JSONValueEncoder.encode(body))
+            } catch {
+                request = HubRequest(method: "PUT", resource: .authorizations, path: path + "/error", destination: source,
+                                     body: try? JSONValueEncoder.encode(error.errorInformation))
+            }
+            do { _ = try await hub.send(request, logger: logger) } catch {
+                logger.warning("cannot answer an authorization request", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
         case let .reply(request):
             do { _ = try await hub.send(request, logger: logger) } catch {
                 logger.warning("cannot send a callback", metadata: ["path": "\(request.path)", "error": "\(error)"])

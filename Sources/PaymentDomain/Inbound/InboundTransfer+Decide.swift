@@ -126,8 +126,16 @@ extension InboundTransfer {
             return [.transferRejected(error.errorInformation)]
 
         case let .notified(notification):
-            guard phase == .reserved else { return [] }
-            return [.outcomeNotified(notification)]
+            switch phase {
+            case .reserved:
+                return [.outcomeNotified(notification)]
+            case .committed where fulfil?.transferState == "COMMITTED" && notification.transferState == "ABORTED":
+                // The core credited when it answered COMMITTED, but the hub refused that fulfil (too late, or
+                // not accepted): the core is told the transfer is aborted, so that it reverses the credit.
+                return [.outcomeNotified(notification)]
+            default:
+                return []
+            }
 
         case let .statusReceived(status):
             guard phase == .reserved, status.transferState == "COMMITTED" || status.transferState == "ABORTED" else { return [] }
