@@ -78,18 +78,32 @@ public enum LogBenchmark {
         let appendSeconds = seconds(ContinuousClock.now - appendStart)
 
         // Consume everything back in one group, committing per batch. The rate counts from the first
-        // record to the last (a Kafka group join takes seconds); a consumer that makes no progress for
+        // record to the last commit (a Kafka group join takes seconds); a consumer that makes no progress for
         // `stallSeconds` is closed and what it did not get is reported as lost.
         let consumer = try await log.consumer(Subscription(group: "\(topic).reader", topics: [topic]))
         let tally = SharedTally(expected: options.events)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                while !tally.withLock({ $0.complete }), let batch = try await consumer.nextBatch() {
-                    tally.withLock { tally in
-                        for record in batch { tally.count(Self.index(of: record.value)) }
+                // Commits are not awaited one by one: the consumer merges the ones that queue up while one is
+                // in flight (a commit waits for the broker, behind the fetch it long-polls), so a consumer does
+                // not stall on every round trip. Every commit is awaited before the count is final.
+                try await withThrowingTaskGroup(of: Void.self) { commits in
+                    var outstanding = 0
+                    while !tally.withLock({ $0.complete }), let batch = try await consumer.nextBatch() {
+                        tally.withLock { tally in
+                            for record in batch { tally.count(Self.index(of: record.value)) }
+                        }
+                        let positions = batch.map(\.position)
+                        commits.addTask { try await consumer.commit(positions) }
+                        outstanding += 1
+                        if outstanding > 64 {
+                            try await commits.next()
+                            outstanding -= 1
+                        }
                     }
-                    try await consumer.commit(batch.map(\.position))
+                    try await commits.waitForAll()
                 }
+                tally.withLock { $0.lastProgress = ContinuousClock.now }
             }
             group.addTask {
                 while !tally.withLock({ $0.complete }) {
