@@ -37,6 +37,7 @@ final class SQLiteConnection: @unchecked Sendable {
     func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(LogError) -> T) async throws(LogError) -> T {
         let result: Result<T, LogError> = await withCheckedContinuation { continuation in
             queue.async {
+                defer { self.resetBusyStatements() }
                 do throws(LogError) { continuation.resume(returning: .success(try body(self))) } catch {
                     continuation.resume(returning: .failure(error))
                 }
@@ -47,15 +48,26 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// Schedules `body` on the connection's queue without waiting for it.
     func queueDrain(_ body: @escaping @Sendable (SQLiteConnection) -> Void) {
-        queue.async { body(self) }
+        queue.async {
+            body(self)
+            self.resetBusyStatements()
+        }
     }
 
     /// Runs `body` on the connection's queue and waits for it, from a thread outside the cooperative pool.
     func runSynchronously<T>(_ body: (SQLiteConnection) throws(LogError) -> T) throws(LogError) -> T {
         let result: Result<T, LogError> = queue.sync {
+            defer { resetBusyStatements() }
             do throws(LogError) { return .success(try body(self)) } catch { return .failure(error) }
         }
         return try result.get()
+    }
+
+    /// Resets every cached statement that was stepped but not to its end. A statement left that way keeps
+    /// its read transaction, and so its snapshot of the WAL, open: no checkpoint could then copy the frames
+    /// after it back into the database, and the WAL (with its memory-mapped index) would grow without end.
+    private func resetBusyStatements() {
+        for statement in statements.values where sqlite3_stmt_busy(statement) != 0 { sqlite3_reset(statement) }
     }
 
     func error(_ what: String, _ status: Int32) -> LogError {

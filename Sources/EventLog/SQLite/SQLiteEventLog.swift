@@ -61,6 +61,7 @@ public final class SQLiteEventLog: EventLog {
                 PRAGMA journal_mode=WAL;
                 PRAGMA synchronous=\(configuration.durability == .full ? "FULL" : "NORMAL");
                 PRAGMA wal_autocheckpoint=4000;
+                PRAGMA journal_size_limit=67108864;
                 CREATE TABLE IF NOT EXISTS topics(
                     id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, partitions INTEGER NOT NULL,
                     retention_ms INTEGER, retention_bytes INTEGER);
