@@ -15,7 +15,7 @@ struct EventPayload {
     func decode<T: Decodable>(_ type: T.Type, _ member: String) throws(EventDecodingFailure) -> T {
         guard let value = payload[member] else { throw EventDecodingFailure("\(wireName): '\(member)' is missing") }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(CanonicalJSON.insertionOrderBytes(value)))
+            return try JSONValueDecoder.decode(T.self, from: value)
         } catch {
             throw EventDecodingFailure("\(wireName): '\(member)': \(error)")
         }

@@ -21,6 +21,8 @@ struct BodyExample: Sendable, CustomTestStringConvertible {
     let decode: @Sendable (Data, APIVersion) throws(FSPIOPError) -> Void
     /// Decodes with a plain `JSONDecoder` and counts the object members the value encodes.
     let encodedMemberCount: @Sendable (Data) throws -> Int?
+    /// Whether `JSONValueDecoder` on the parsed tree gives the value `JSONDecoder` gives on the bytes.
+    let decodesAlikeFromTree: @Sendable (Data) throws -> Bool
 
     var testDescription: String { schema }
 
@@ -41,7 +43,10 @@ struct BodyExample: Sendable, CustomTestStringConvertible {
             decode: { data, version throws(FSPIOPError) in
                 _ = try FSPIOPBodyDecoder.decode(T.self, from: data, version: version)
             },
-            encodedMemberCount: { data in MemberCounter.count(try JSONDecoder().decode(T.self, from: data)) })
+            encodedMemberCount: { data in MemberCounter.count(try JSONDecoder().decode(T.self, from: data)) },
+            decodesAlikeFromTree: { data in
+                try JSONValueDecoder.decode(T.self, from: try JSONParser.parse(Array(data))) == (try JSONDecoder().decode(T.self, from: data))
+            })
     }
 }
 

@@ -153,7 +153,7 @@ public struct BackendClient: Sendable {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue, what: String) throws(FSPIOPError) -> T {
-        do { return try JSONDecoder().decode(T.self, from: Data(CanonicalJSON.insertionOrderBytes(value))) } catch {
+        do { return try JSONValueDecoder.decode(T.self, from: value) } catch {
             throw FSPIOPError(.payeeError, "the core's \(what) does not fit the backend API: \(error)")
         }
     }

@@ -157,7 +157,7 @@ public struct OutboundAPI: HTTPResponder {
             throw FSPIOPError(.missingElement, "\(name): is required")
         }
         do {
-            return (try JSONDecoder().decode(T.self, from: Data(CanonicalJSON.insertionOrderBytes(.object(members)))), values)
+            return (try JSONValueDecoder.decode(T.self, from: .object(members)), values)
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             throw FSPIOPError(.malformedSyntax, "\(context.codingPath.map(\.stringValue).joined(separator: ".")): has the wrong type")
         } catch let DecodingError.keyNotFound(key, context) {

@@ -281,14 +281,14 @@ private struct FactReader {
     let payload: JSONValue
 
     func whole<T: Decodable>(_ type: T.Type) throws(EventDecodingFailure) -> T {
-        do { return try JSONDecoder().decode(T.self, from: Data(CanonicalJSON.insertionOrderBytes(payload))) } catch {
+        do { return try JSONValueDecoder.decode(T.self, from: payload) } catch {
             throw EventDecodingFailure("\(wireName): \(error)")
         }
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ member: String) throws(EventDecodingFailure) -> T {
         guard let value = payload[member], value != .null else { throw EventDecodingFailure("\(wireName): '\(member)' is missing") }
-        do { return try JSONDecoder().decode(T.self, from: Data(CanonicalJSON.insertionOrderBytes(value))) } catch {
+        do { return try JSONValueDecoder.decode(T.self, from: value) } catch {
             throw EventDecodingFailure("\(wireName): '\(member)': \(error)")
         }
     }

@@ -363,7 +363,7 @@ private struct Step {
     mutating func decode<T: Decodable>(_ type: T.Type, _ message: HubMessage) -> T? {
         guard let body = message.body else { routed.deadLetter = "\(message.method) \(message.path) has no body"; return nil }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(CanonicalJSON.insertionOrderBytes(body)))
+            return try JSONValueDecoder.decode(T.self, from: body)
         } catch {
             routed.deadLetter = "\(message.method) \(message.path): \(error)"
             return nil
