@@ -87,6 +87,11 @@ struct CoreLedger: Sendable {
     /// Payee side: what the payer's DFSP answered to this core's requests to pay (`PUT /requestToPay/{ID}`), in order.
     private(set) var requestToPayNotifications: [String: [CoreRequestToPayCallback]] = [:]
     private(set) var totals = CoreLedgerTotals()
+    /// When set, only this many finished quotes, credits and payments are kept, the oldest forgotten.
+    var keepFinished: Int?
+    private var quoteHistory = BoundedHistory()
+    private var inboundHistory = BoundedHistory()
+    private var outboundHistory = BoundedHistory()
 
     /// - Throws: ``CoreSimulatorError/invalidConfiguration(_:)`` for a duplicate account id or party, an
     ///   empty identifier, a currency outside the FSPIOP list, or a negative opening balance.
@@ -179,6 +184,11 @@ struct CoreLedger: Sendable {
         quotes[request.quoteId] = Quote(accountId: account.id, amountType: request.amountType, amount: amount,
                                         currency: account.currency, transferAmount: transferAmount,
                                         payeeReceiveAmount: receiveAmount, fee: fee, response: response)
+        quoteHistory.inserted(request.quoteId)
+        if let limit = keepFinished {
+            let known = quotes
+            for id in quoteHistory.forgettable(limit: limit, count: quotes.count, isFinished: { known[$0] == nil ? nil : true }) { quotes[id] = nil }
+        }
         return response
     }
 
@@ -235,6 +245,13 @@ struct CoreLedger: Sendable {
             credited: credited, fee: fee, state: reportedState.rawValue, response: response, from: request.from,
             to: request.to, amountType: request.amountType, transactionType: request.transactionType, note: request.note,
             receivedAt: now, notifications: [])
+        inboundHistory.inserted(request.transferId)
+        if let limit = keepFinished {
+            let known = inbound
+            for id in inboundHistory.forgettable(limit: limit, count: inbound.count, isFinished: { known[$0].map { $0.state != "RESERVED" } }) {
+                inbound[id] = nil
+            }
+        }
         return response
     }
 
@@ -337,6 +354,13 @@ struct CoreLedger: Sendable {
         self.accounts[accountId]?.reserved = reserved
         outbound[homeTransactionId] = OutboundTransfer(homeTransactionId: homeTransactionId, accountId: accountId,
                                                        currency: currency, amount: amount, phase: .reserved)
+        outboundHistory.inserted(homeTransactionId)
+        if let limit = keepFinished {
+            let known = outbound
+            for id in outboundHistory.forgettable(limit: limit, count: outbound.count, isFinished: { known[$0].map { $0.phase != .reserved } }) {
+                outbound[id] = nil
+            }
+        }
         return state.account
     }
 

@@ -34,7 +34,9 @@ public final class CoreSimulator: Service {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
-        self.ledger = Mutex(try CoreLedger(accounts: configuration.accounts))
+        var ledger = try CoreLedger(accounts: configuration.accounts)
+        ledger.keepFinished = configuration.keepFinished
+        self.ledger = Mutex(ledger)
     }
 
     /// Serves the backend API until the task is cancelled or a graceful shutdown is asked for. Can run

@@ -35,6 +35,9 @@ public struct CoreSimulatorConfiguration: Sendable {
     public var maxOutboundConnections: Int
     /// Largest request body the backend API reads.
     public var maxBodyBytes: Int
+    /// When set, only this many finished quotes, credits and payments are kept (the oldest forgotten; a
+    /// resend of a forgotten one is treated as new). Nil keeps them all, as tests and reconciliation need.
+    public var keepFinished: Int?
 
     public init(host: String = "127.0.0.1", port: Int = 0, accounts: [CoreAccount], connectorOutboundURL: URL? = nil,
                 fees: CoreFees? = nil, quoteExpirySeconds: Int = 60, payeeTransferState: CorePayeeTransferState = .committed,

@@ -15,6 +15,9 @@ struct HubLedger: Sendable {
     private(set) var accounts: [String: HubAccount] = [:]
     private(set) var parties: [HubPartyKey: String] = [:]
     private(set) var transfers: [String: HubTransferRecord] = [:]
+    /// When set, finished transfers beyond this many are forgotten, oldest first.
+    var keepFinishedTransfers: Int?
+    private var history = BoundedHistory()
 
     // MARK: Participants and parties
 
@@ -93,6 +96,7 @@ struct HubLedger: Sendable {
         func refuse(_ error: FSPIOPError) -> HubPrepareOutcome {
             record.abort(error, at: now)
             transfers[request.transferId] = record
+            recorded(request.transferId)
             return .rejected(error)
         }
         guard var payer = accounts[request.payerFsp] else {
@@ -117,7 +121,19 @@ struct HubLedger: Sendable {
         payer.reserved += amount
         accounts[request.payerFsp] = payer
         transfers[request.transferId] = record
+        recorded(request.transferId)
         return .reserved(record, payee: payee.participant)
+    }
+
+    /// A new transfer record: with a cap set, the oldest finished ones beyond it are forgotten (a resend
+    /// of a forgotten transfer is then treated as new, as the cap's documentation says).
+    private mutating func recorded(_ transferId: String) {
+        history.inserted(transferId)
+        guard let limit = keepFinishedTransfers else { return }
+        let ledger = self
+        for id in history.forgettable(limit: limit, count: transfers.count, isFinished: { ledger.transfers[$0]?.isFinal }) {
+            transfers[id] = nil
+        }
     }
 
     /// `PUT /transfers/{ID}` from the payee (§6.7.4.1, §6.7.2.6): checks that the sender is the payee,

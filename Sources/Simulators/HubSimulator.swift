@@ -26,7 +26,7 @@ import Synchronization
 public final class HubSimulator: Service {
     private let configuration: HubSimulatorConfiguration
     private let logger: Logger
-    private let state = HubState()
+    private let state: HubState
     private let listening = HubListening()
     /// A participant of the configuration that cannot be registered: ``run()`` throws it.
     private let configurationError: HubSimulatorError?
@@ -38,6 +38,7 @@ public final class HubSimulator: Service {
     public init(configuration: HubSimulatorConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        state = HubState(keepFinishedTransfers: configuration.keepFinishedTransfers)
         var firstError: HubSimulatorError?
         for participant in configuration.participants {
             do throws(HubSimulatorError) {

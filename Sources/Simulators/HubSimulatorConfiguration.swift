@@ -35,6 +35,9 @@ public struct HubSimulatorConfiguration: Sendable {
     public var connectionsPerDFSP: Int
     /// The API versions accepted in `Content-Type` and `Accept`.
     public var supportedVersions: [APIVersion]
+    /// When set, the hub keeps only this many finished transfers (the oldest are forgotten; a resend
+    /// of a forgotten one is treated as new). Nil keeps every transfer, as tests and reconciliation need.
+    public var keepFinishedTransfers: Int?
 
     public init(
         host: String = "127.0.0.1",
@@ -49,8 +52,10 @@ public struct HubSimulatorConfiguration: Sendable {
         requestTimeout: Duration = .seconds(10),
         maximumBodySize: Int = 5_242_880,
         connectionsPerDFSP: Int = 16,
-        supportedVersions: [APIVersion] = APIVersion.supported
+        supportedVersions: [APIVersion] = APIVersion.supported,
+        keepFinishedTransfers: Int? = nil
     ) {
+        self.keepFinishedTransfers = keepFinishedTransfers
         self.host = host
         self.port = port
         self.switchId = switchId

@@ -5,7 +5,13 @@ import Synchronization
 /// public API. Every use is one short synchronous critical section: decide and change the state, then
 /// perform the effects outside the lock.
 final class HubState: Sendable {
-    private let ledger = Mutex(HubLedger())
+    private let ledger: Mutex<HubLedger>
+
+    init(keepFinishedTransfers: Int? = nil) {
+        var ledger = HubLedger()
+        ledger.keepFinishedTransfers = keepFinishedTransfers
+        self.ledger = Mutex(ledger)
+    }
 
     func withLedger<Result: Sendable>(_ body: (inout HubLedger) -> Result) -> Result {
         ledger.withLock { body(&$0) }

@@ -66,6 +66,9 @@ public enum EndToEndBenchmark {
         topologyOptions.jws = options.jws
         topologyOptions.durability = options.durability
         topologyOptions.finishedRetentionSeconds = options.finishedRetentionSeconds
+        // The simulators forget finished transfers beyond 10,000 so that the process's memory follows
+        // the traffic, not the run's length (the results come from the driver, not from the hub).
+        topologyOptions.simulatorKeepFinished = 10_000
         topologyOptions.accounts = max(10, options.concurrency * 2)
         topologyOptions.openingBalance = String(options.transfers + options.warmup + 1000)
         let topology = try await Topology(options: topologyOptions, logger: logger)

@@ -47,6 +47,8 @@ public final class Topology: Sendable {
         public var durability: SQLiteLogConfiguration.Durability = .full
         /// How long ended transfers stay in the connectors' memory.
         public var finishedRetentionSeconds = 300
+        /// When set, the hub and core simulators keep only this many finished transfers (long runs).
+        public var simulatorKeepFinished: Int?
 
         public init(directory: String) { self.directory = directory }
     }
@@ -109,7 +111,7 @@ public final class Topology: Sendable {
             parties: parties + options.extraParties,
             serverTLS: options.mutualTLS ? SimulatorTLSFiles(hubFiles.server) : nil,
             clientTLS: options.mutualTLS ? SimulatorTLSFiles(hubFiles.client) : nil,
-            signingKeyPath: options.jws ? hubFiles.jwsKeyPath : nil), logger: logger.labelled("hub"))
+            signingKeyPath: options.jws ? hubFiles.jwsKeyPath : nil, keepFinishedTransfers: options.simulatorKeepFinished), logger: logger.labelled("hub"))
 
         var payerAccounts: [CoreAccount] = []
         var payeeAccounts: [CoreAccount] = []
@@ -122,12 +124,15 @@ public final class Topology: Sendable {
                                              displayName: "Payee \(index)", firstName: "Payee", lastName: "Number\(index)",
                                              currency: options.currency, balance: .zero))
         }
-        payerCore = try CoreSimulator(configuration: CoreSimulatorConfiguration(
-            port: ports.payerCore, accounts: payerAccounts, connectorOutboundURL: URL(string: "http://127.0.0.1:\(ports.payerOutbound)")),
-            logger: logger.labelled("payer-core"))
-        payeeCore = try CoreSimulator(configuration: CoreSimulatorConfiguration(
+        var payerCoreConfiguration = CoreSimulatorConfiguration(
+            port: ports.payerCore, accounts: payerAccounts, connectorOutboundURL: URL(string: "http://127.0.0.1:\(ports.payerOutbound)"))
+        payerCoreConfiguration.keepFinished = options.simulatorKeepFinished
+        payerCore = try CoreSimulator(configuration: payerCoreConfiguration, logger: logger.labelled("payer-core"))
+        var payeeCoreConfiguration = CoreSimulatorConfiguration(
             port: ports.payeeCore, accounts: payeeAccounts, quoteExpirySeconds: options.payeeQuoteExpirySeconds,
-            payeeTransferState: options.reserveNotification ? .reserved : .committed), logger: logger.labelled("payee-core"))
+            payeeTransferState: options.reserveNotification ? .reserved : .committed)
+        payeeCoreConfiguration.keepFinished = options.simulatorKeepFinished
+        payeeCore = try CoreSimulator(configuration: payeeCoreConfiguration, logger: logger.labelled("payee-core"))
 
         for fsp in [options.payerId, options.payeeId] {
             try FileManager.default.createDirectory(atPath: "\(directory)/\(fsp)", withIntermediateDirectories: true)
