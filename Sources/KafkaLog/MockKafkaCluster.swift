@@ -64,6 +64,15 @@ public final class MockKafkaCluster: Sendable {
         }
     }
 
+    /// Makes broker `id` the leader of a partition (the mock cluster otherwise picks leaders at random,
+    /// so a test that takes a broker down pins the partitions it must lead).
+    public func setLeader(topic: String, partition: Int32, broker id: Int32) throws(LogError) {
+        let code = try withCluster { cluster in rd_kafka_mock_partition_set_leader(cluster, topic, partition, id) }
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw LogError(.invalidArgument, "mock broker \(id) cannot lead \(topic)[\(partition)]: \(LogError.text(of: code))")
+        }
+    }
+
     /// A configuration for clients of this cluster: its brokers, and reconnection backoff capped at one
     /// second so that clients notice a broker brought back up quickly.
     public func configuration(clientId: String = "payment-manager") -> KafkaConfiguration {
