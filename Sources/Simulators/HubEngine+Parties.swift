@@ -78,6 +78,27 @@ extension HubEngine {
         return .accepted
     }
 
+    /// A callback (`PUT /{resource}/{ID}` with a `Body`, or its `/error`) from a participant, checked
+    /// and forwarded to its `FSPIOP-Destination`: the switch keeps nothing of it.
+    func forwardCallback<Body: Decodable & FSPIOPValidatable>(_ message: HubInboundMessage, _ headers: RequestHeaders, resource: FSPIOPResource,
+                                                             isError: Bool, _ body: Body.Type) throws(FSPIOPError) -> Answer {
+        _ = try requireParticipant(message.source)
+        if isError {
+            _ = try decode(ErrorInformationObject.self, message)
+        } else {
+            _ = try decode(body, message)
+        }
+        route(message, headers, resource: resource, about: Self.resourcePath(message.path, isError: isError))
+        return .ok
+    }
+
+    /// A `GET /{resource}/{ID}` from a participant, forwarded to its `FSPIOP-Destination`.
+    func forwardQuery(_ message: HubInboundMessage, _ headers: RequestHeaders, resource: FSPIOPResource) throws(FSPIOPError) -> Answer {
+        _ = try requireParticipant(message.source)
+        route(message, headers, resource: resource, about: message.path)
+        return .accepted
+    }
+
     /// Forwards a message to its `FSPIOP-Destination`; `3201` to the sender when that is missing or not
     /// a participant (the reference switch's answer to an unknown destination).
     func route(_ message: HubInboundMessage, _ headers: RequestHeaders, resource: FSPIOPResource, about resourcePath: String) {

@@ -13,20 +13,11 @@ extension HubEngine {
 
     /// `PUT /quotes/{ID}` and `PUT /quotes/{ID}/error`: forwarded to the `FSPIOP-Destination`.
     func putQuote(_ message: HubInboundMessage, _ headers: RequestHeaders, isError: Bool) throws(FSPIOPError) -> Answer {
-        _ = try requireParticipant(message.source)
-        if isError {
-            _ = try decode(ErrorInformationObject.self, message)
-        } else {
-            _ = try decode(QuotesIDPutResponse.self, message)
-        }
-        route(message, headers, resource: .quotes, about: Self.resourcePath(message.path, isError: isError))
-        return .ok
+        try forwardCallback(message, headers, resource: .quotes, isError: isError, QuotesIDPutResponse.self)
     }
 
     /// `GET /quotes/{ID}`: forwarded to the `FSPIOP-Destination`.
     func getQuote(_ message: HubInboundMessage, _ headers: RequestHeaders) throws(FSPIOPError) -> Answer {
-        _ = try requireParticipant(message.source)
-        route(message, headers, resource: .quotes, about: message.path)
-        return .accepted
+        try forwardQuery(message, headers, resource: .quotes)
     }
 }

@@ -69,13 +69,13 @@ extension HubEngine {
 
         // Authorizations (§6.6).
         router.get("authorizations/:id") { request, _ in
-            await receive(request, .authorizations) { message, headers throws(FSPIOPError) in try routeAuthorization(message, headers, isError: false) }
+            await receive(request, .authorizations) { message, headers throws(FSPIOPError) in try getAuthorization(message, headers) }
         }
         router.put("authorizations/:id") { request, _ in
-            await receive(request, .authorizations) { message, headers throws(FSPIOPError) in try routeAuthorization(message, headers, isError: false) }
+            await receive(request, .authorizations) { message, headers throws(FSPIOPError) in try putAuthorization(message, headers, isError: false) }
         }
         router.put("authorizations/:id/error") { request, _ in
-            await receive(request, .authorizations) { message, headers throws(FSPIOPError) in try routeAuthorization(message, headers, isError: true) }
+            await receive(request, .authorizations) { message, headers throws(FSPIOPError) in try putAuthorization(message, headers, isError: true) }
         }
 
         // Transfers (§6.7).

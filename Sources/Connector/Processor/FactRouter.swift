@@ -40,7 +40,8 @@ enum Effect: Sendable, Hashable {
 struct Routed {
     var events: [DomainEvent] = []
     var replies: [Effect] = []
-    var rejections: [(transferId: String, error: FSPIOPError)] = []
+    /// Facts of the core refused by their aggregate, for the caller waiting on that aggregate.
+    var rejections: [(ref: AggregateRef, error: FSPIOPError)] = []
     /// Answers for stand-alone party lookups of the outbound API (`GET /parties`), by request id.
     var lookups: [(requestId: String, result: PartyLookupResult)] = []
     var deadLetter: String?
@@ -388,7 +389,7 @@ private struct Step {
         if case .requested = fact {} else if store.outbound[id] == nil { return }
         let events: [OutboundTransferEvent]
         do { events = try transfer.decide(fact, outboundContext) } catch {
-            routed.rejections.append((id, error.fspiopError))
+            routed.rejections.append((AggregateRef(.outbound, id), error.fspiopError))
             return
         }
         for event in events {
@@ -428,7 +429,7 @@ private struct Step {
         let request = store.requestsToPay[id] ?? RequestToPay(transactionRequestId: id)
         let events: [RequestToPayEvent]
         do { events = try request.decide(fact, outboundContext) } catch {
-            routed.rejections.append((id, error))
+            routed.rejections.append((AggregateRef(.requestToPay, id), error))
             return
         }
         for event in events {
@@ -463,7 +464,7 @@ private struct Step {
         do {
             for event in try request.decide(fact, now: now, timeoutMilliseconds: timeout) { record(.relayed(key: key, event), &store) }
         } catch {
-            routed.rejections.append((key, error))
+            routed.rejections.append((AggregateRef(.relayed, key), error))
         }
     }
 

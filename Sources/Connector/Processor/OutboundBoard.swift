@@ -33,19 +33,18 @@ public final class OutboundBoard: Sendable {
     /// How many transfers the board holds.
     public var count: Int { transfers.count }
 
-    /// Publishes new states and the processor's refusals (by aggregate id); wakes the callers waiting for them.
+    /// Publishes new states and the processor's refusals; wakes the callers waiting for them.
     func publish(_ changed: [OutboundTransfer], requestsToPay changedRequests: [RequestToPay] = [],
-                 refusals: [(transferId: String, error: FSPIOPError)]) {
+                 refusals: [(ref: AggregateRef, error: FSPIOPError)]) {
         byHomeTransaction.withLock { index in
             for transfer in changed { if let home = transfer.request?.homeTransactionId { index[home] = transfer.transferId } }
         }
-        let refused = refusals.map { (id: $0.transferId, error: $0.error) }
-        transfers.publish(changed.map { ($0.transferId, $0) }, refusals: refused)
-        requestsToPay.publish(changedRequests.map { ($0.transactionRequestId, $0) }, refusals: refused)
-        // A refused relayed request: its caller waits under the request's key.
-        for (key, error) in refusals where RelayedRequest.Resource.allCases.contains(where: { key.hasPrefix("\($0.rawValue)/") }) {
-            relayed.deliver(key, .refused(error))
+        func refused(_ kind: AggregateKind) -> [(id: String, error: FSPIOPError)] {
+            refusals.filter { $0.ref.kind == kind }.map { ($0.ref.id, $0.error) }
         }
+        transfers.publish(changed.map { ($0.transferId, $0) }, refusals: refused(.outbound))
+        requestsToPay.publish(changedRequests.map { ($0.transactionRequestId, $0) }, refusals: refused(.requestToPay))
+        for (key, error) in refused(.relayed) { relayed.deliver(key, .refused(error)) }
     }
 
     /// Forgets what the processor evicted.

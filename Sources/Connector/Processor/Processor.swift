@@ -138,7 +138,7 @@ public final class Processor: Service, Sendable {
         var work: [Work] = []
         var outbound: Set<String> = []
         var touched: Set<AggregateRef> = []
-        var refusals: [(transferId: String, error: FSPIOPError)] = []
+        var refusals: [(ref: AggregateRef, error: FSPIOPError)] = []
         var lookups: [(requestId: String, result: PartyLookupResult)] = []
     }
 
@@ -147,7 +147,7 @@ public final class Processor: Service, Sendable {
         var work: [Work] = []
         var touchedOutbound: Set<String> = []
         var touched: Set<AggregateRef> = []
-        var refusals: [(transferId: String, error: FSPIOPError)] = []
+        var refusals: [(ref: AggregateRef, error: FSPIOPError)] = []
         var lookups: [(requestId: String, result: PartyLookupResult)] = []
         let now = clock.now
         for record in batch {
