@@ -88,6 +88,8 @@ public struct KafkaConfiguration: Sendable {
             ("client.id", clientId),
             ("log_level", String(logLevel.rawValue)),
             ("log.connection.close", "false"),
+            // Small requests leave at once (TCP_NODELAY), as Kafka's own Java client sends them.
+            ("socket.nagle.disable", "true"),
         ]
         list += specific
         list += properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }

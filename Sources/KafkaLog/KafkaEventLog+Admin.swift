@@ -47,6 +47,7 @@ extension KafkaEventLog {
             }
         }
         knownTopics.withLock { _ = $0.insert(spec.name) }
+        producer.prepare(spec.name)
     }
 
     /// Sends CreateTopics. Returns false when the broker does not support it.

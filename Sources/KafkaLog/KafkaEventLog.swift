@@ -65,9 +65,12 @@ public final class KafkaEventLog: EventLog {
     public func append(_ records: [ProducerRecord]) async throws(LogError) -> [RecordPosition] {
         guard !records.isEmpty else { return [] }
         var topics: Set<String> = []
-        for record in records {
+        var previous: String?
+        for record in records where record.topic != previous {
+            // Batches mostly name one topic: hash each topic once per run of equal ones.
             guard !record.topic.isEmpty else { throw LogError(.invalidArgument, "a record needs a topic") }
             topics.insert(record.topic)
+            previous = record.topic
         }
         let unchecked = knownTopics.withLock { topics.subtracting($0) }
         for topic in unchecked.sorted() {
@@ -77,6 +80,7 @@ public final class KafkaEventLog: EventLog {
             }
             guard exists else { throw LogError(.unknownTopic, "no topic '\(topic)' in the Kafka cluster (create it with ensureTopic)") }
             knownTopics.withLock { _ = $0.insert(topic) }
+            producer.prepare(topic)
         }
         return try await producer.append(records).get()
     }

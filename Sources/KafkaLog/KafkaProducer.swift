@@ -7,15 +7,19 @@ import Synchronization
 /// The log's one idempotent producer (`acks=all`, `partitioner=murmur2_random`), and the thread that
 /// serves its delivery reports.
 ///
-/// Appends hand their records to librdkafka on the caller's thread (a non-blocking call) and suspend;
-/// the producer's own thread polls librdkafka, whose delivery reports resume them. Many concurrent
-/// appends therefore share librdkafka's batches (`linger.ms`) instead of flushing one by one.
+/// Appends queue their records for the producer's own thread and suspend; that thread hands them to
+/// librdkafka (a non-blocking call) and polls it, and the delivery reports resume the appends. Many
+/// concurrent appends therefore share librdkafka's batches (`linger.ms`) instead of flushing one by one.
 final class ProducerCore: Sendable {
     typealias Waiter = CheckedContinuation<Void, Never>
 
     let client: KafkaClient
-    private let state = Mutex(ProducerStateMachine<ProduceItem, Waiter>())
+    private let state = Mutex(ProducerStateMachine<ProduceRun, Waiter>())
     private let shutdownTimeoutMilliseconds: UInt64
+    /// librdkafka's handle of each topic appended to, kept until shutdown: a record names its topic by
+    /// handle (no lookup by name per record), and a topic's metadata is fetched when it becomes known,
+    /// before its first append.
+    private let topics = Mutex<[String: TopicHandle]>([:])
 
     init(configuration: KafkaConfiguration) throws(LogError) {
         client = try KafkaClient(
@@ -41,54 +45,71 @@ final class ProducerCore: Sendable {
     /// Appends records; the result comes once every record's delivery report is in.
     func append(_ records: [ProducerRecord]) async -> Result<[RecordPosition], LogError> {
         await withCheckedContinuation { continuation in
-            let pending = PendingAppend(topics: records.map(\.topic), continuation: continuation)
-            var items: [ProduceItem] = []
-            items.reserveCapacity(records.count)
-            for (index, record) in records.enumerated() {
-                items.append(ProduceItem(record: record, ticket: DeliveryTicket(append: pending, index: index)))
-            }
-            let entry = state.withLock { state -> ProducerStateMachine<ProduceItem, Waiter>.Entry in
-                let entry = state.enter(producing: items)
-                if entry == .queued { client.wake() }
+            let pending = PendingAppend(records: records, continuation: continuation)
+            let entry = state.withLock { state in
+                let entry = state.enqueue([ProduceRun(append: pending, range: records.indices)])
+                // Waking under the lock: the thread destroys the handle only after a wake-free stop.
+                if entry == .wake { client.wake() }
                 return entry
             }
-            switch entry {
-            case .refused:
-                pending.failAll(LogError(.closed, "the Kafka log is shut down"))
-            case .queued:
-                break
-            case .proceed:
-                let leftovers = produce(items[...])
-                state.withLock { state in
-                    // Waking under the lock: the thread destroys the handle only after a wake-free stop.
-                    if state.leave(leftovers: leftovers) { client.wake() }
-                }
-            }
+            if entry == .refused { pending.failAll(LogError(.closed, "the Kafka log is shut down")) }
+        }
+    }
+
+    /// Makes librdkafka's handle of `topic` (which starts fetching its metadata) unless it exists.
+    func prepare(_ topic: String) {
+        _ = try? withHandle { client in topicHandle(topic, client: client) }
+    }
+
+    /// librdkafka's handle of `topic`, made on first use; nil if librdkafka refuses the name.
+    private func topicHandle(_ topic: String, client: KafkaClient) -> OpaquePointer? {
+        topics.withLock { topics in
+            if let known = topics[topic] { return known.pointer }
+            guard let pointer = rd_kafka_topic_new(client.handle, topic, nil) else { return nil }
+            topics[topic] = TopicHandle(pointer: pointer)
+            return pointer
         }
     }
 
     /// Runs a blocking request on the producer's handle, which stays alive until `body` returns.
     func withHandle<T>(_ body: (KafkaClient) throws(LogError) -> T) throws(LogError) -> T {
-        let entry = state.withLock { $0.enter(producing: []) }
-        guard entry == .proceed else { throw LogError(.closed, "the Kafka log is shut down") }
+        guard state.withLock({ $0.enter() }) else { throw LogError(.closed, "the Kafka log is shut down") }
         defer {
             state.withLock { state in
-                if state.leave(leftovers: []) { client.wake() }
+                if state.leave() { client.wake() }
             }
         }
         return try body(client)
     }
 
-    /// Hands records to librdkafka in order; returns those it could not take because its queue is full.
-    private func produce(_ items: ArraySlice<ProduceItem>) -> [ProduceItem] {
+    /// On the producer's thread: hands runs of records to librdkafka in order; returns what it could not take because its queue is
+    /// full (the rest of the run it stopped in, and every later run).
+    private func produce(_ runs: [ProduceRun]) -> [ProduceRun] {
         var scratch = ProduceScratch()
-        for index in items.indices {
-            let item = items[index]
-            let code = scratch.produce(item, on: client.handle)
-            if code == RD_KAFKA_RESP_ERR__QUEUE_FULL { return Array(items[index...]) }
-            if code != RD_KAFKA_RESP_ERR_NO_ERROR {
-                item.ticket.settle(.failure(LogError.kafka(code, "appending to topic '\(item.record.topic)'")))
+        var topic: (name: String, handle: OpaquePointer?)?
+        for (position, run) in runs.enumerated() {
+            let append = run.append
+            let stopped: Int? = append.records.withUnsafeBufferPointer { records in
+                for index in run.range {
+                    if records[index].topic != topic?.name {
+                        topic = (records[index].topic, topicHandle(records[index].topic, client: client))
+                    }
+                    guard let handle = topic?.handle else {
+                        append.fail(index, LogError(.invalidArgument, "librdkafka refused the topic name '\(records[index].topic)'"))
+                        continue
+                    }
+                    let code = scratch.produce(records, index, topic: handle, opaque: append.opaque(index), on: client.handle)
+                    if code == RD_KAFKA_RESP_ERR__QUEUE_FULL { return index }
+                    if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+                        append.fail(index, LogError.kafka(code, "appending to topic '\(records[index].topic)'"))
+                    }
+                }
+                return nil
             }
+            if let stopped { return [ProduceRun(append: append, range: stopped..<run.range.upperBound)] + runs[(position + 1)...] }
+            // Serve the delivery reports that came in meanwhile, so that appends waiting on them go on
+            // while this thread is still producing (as librdkafka's own loop polls after each record).
+            rd_kafka_poll(client.handle, 0)
         }
         return []
     }
@@ -98,7 +119,7 @@ final class ProducerCore: Sendable {
     /// Flushes pending records (bounded by the shutdown timeout), fails what is left, destroys the handle.
     func shutdown() async {
         await withCheckedContinuation { (continuation: Waiter) in
-            let action = state.withLock { state -> ProducerStateMachine<ProduceItem, Waiter>.StopAction in
+            let action = state.withLock { state -> ProducerStateMachine<ProduceRun, Waiter>.StopAction in
                 let action = state.stop(now: Monotonic.milliseconds, timeoutMilliseconds: shutdownTimeoutMilliseconds, waiter: continuation)
                 if case .wake = action { client.wake() }
                 return action
@@ -124,8 +145,8 @@ final class ProducerCore: Sendable {
             switch action {
             case .poll(let milliseconds):
                 rd_kafka_poll(client.handle, milliseconds)
-            case .produce(let items):
-                let leftovers = produce(items[...])
+            case .produce(let runs):
+                let leftovers = produce(runs)
                 if !leftovers.isEmpty { state.withLock { $0.requeue(leftovers) } }
                 // With leftovers, wait for delivery reports to free room in librdkafka's queue.
                 rd_kafka_poll(client.handle, leftovers.isEmpty ? 0 : 10)
@@ -139,11 +160,13 @@ final class ProducerCore: Sendable {
     private func finish(deadline: UInt64) {
         var backlog = state.withLock { $0.takeBacklog() }
         while !backlog.isEmpty && Monotonic.milliseconds < deadline {
-            backlog = produce(backlog[...])
+            backlog = produce(backlog)
             rd_kafka_poll(client.handle, backlog.isEmpty ? 0 : 10)
         }
-        for item in backlog {
-            item.ticket.settle(.failure(LogError(.closed, "the Kafka log shut down before the record reached librdkafka")))
+        for run in backlog {
+            for index in run.range {
+                run.append.fail(index, LogError(.closed, "the Kafka log shut down before the record reached librdkafka"))
+            }
         }
         let now = Monotonic.milliseconds
         rd_kafka_flush(client.handle, Int32(clamping: deadline > now ? deadline - now : 0))
@@ -157,6 +180,10 @@ final class ProducerCore: Sendable {
             rd_kafka_poll(client.handle, 25)
             rounds += 1
         }
+        topics.withLock { topics in
+            for handle in topics.values { rd_kafka_topic_destroy(handle.pointer) }
+            topics = [:]
+        }
         client.destroy()
         let waiters = state.withLock { $0.finished() }
         for waiter in waiters { waiter.resume() }
@@ -168,41 +195,42 @@ struct ProduceScratch {
     private var arguments: [rd_kafka_vu_t] = []
     private var headerBytes: [UInt8] = []
     private var headerSpans: [(name: Int, value: Int, count: Int)] = []
-    private static let empty: [UInt8] = [0]
+    /// Where an empty key or value points: an empty key must still be a key (not NULL) so that murmur2
+    /// hashes it like `Partitioner` does.
+    /// Never written, so shared safely.
+    nonisolated(unsafe) private static let emptyBytes: UnsafeMutableRawPointer = .allocate(byteCount: 1, alignment: 1)
 
-    /// Hands one record to librdkafka (copying it), with its ticket as the opaque of its delivery report.
-    mutating func produce(_ item: ProduceItem, on handle: OpaquePointer) -> rd_kafka_resp_err_t {
-        let record = item.record
+    /// Hands record `index` to librdkafka (which copies it), with `opaque` as its delivery report's opaque.
+    /// The record is read in place (no copies of its fields, no reference counting per record).
+    mutating func produce(_ records: UnsafeBufferPointer<ProducerRecord>, _ index: Int, topic: OpaquePointer,
+                          opaque: UnsafeMutableRawPointer, on handle: OpaquePointer) -> rd_kafka_resp_err_t {
         headerBytes.removeAll(keepingCapacity: true)
         headerSpans.removeAll(keepingCapacity: true)
         headerBytes.append(0)
-        for header in record.headers {
-            let name = headerBytes.count
-            headerBytes += header.name.utf8
-            headerBytes.append(0)
-            headerSpans.append((name, headerBytes.count, header.value.count))
-            headerBytes += header.value
+        records[index].headers.withUnsafeBufferPointer { headers in
+            for header in headers.indices {
+                let name = headerBytes.count
+                headerBytes += headers[header].name.utf8
+                headerBytes.append(0)
+                headerSpans.append((name, headerBytes.count, headers[header].value.count))
+                headerBytes += headers[header].value
+            }
         }
         let count = 5 + headerSpans.count
         if arguments.count < count { arguments = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: count) }
-        let opaque = Unmanaged.passRetained(item.ticket).toOpaque()
-        // An empty key must still be a key (not NULL) so that murmur2 hashes it like `Partitioner` does.
-        let key = record.key.isEmpty ? Self.empty : record.key
-        let value = record.value.isEmpty ? Self.empty : record.value
-        let spans = headerSpans
-        let error: OpaquePointer? = record.topic.withCString { topic in
-            key.withUnsafeBytes { keyBytes in
-                value.withUnsafeBytes { valueBytes in
-                    headerBytes.withUnsafeBytes { headerBase in
+        let error: OpaquePointer? = records[index].key.withUnsafeBytes { key in
+            records[index].value.withUnsafeBytes { value in
+                headerBytes.withUnsafeBytes { headerBase in
+                    headerSpans.withUnsafeBufferPointer { spans in
                         arguments.withUnsafeMutableBufferPointer { arguments in
-                            arguments[0].vtype = RD_KAFKA_VTYPE_TOPIC
-                            arguments[0].u.cstr = topic
+                            arguments[0].vtype = RD_KAFKA_VTYPE_RKT
+                            arguments[0].u.rkt = topic
                             arguments[1].vtype = RD_KAFKA_VTYPE_KEY
-                            arguments[1].u.mem.ptr = UnsafeMutableRawPointer(mutating: keyBytes.baseAddress)
-                            arguments[1].u.mem.size = record.key.count
+                            arguments[1].u.mem.ptr = key.isEmpty ? Self.emptyBytes : UnsafeMutableRawPointer(mutating: key.baseAddress)
+                            arguments[1].u.mem.size = key.count
                             arguments[2].vtype = RD_KAFKA_VTYPE_VALUE
-                            arguments[2].u.mem.ptr = UnsafeMutableRawPointer(mutating: valueBytes.baseAddress)
-                            arguments[2].u.mem.size = record.value.count
+                            arguments[2].u.mem.ptr = value.isEmpty ? Self.emptyBytes : UnsafeMutableRawPointer(mutating: value.baseAddress)
+                            arguments[2].u.mem.size = value.count
                             arguments[3].vtype = RD_KAFKA_VTYPE_OPAQUE
                             arguments[3].u.ptr = opaque
                             arguments[4].vtype = RD_KAFKA_VTYPE_MSGFLAGS
@@ -225,85 +253,115 @@ struct ProduceScratch {
         guard let error else { return RD_KAFKA_RESP_ERR_NO_ERROR }
         let code = rd_kafka_error_code(error)
         rd_kafka_error_destroy(error)
-        // librdkafka did not take the record, so no delivery report will release the ticket.
-        Unmanaged<DeliveryTicket>.fromOpaque(opaque).release()
         return code == RD_KAFKA_RESP_ERR_NO_ERROR ? RD_KAFKA_RESP_ERR__FAIL : code
     }
 }
 
-/// A record on its way to librdkafka, with the ticket its delivery report answers.
-struct ProduceItem: Sendable {
-    let record: ProducerRecord
-    let ticket: DeliveryTicket
+/// librdkafka's handle of a topic (`rd_kafka_topic_t`), which it documents as usable from any thread.
+struct TopicHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
 }
 
-/// One record of an append; passed to librdkafka as the record's opaque (retained until its report).
-final class DeliveryTicket: Sendable {
+/// Records of one append on their way to librdkafka (those it could not take yet wait in the backlog).
+struct ProduceRun: Sendable {
     let append: PendingAppend
-    let index: Int
-
-    init(append: PendingAppend, index: Int) {
-        self.append = append
-        self.index = index
-    }
-
-    func settle(_ outcome: Result<RecordPosition, LogError>) { append.settle(index, outcome) }
+    var range: Range<Int>
 }
 
 /// An append waiting for its records' delivery reports. It answers once all are in: with the positions
 /// in input order, or with the first failure (later records may still have been stored).
-final class PendingAppend: Sendable {
+///
+/// Record `i`'s delivery report finds the append through ``opaque(_:)``, a slot naming the append and `i`.
+/// The append keeps itself alive (one retain) until its last record is settled, whoever holds it then.
+/// Each record is settled exactly once (a delivery report, or a failure for a record librdkafka did
+/// not take), so each position is written by one settle and read only after the count of unsettled
+/// records reaches zero, an atomic decrement that orders those writes before the read.
+final class PendingAppend: @unchecked Sendable {
     typealias Continuation = CheckedContinuation<Result<[RecordPosition], LogError>, Never>
 
-    private struct State {
-        var positions: [RecordPosition?]
-        var settled: [Bool]
-        var remaining: Int
-        var failure: LogError?
-        var continuation: Continuation?
+    struct Slot {
+        let append: Unmanaged<PendingAppend>
+        let index: Int
     }
 
-    let topics: [String]
-    private let state: Mutex<State>
+    let records: [ProducerRecord]
+    private let continuation: Continuation
+    private let slots: UnsafeMutablePointer<Slot>
+    private let partitions: UnsafeMutablePointer<Int32>
+    private let offsets: UnsafeMutablePointer<Int64>
+    private let unsettled: Atomic<Int>
+    private let failure = Mutex<LogError?>(nil)
 
-    init(topics: [String], continuation: Continuation) {
-        self.topics = topics
-        state = Mutex(State(positions: Array(repeating: nil, count: topics.count), settled: Array(repeating: false, count: topics.count),
-                            remaining: topics.count, failure: nil, continuation: continuation))
-    }
-
-    func settle(_ index: Int, _ outcome: Result<RecordPosition, LogError>) {
-        let finished = state.withLock { state -> (Continuation, Result<[RecordPosition], LogError>)? in
-            guard state.settled.indices.contains(index), !state.settled[index] else { return nil }
-            state.settled[index] = true
-            state.remaining -= 1
-            switch outcome {
-            case .success(let position): state.positions[index] = position
-            case .failure(let error): if state.failure == nil { state.failure = error }
-            }
-            guard state.remaining == 0, let continuation = state.continuation else { return nil }
-            state.continuation = nil
-            if let failure = state.failure { return (continuation, .failure(failure)) }
-            return (continuation, .success(state.positions.compactMap { $0 }))
+    init(records: [ProducerRecord], continuation: Continuation) {
+        self.records = records
+        self.continuation = continuation
+        let count = records.count
+        slots = .allocate(capacity: count)
+        partitions = .allocate(capacity: count)
+        offsets = .allocate(capacity: count)
+        unsettled = Atomic(count)
+        let owner = Unmanaged.passRetained(self)
+        for index in 0..<count { (slots + index).initialize(to: Slot(append: owner, index: index)) }
+        if count == 0 {
+            owner.release()
+            continuation.resume(returning: .success([]))
         }
-        if let (continuation, result) = finished { continuation.resume(returning: result) }
+    }
+
+    deinit {
+        slots.deinitialize(count: records.count)
+        slots.deallocate()
+        partitions.deallocate()
+        offsets.deallocate()
+    }
+
+    /// The opaque pointer that record `index`'s delivery report carries.
+    func opaque(_ index: Int) -> UnsafeMutableRawPointer { UnsafeMutableRawPointer(slots + index) }
+
+    /// Record `index` was stored at `partition` / `offset`.
+    func settle(_ index: Int, partition: Int32, offset: Int64) {
+        partitions[index] = partition
+        offsets[index] = offset
+        settledOne()
+    }
+
+    /// Record `index` was not stored (or may not have been).
+    func fail(_ index: Int, _ error: LogError) {
+        failure.withLock { if $0 == nil { $0 = error } }
+        settledOne()
     }
 
     func failAll(_ error: LogError) {
-        for index in topics.indices { settle(index, .failure(error)) }
+        for index in records.indices { fail(index, error) }
+    }
+
+    private func settledOne() {
+        guard unsettled.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 else { return }
+        let result: Result<[RecordPosition], LogError>
+        if let failure = failure.withLock({ $0 }) {
+            result = .failure(failure)
+        } else {
+            result = .success(records.indices.map { RecordPosition(topic: records[$0].topic, partition: partitions[$0], offset: offsets[$0]) })
+        }
+        continuation.resume(returning: result)
+        // The retain taken in `init`; every caller holds its own reference for the call.
+        Unmanaged.passUnretained(self).release()
     }
 }
 
 /// librdkafka's delivery report callback, called on the producer's thread from `rd_kafka_poll`.
 private let deliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = { _, message, _ in
     guard let message, let opaque = message.pointee._private else { return }
-    let ticket = Unmanaged<DeliveryTicket>.fromOpaque(opaque).takeRetainedValue()
+    let slot = opaque.assumingMemoryBound(to: PendingAppend.Slot.self).pointee
     let report = message.pointee
-    let topic = ticket.append.topics.indices.contains(ticket.index) ? ticket.append.topics[ticket.index] : ""
-    if report.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-        ticket.settle(.success(RecordPosition(topic: topic, partition: report.partition, offset: report.offset)))
-    } else {
-        ticket.settle(.failure(LogError.kafka(report.err, "appending to topic '\(topic)'")))
+    // A strong reference for the call: the last settle gives up the append's own retain.
+    let append = slot.append.takeUnretainedValue()
+    withExtendedLifetime(append) {
+        if report.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+            append.settle(slot.index, partition: report.partition, offset: report.offset)
+        } else {
+            append.fail(slot.index, LogError.kafka(report.err, "appending to topic '\(append.records[slot.index].topic)'"))
+        }
     }
 }
 

@@ -1,22 +1,24 @@
 /// The producer's lifecycle, held behind the producer's lock. Its mutating methods only decide; the
 /// caller performs what they return (librdkafka calls, resuming waiters) outside the lock.
 ///
-/// Callers lease the librdkafka handle (``enter(producing:)`` ... ``leave(leftovers:)``) so that it is
-/// destroyed only once nobody is using it. Records librdkafka cannot take yet (its queue is full) wait
-/// in the backlog, which the producer's thread feeds to librdkafka as delivery reports free room; while
-/// the backlog is not empty, new records join it rather than overtake it.
+/// Records go to librdkafka from the producer's thread only, which also serves their delivery reports:
+/// appends queue their records in the backlog and wake the thread, as librdkafka's own fastest loop
+/// produces and polls on one thread (no contention on its locks, and its buffers are freed by the thread
+/// that allocated them). Records librdkafka cannot take yet (its queue is full) go back to the front of
+/// the backlog. Other calls on the handle (metadata requests) lease it (``enter()`` ... ``leave()``) so that
+/// it is destroyed only once nobody is using it.
 struct ProducerStateMachine<Item, Waiter> {
     enum Phase: Equatable {
         case running
-        /// No new leases; the thread finishes once the last lease is returned.
+        /// No new records or leases; the thread finishes once the last lease is returned.
         case stopping
         case stopped
     }
 
-    enum Entry: Equatable {
-        /// Use the handle, then ``leave(leftovers:)``.
-        case proceed
-        /// The records joined the backlog: wake the thread.
+    enum Enqueue: Equatable {
+        /// The backlog was empty: wake the thread.
+        case wake
+        /// The thread has work queued already and takes these with it.
         case queued
         /// The log is shut down.
         case refused
@@ -46,23 +48,25 @@ struct ProducerStateMachine<Item, Waiter> {
     private var stopDeadline: UInt64 = 0
     private var stopWaiters: [Waiter] = []
 
-    /// A caller wants the handle: to produce `items`, or for a request when `items` is empty.
-    mutating func enter(producing items: [Item]) -> Entry {
+    /// An append's records join the backlog.
+    mutating func enqueue(_ items: [Item]) -> Enqueue {
         guard phase == .running else { return .refused }
-        if !items.isEmpty && !backlog.isEmpty {
-            backlog += items
-            return .queued
-        }
-        leases += 1
-        return .proceed
+        let wasEmpty = backlog.isEmpty
+        backlog += items
+        return wasEmpty ? .wake : .queued
     }
 
-    /// A caller is done with the handle; `leftovers` are records librdkafka could not take.
-    /// Returns whether the thread must be woken (to produce them, or to finish stopping).
-    mutating func leave(leftovers: [Item]) -> Bool {
+    /// A caller wants the handle for a request; false once stopping.
+    mutating func enter() -> Bool {
+        guard phase == .running else { return false }
+        leases += 1
+        return true
+    }
+
+    /// A caller is done with the handle. Returns whether the thread must be woken (to finish stopping).
+    mutating func leave() -> Bool {
         leases = max(0, leases - 1)
-        backlog += leftovers
-        return !leftovers.isEmpty || (phase == .stopping && leases == 0)
+        return phase == .stopping && leases == 0
     }
 
     /// What the producer's thread does next.

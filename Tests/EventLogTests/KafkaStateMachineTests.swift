@@ -230,39 +230,42 @@ struct KafkaStateMachineTests {
     @Test("the producer finishes only after the last lease is returned, and refuses new work once stopping")
     func producerStops() {
         var machine = Producer()
-        let entered = machine.enter(producing: [1, 2])
-        #expect(entered == .proceed)
+        let entered = machine.enter()
+        #expect(entered)
+        let queued = machine.enqueue([1, 2])
+        #expect(queued == .wake)
         guard case .wake = machine.stop(now: 100, timeoutMilliseconds: 50, waiter: 9) else { Issue.record("no wake"); return }
-        let late = machine.enter(producing: [3])
+        let late = machine.enqueue([3])
         #expect(late == .refused)
+        let lateLease = machine.enter()
+        #expect(!lateLease, "a lease after the stop")
         guard case .poll = machine.nextThreadAction(now: 101) else { Issue.record("finished with a lease out"); return }
-        let wake = machine.leave(leftovers: [])
+        let wake = machine.leave()
         #expect(wake, "returning the last lease while stopping wakes the thread")
         guard case .finish(let deadline) = machine.nextThreadAction(now: 102) else { Issue.record("did not finish"); return }
         #expect(deadline == 150)
+        let backlog = machine.takeBacklog()
+        #expect(backlog == [1, 2], "records queued before the stop are still produced")
         let waiters = machine.finished()
         #expect(waiters == [9])
         guard case .resume(let waiter) = machine.stop(now: 200, timeoutMilliseconds: 50, waiter: 10) else { Issue.record("not stopped"); return }
         #expect(waiter == 10)
     }
 
-    @Test("records librdkafka cannot take wait in order, and later records queue behind them")
+    @Test("records librdkafka cannot take wait in order, later records queue behind them, and only the first wakes the thread")
     func producerBacklog() {
         var machine = Producer()
-        let first = machine.enter(producing: [1, 2, 3])
-        #expect(first == .proceed)
-        let wake = machine.leave(leftovers: [2, 3])
-        #expect(wake, "leftovers wake the thread")
-        let second = machine.enter(producing: [4])
-        #expect(second == .queued, "a new record overtook the backlog")
+        let first = machine.enqueue([1, 2, 3])
+        #expect(first == .wake)
+        let second = machine.enqueue([4])
+        #expect(second == .queued, "the thread has work already")
         guard case .produce(let items) = machine.nextThreadAction(now: 0) else { Issue.record("no produce"); return }
-        #expect(items == [2, 3, 4])
+        #expect(items == [1, 2, 3, 4])
+        let third = machine.enqueue([5])
+        #expect(third == .wake, "the thread took the backlog; new records must wake it")
         machine.requeue([3, 4])
-        let third = machine.enter(producing: [5])
-        #expect(third == .queued)
         guard case .produce(let again) = machine.nextThreadAction(now: 0) else { Issue.record("no produce"); return }
-        #expect(again == [3, 4, 5])
-        let fourth = machine.enter(producing: [6])
-        #expect(fourth == .proceed)
+        #expect(again == [3, 4, 5], "a new record overtook the backlog")
+        guard case .poll = machine.nextThreadAction(now: 0) else { Issue.record("produced from an empty backlog"); return }
     }
 }

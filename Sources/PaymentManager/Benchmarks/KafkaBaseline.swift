@@ -4,7 +4,7 @@ import Foundation
 
 /// librdkafka's own producer, as fast as it goes: the baseline `pm bench log` compares the Kafka log
 /// with. Same cluster, same record count, keys and value sizes, same `acks=all` and idempotence, no
-/// Swift in the loop beyond the call itself.
+/// Swift in the loop beyond the call itself. Its rows are the log's: same keys, values and header.
 public enum KafkaBaseline {
     /// Counts delivery reports; touched only by librdkafka's callback on the polling thread and read
     /// after the final flush.
@@ -18,6 +18,35 @@ public enum KafkaBaseline {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// The header every record carries, as the log's records carry their type.
+    private static let headerName = Array("pm.type".utf8CString)
+    private static let headerValue = Array(LogBenchmark.headerValue.utf8)
+
+    /// One `rd_kafka_produceva` call: the record (copied), with the benchmark's header.
+    private static func produce(_ producer: OpaquePointer, topic: OpaquePointer, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> OpaquePointer? {
+        headerName.withUnsafeBufferPointer { name in
+            headerValue.withUnsafeBytes { headerValue in
+                withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 5) { arguments in
+                    arguments[0].vtype = RD_KAFKA_VTYPE_RKT
+                    arguments[0].u.rkt = topic
+                    arguments[1].vtype = RD_KAFKA_VTYPE_KEY
+                    arguments[1].u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                    arguments[1].u.mem.size = key.count
+                    arguments[2].vtype = RD_KAFKA_VTYPE_VALUE
+                    arguments[2].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                    arguments[2].u.mem.size = value.count
+                    arguments[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS
+                    arguments[3].u.i = RD_KAFKA_MSG_F_COPY
+                    arguments[4].vtype = RD_KAFKA_VTYPE_HEADER
+                    arguments[4].u.header.name = name.baseAddress
+                    arguments[4].u.header.val = headerValue.baseAddress
+                    arguments[4].u.header.size = headerValue.count
+                    return rd_kafka_produceva(producer, arguments.baseAddress, 5)
+                }
+            }
+        }
+    }
+
     /// Produces `options.events` records to `topicName` (which the caller created like the log's own
     /// topic) and returns records per second, from the first produce call to the last delivery report.
     public static func rawProducerRate(bootstrapServers: [String], topicName: String, options: LogBenchmark.Options) throws -> Double {
@@ -26,7 +55,7 @@ public enum KafkaBaseline {
         let settings = [
             "bootstrap.servers": bootstrapServers.joined(separator: ","),
             "acks": "all", "enable.idempotence": "true", "partitioner": "murmur2_random",
-            "queue.buffering.max.messages": "1000000", "log_level": "3",
+            "queue.buffering.max.messages": "1000000", "log_level": "3", "socket.nagle.disable": "true",
         ]
         for (name, value) in settings {
             guard rd_kafka_conf_set(conf, name, value, &errorText, errorText.count) == RD_KAFKA_CONF_OK else {
@@ -57,16 +86,16 @@ public enum KafkaBaseline {
         let start = ContinuousClock.now
         for (key, value) in rows {
             while true {
-                let status = value.withUnsafeBytes { valueBytes in
+                let error = value.withUnsafeBytes { valueBytes in
                     key.withUnsafeBytes { keyBytes in
-                        rd_kafka_produce(topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
-                                         UnsafeMutableRawPointer(mutating: valueBytes.baseAddress), valueBytes.count,
-                                         keyBytes.baseAddress, keyBytes.count, nil)
+                        produce(producer, topic: topic, key: keyBytes, value: valueBytes)
                     }
                 }
-                if status == 0 { break }
-                guard rd_kafka_last_error() == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
-                    throw LogError(.backend, "baseline produce: \(String(cString: rd_kafka_err2str(rd_kafka_last_error())))")
+                guard let error else { break }
+                let code = rd_kafka_error_code(error)
+                rd_kafka_error_destroy(error)
+                guard code == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
+                    throw LogError(.backend, "baseline produce: \(String(cString: rd_kafka_err2str(code)))")
                 }
                 rd_kafka_poll(producer, 10)
             }

@@ -4,7 +4,8 @@ import Foundation
 import Synchronization
 
 /// `pm bench log`: append N events in batches, consume them back in a group, and compare with the
-/// fastest the same storage can go, measured in the same run:
+/// fastest the same storage can go, measured in the same run, in alternating rounds (the log's, then the
+/// baseline's; the medians are compared, so a noisy moment on a shared machine does not decide it):
 /// - SQLite: raw inserts of the same rows, same batch size, same pragmas, through one prepared statement;
 /// - Kafka: librdkafka's own producer on the same cluster (``KafkaBaseline``).
 public enum LogBenchmark {
@@ -14,11 +15,14 @@ public enum LogBenchmark {
         public var batchSize: Int
         public var appenders: Int
         public var partitions: Int32
+        /// Alternating rounds of the log's appends and the baseline's; each round appends `events` to its own topic.
+        public var rounds: Int
         /// Seconds without a new record after which consuming stops and the rest counts as lost.
         public var stallSeconds: Int = 15
 
-        public init(events: Int, payloadBytes: Int = 512, batchSize: Int = 1000, appenders: Int = 4, partitions: Int32 = 8) {
+        public init(events: Int, payloadBytes: Int = 512, batchSize: Int = 1000, appenders: Int = 4, partitions: Int32 = 8, rounds: Int = 3) {
             self.events = events
+            self.rounds = rounds
             self.payloadBytes = payloadBytes
             self.batchSize = batchSize
             self.appenders = appenders
@@ -36,53 +40,56 @@ public enum LogBenchmark {
         public var consumePerSecond: Double
         public var baselineName: String
         public var baselinePerSecond: Double
+        /// Each round's rates, in order; the medians are `appendPerSecond` and `baselinePerSecond`.
+        public var appendRounds: [Double]
+        public var baselineRounds: [Double]
         public var appendRatio: Double { baselinePerSecond > 0 ? appendPerSecond / baselinePerSecond : 0 }
+        /// Resident memory at the start, after the appends (each round's records, made beforehand, are
+        /// released by then), and after consuming everything back.
         public var residentMegabytesBefore: Double
+        public var residentMegabytesBeforeConsuming: Double
         public var residentMegabytesAfter: Double
     }
 
     /// Runs the benchmark on an opened log. `baseline` measures the raw storage rate for the same rows.
     public static func run(_ open: OpenLog, options: Options, baseline: @Sendable (Options) async throws -> (String, Double)) async throws -> Report {
-        let topic = "pm.bench.\(UInt32.random(in: 0...UInt32.max))"
-        try await open.ensureTopic(TopicSpec(name: topic, partitions: options.partitions))
         let log = open.log
-        let payload = [UInt8](repeating: UInt8(ascii: "x"), count: max(0, options.payloadBytes - 16))
-        let rssBefore = residentMegabytes()
-
-        // Append: `appenders` tasks, each appending batches of `batchSize`. Keys and headers are made once,
-        // as the baselines make their rows beforehand: what is timed is the log, not string formatting.
-        let keys = (0..<10_000).map { Array("transfer-\($0)".utf8) }
-        let headers = [LogHeader(name: "pm.type", text: "bench.event")]
-        let appendStart = ContinuousClock.now
-        let perAppender = (options.events + options.appenders - 1) / options.appenders
-        let appended = try await withThrowingTaskGroup(of: Int.self) { group in
-            for appender in 0..<options.appenders {
-                let first = appender * perAppender
-                let last = min(options.events, first + perAppender)
-                guard first < last else { continue }
-                group.addTask {
-                    var count = 0
-                    var index = first
-                    while index < last {
-                        let end = min(last, index + options.batchSize)
-                        let records = (index..<end).map { i in
-                            ProducerRecord(topic: topic, key: keys[i % keys.count], headers: headers, value: Self.value(i, payload: payload))
-                        }
-                        count += try await log.append(records).count
-                        index = end
+        let run = "pm.bench.\(UInt32.random(in: 0...UInt32.max))"
+        var topics: [String] = []
+        var appendRates: [Double] = [], baselineRates: [Double] = []
+        var appended = 0
+        var baselineName = ""
+        let rssBefore = liveResidentMegabytes()
+        for round in 0..<max(1, options.rounds) {
+            let topic = "\(run).\(round)"
+            try await open.ensureTopic(TopicSpec(name: topic, partitions: options.partitions))
+            topics.append(topic)
+            let work = records(for: topic, options: options)
+            let appendStart = ContinuousClock.now
+            let count = try await withThrowingTaskGroup(of: Int.self) { group in
+                for batches in work where !batches.isEmpty {
+                    group.addTask {
+                        var count = 0
+                        for records in batches { count += try await log.append(records).count }
+                        return count
                     }
-                    return count
                 }
+                return try await group.reduce(0, +)
             }
-            return try await group.reduce(0, +)
+            appendRates.append(Double(count) / seconds(ContinuousClock.now - appendStart))
+            appended += count
+            let (name, rate) = try await baseline(options)
+            baselineName = name
+            baselineRates.append(rate)
         }
-        let appendSeconds = seconds(ContinuousClock.now - appendStart)
 
-        // Consume everything back in one group, committing per batch. The rate counts from the first
-        // record to the last commit (a Kafka group join takes seconds); a consumer that makes no progress for
-        // `stallSeconds` is closed and what it did not get is reported as lost.
-        let consumer = try await log.consumer(Subscription(group: "\(topic).reader", topics: [topic]))
-        let tally = SharedTally(expected: options.events)
+        // Consume every round's records back in one group, committing per batch. The rate counts from the
+        // first record to the last commit (a Kafka group join takes seconds); a consumer that makes no progress
+        // for `stallSeconds` is closed and what it did not get is reported as lost.
+        let rssBeforeConsuming = liveResidentMegabytes()
+        let rounds = Dictionary(uniqueKeysWithValues: topics.enumerated().map { ($1, $0) })
+        let consumer = try await log.consumer(Subscription(group: "\(run).reader", topics: topics))
+        let tally = SharedTally(expected: options.events * topics.count)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 // Commits are not awaited one by one: the consumer merges the ones that queue up while one is
@@ -92,7 +99,12 @@ public enum LogBenchmark {
                     var outstanding = 0
                     while !tally.withLock({ $0.complete }), let batch = try await consumer.nextBatch() {
                         tally.withLock { tally in
-                            for record in batch { tally.count(Self.index(of: record.value)) }
+                            for record in batch {
+                                let index = Self.index(of: record.value).flatMap { index in
+                                    rounds[record.position.topic].map { $0 * options.events + index }
+                                }
+                                tally.count(index)
+                            }
                         }
                         let positions = batch.map(\.position)
                         commits.addTask { try await consumer.commit(positions) }
@@ -117,15 +129,15 @@ public enum LogBenchmark {
         }
         let result = tally.withLock { $0 }
         let consumeSeconds = result.first.map { seconds(result.lastProgress - $0) } ?? 0
-        let rssAfter = residentMegabytes()
+        let rssAfter = liveResidentMegabytes()
         let consumed = result.consumed, duplicates = result.duplicates, unique = result.unique
 
-        let (baselineName, baselineRate) = try await baseline(options)
         return Report(log: open.location.description, appended: appended, consumed: consumed,
-                      lost: options.events - unique, duplicates: duplicates,
-                      appendPerSecond: Double(appended) / appendSeconds, consumePerSecond: consumeSeconds > 0 ? Double(consumed) / consumeSeconds : 0,
-                      baselineName: baselineName, baselinePerSecond: baselineRate,
-                      residentMegabytesBefore: rssBefore, residentMegabytesAfter: rssAfter)
+                      lost: options.events * topics.count - unique, duplicates: duplicates,
+                      appendPerSecond: median(appendRates), consumePerSecond: consumeSeconds > 0 ? Double(consumed) / consumeSeconds : 0,
+                      baselineName: baselineName, baselinePerSecond: median(baselineRates),
+                      appendRounds: appendRates, baselineRounds: baselineRates,
+                      residentMegabytesBefore: rssBefore, residentMegabytesBeforeConsuming: rssBeforeConsuming, residentMegabytesAfter: rssAfter)
     }
 
     /// The consuming side's tally, shared by the consuming task and its watchdog.
@@ -158,6 +170,34 @@ public enum LogBenchmark {
         }
     }
 
+    /// The records of one round, made before its clock starts (as the baselines make their rows
+    /// beforehand: what is timed is the log): per appender, its batches of `batchSize`.
+    static func records(for topic: String, options: Options) -> [[[ProducerRecord]]] {
+        let payload = [UInt8](repeating: UInt8(ascii: "x"), count: max(0, options.payloadBytes - 16))
+        let keys = (0..<10_000).map { Array("transfer-\($0)".utf8) }
+        let headers = [LogHeader(name: "pm.type", text: headerValue)]
+        let perAppender = (options.events + options.appenders - 1) / options.appenders
+        return (0..<options.appenders).map { appender in
+            let first = appender * perAppender
+            let last = min(options.events, first + perAppender)
+            return stride(from: first, to: last, by: options.batchSize).map { start in
+                (start..<min(last, start + options.batchSize)).map { i in
+                    ProducerRecord(topic: topic, key: keys[i % keys.count], headers: headers, value: Self.value(i, payload: payload))
+                }
+            }
+        }
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    /// The `pm.type` header of every benchmark record.
+    static let headerValue = "bench.event"
+
     /// A value of `payloadBytes`: a 16-digit index followed by padding.
     /// The record's index as 16 zero-padded decimal digits, then the payload.
     static func value(_ index: Int, payload: [UInt8]) -> [UInt8] {
@@ -180,6 +220,17 @@ public enum LogBenchmark {
 
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// The resident set size once the allocator has handed freed memory back (`malloc_trim`): the
+    /// benchmark makes and frees each round's records, which would otherwise stay counted.
+    static func liveResidentMegabytes() -> Double {
+        // glibc's `malloc_trim`, which the Glibc module does not export (looked up in the default namespace).
+        typealias Trim = @convention(c) (Int) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+            _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        }
+        return residentMegabytes()
     }
 
     /// The resident set size of this process, in MiB (Linux `/proc/self/statm`).

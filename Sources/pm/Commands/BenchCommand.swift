@@ -54,7 +54,8 @@ extension BenchCommand {
         static let configuration = CommandConfiguration(
             abstract: "Append N events in batches, consume them back in a group, and compare with the raw storage.",
             discussion: """
-                Baseline, measured in the same run: for sqlite:, raw inserts of the same rows with the same batch \
+                Rounds alternate the log's appends and the baseline's, each on its own topic; the medians are \
+                compared. Baseline: for sqlite:, raw inserts of the same rows with the same batch \
                 size and pragmas through one prepared statement; for Kafka, librdkafka's own producer on the same \
                 cluster. Prints appended, consumed, lost, duplicates, appendPerSecond, consumePerSecond, the \
                 baseline and the memory before and after.
@@ -72,18 +73,21 @@ extension BenchCommand {
         var appenders: Int = 4
         @Option(name: .long, help: "Partitions of the benchmark topic (librdkafka's mock cluster keeps about 5 MiB per partition).")
         var partitions: Int32 = 8
+        @Option(name: .long, help: "Alternating rounds of the log's appends and the baseline's (each to its own topic); the medians are compared.")
+        var rounds: Int = 3
         @Flag(name: .long, help: "Print one JSON object.")
         var json = false
 
         func validate() throws {
-            guard events >= 1, payloadBytes >= 16, batchSize >= 1, appenders >= 1, partitions >= 1 else {
-                throw ValidationError("--events, --batch-size, --appenders and --partitions need at least 1, --payload-bytes at least 16")
+            guard events >= 1, payloadBytes >= 16, batchSize >= 1, appenders >= 1, partitions >= 1, rounds >= 1 else {
+                throw ValidationError("--events, --batch-size, --appenders, --partitions and --rounds need at least 1, --payload-bytes at least 16")
             }
         }
 
         func run() async throws {
             let open = try await options.open()
-            let benchOptions = LogBenchmark.Options(events: events, payloadBytes: payloadBytes, batchSize: batchSize, appenders: appenders, partitions: partitions)
+            let benchOptions = LogBenchmark.Options(events: events, payloadBytes: payloadBytes, batchSize: batchSize, appenders: appenders,
+                                                  partitions: partitions, rounds: rounds)
             let location = open.location
             let servers = open.bootstrapServers
             let report = try await LogBenchmark.run(open, options: benchOptions) { options in
@@ -110,14 +114,18 @@ extension BenchCommand {
                     ("baseline", .object([("name", .string(report.baselineName)),
                                           ("appendPerSecond", .number(String(Int(report.baselinePerSecond))))])),
                     ("appendRatio", .number(format3(report.appendRatio))),
+                    ("appendRounds", .array(report.appendRounds.map { .number(String(Int($0))) })),
+                    ("baselineRounds", .array(report.baselineRounds.map { .number(String(Int($0))) })),
                     ("residentMegabytesBefore", .number(String(Int(report.residentMegabytesBefore)))),
+                    ("residentMegabytesBeforeConsuming", .number(String(Int(report.residentMegabytesBeforeConsuming)))),
                     ("residentMegabytesAfter", .number(String(Int(report.residentMegabytesAfter)))),
                 ]))
             } else {
                 print("log \(report.log): appended \(report.appended), consumed \(report.consumed), lost \(report.lost), duplicates \(report.duplicates)")
                 print("append \(Int(report.appendPerSecond))/s, consume \(Int(report.consumePerSecond))/s")
                 print("baseline (\(report.baselineName)): \(Int(report.baselinePerSecond))/s, ratio \(format3(report.appendRatio))")
-                print("resident memory \(Int(report.residentMegabytesBefore)) MiB before, \(Int(report.residentMegabytesAfter)) MiB after")
+                print("rounds: log \(report.appendRounds.map { String(Int($0)) }.joined(separator: ", ")); baseline \(report.baselineRounds.map { String(Int($0)) }.joined(separator: ", "))")
+                print("resident memory \(Int(report.residentMegabytesBefore)) MiB before, \(Int(report.residentMegabytesBeforeConsuming)) MiB after appending, \(Int(report.residentMegabytesAfter)) MiB after consuming")
             }
         }
     }

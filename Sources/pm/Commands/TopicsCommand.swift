@@ -8,6 +8,8 @@ import PaymentManager
 struct LogOptions: ParsableArguments {
     @Option(name: .long, help: "The log: sqlite:PATH, kafka://HOST:PORT[,HOST:PORT] or kafka-mock[:N] (default: $PM_LOG, else sqlite:data/pm-log.sqlite).")
     var log: String?
+    @Option(name: .customLong("kafka-property"), help: "A librdkafka property for a Kafka log, NAME=VALUE (repeatable), applied after Payment Manager's own.")
+    var kafkaProperties: [String] = []
 
     func location() throws -> LogLocation {
         let text = log ?? ProcessInfo.processInfo.environment["PM_LOG"] ?? "sqlite:data/pm-log.sqlite"
@@ -20,7 +22,14 @@ struct LogOptions: ParsableArguments {
             let folder = (path as NSString).deletingLastPathComponent
             if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         }
-        do { return try OpenLog.open(location) } catch {
+        var properties: [String: String] = [:]
+        for text in kafkaProperties {
+            guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+                throw ValidationError("--kafka-property needs NAME=VALUE, not '\(text)'")
+            }
+            properties[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        }
+        do { return try OpenLog.open(location, properties: properties) } catch {
             printError("cannot open the log \(location): \(error)")
             throw ExitCode(2)
         }
