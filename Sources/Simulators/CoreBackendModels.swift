@@ -9,7 +9,8 @@ struct CoreQuoteRequest: Decodable, Sendable {
     var quoteId: String
     var transactionId: String
     var to: TransferParty
-    var from: TransferParty
+    /// Not read (a quote depends on the payee's account); absent in the items of a bulk quote.
+    var from: TransferParty?
     var amountType: String
     var amount: String
     var currency: String
@@ -40,6 +41,7 @@ struct CoreTransferRequest: Decodable, Sendable {
 /// A member that must be present but whose content the simulator does not read (the ILP packet: the
 /// connector, not the core, checks it).
 struct CorePresentValue: Decodable, Sendable {
+    init() {}
     init(from decoder: Decoder) throws {}
 }
 

@@ -19,6 +19,8 @@ extension CoreSimulator {
         router.get("/parties/:idType/:idValue/:idSubValue") { _, context in self.getParty(context) }
         router.post("/quoterequests") { request, _ in await self.postQuoteRequest(request) }
         router.post("/transfers") { request, _ in await self.postTransfer(request) }
+        router.post("/bulkQuotes") { request, _ in await self.postBulkQuote(request) }
+        router.post("/bulkTransfers") { request, _ in await self.postBulkTransfer(request) }
         router.get("/transfers/:transferId") { _, context in self.getTransfer(context) }
         router.put("/transfers/:transferId") { request, context in await self.putTransfer(request, context) }
         router.post("/transactionrequests") { request, _ in await self.postTransactionRequest(request) }
@@ -133,7 +135,7 @@ extension CoreSimulator {
     }
 
     /// Reads and decodes the body, then answers as ``answer(_:_:)`` does.
-    private func answer<Body: Decodable>(_ operation: String, _ request: Request, as type: Body.Type,
+    func answer<Body: Decodable>(_ operation: String, _ request: Request, as type: Body.Type,
                                          _ handler: (Body) throws(CoreBackendError) -> some Encodable) async -> Response {
         let body: Body
         do {

@@ -49,6 +49,32 @@ extension HubEngine {
             await receive(request, .quotes) { message, headers throws(FSPIOPError) in try putQuote(message, headers, isError: true) }
         }
 
+        // Bulk quotes (§6.9) and bulk transfers (§6.10).
+        router.post("bulkQuotes") { request, _ in
+            await receive(request, .bulkQuotes) { message, headers throws(FSPIOPError) in try postBulkQuote(message, headers) }
+        }
+        router.get("bulkQuotes/:id") { request, _ in
+            await receive(request, .bulkQuotes) { message, headers throws(FSPIOPError) in try forwardQuery(message, headers, resource: .bulkQuotes) }
+        }
+        router.put("bulkQuotes/:id") { request, _ in
+            await receive(request, .bulkQuotes) { message, headers throws(FSPIOPError) in try putBulkQuote(message, headers, isError: false) }
+        }
+        router.put("bulkQuotes/:id/error") { request, _ in
+            await receive(request, .bulkQuotes) { message, headers throws(FSPIOPError) in try putBulkQuote(message, headers, isError: true) }
+        }
+        router.post("bulkTransfers") { request, _ in
+            await receive(request, .bulkTransfers) { message, headers throws(FSPIOPError) in try postBulkTransfer(message, headers) }
+        }
+        router.get("bulkTransfers/:id") { request, _ in
+            await receive(request, .bulkTransfers) { message, headers throws(FSPIOPError) in try forwardQuery(message, headers, resource: .bulkTransfers) }
+        }
+        router.put("bulkTransfers/:id") { request, _ in
+            await receive(request, .bulkTransfers) { message, headers throws(FSPIOPError) in try putBulkTransfer(message, headers, isError: false) }
+        }
+        router.put("bulkTransfers/:id/error") { request, _ in
+            await receive(request, .bulkTransfers) { message, headers throws(FSPIOPError) in try putBulkTransfer(message, headers, isError: true) }
+        }
+
         // Transaction requests (§6.4).
         router.post("transactionRequests") { request, _ in
             await receive(request, .transactionRequests) { message, headers throws(FSPIOPError) in try postTransactionRequest(message, headers) }

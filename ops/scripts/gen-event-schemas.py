@@ -206,6 +206,63 @@ events.update({
     "r2p.inbound.answer-repeated": ("A resent POST /transactionRequests got the same answer again.", {}),
 })
 
+# Bulk quotes and bulk transfers another DFSP sends this one (FSPIOP v1.1 §6.9, §6.10), and the core's answers.
+STR = {"type": "string"}
+defs["individualQuote"] = {"type": "object", "required": ["quoteId", "transactionId", "payee", "amountType", "amount", "transactionType"],
+    "properties": {"quoteId": STR, "transactionId": STR, "payee": ref("party"), "amountType": {"enum": ["SEND", "RECEIVE"]},
+                   "amount": ref("money"), "fees": ref("money"), "transactionType": {"type": "object", "required": ["scenario", "initiator", "initiatorType"]},
+                   "note": STR, "extensionList": ref("extensionList")}}
+defs["bulkQuotesPostRequest"] = {"type": "object", "required": ["bulkQuoteId", "payer", "individualQuotes"],
+    "properties": {"bulkQuoteId": STR, "payer": ref("party"), "geoCode": {"type": "object"}, "expiration": ref("dateTime"),
+                   "individualQuotes": {"type": "array", "minItems": 1, "maxItems": 1000, "items": ref("individualQuote")},
+                   "extensionList": ref("extensionList")}}
+defs["individualQuoteResult"] = {"type": "object", "required": ["quoteId"],
+    "properties": {"quoteId": STR, "payee": ref("party"), "transferAmount": ref("money"), "payeeReceiveAmount": ref("money"),
+                   "payeeFspFee": ref("money"), "payeeFspCommission": ref("money"), "ilpPacket": STR,
+                   "condition": {"type": "string", "pattern": "^[A-Za-z0-9-_]{43}$"},
+                   "errorInformation": {"type": "object", "required": ["errorCode", "errorDescription"]}, "extensionList": ref("extensionList")}}
+defs["bulkQuotesIDPutResponse"] = {"type": "object", "required": ["expiration"],
+    "properties": {"individualQuoteResults": {"type": "array", "maxItems": 1000, "items": ref("individualQuoteResult")},
+                   "expiration": ref("dateTime"), "extensionList": ref("extensionList")}}
+defs["individualTransfer"] = {"type": "object", "required": ["transferId", "transferAmount", "ilpPacket", "condition"],
+    "properties": {"transferId": STR, "transferAmount": ref("money"), "ilpPacket": STR,
+                   "condition": {"type": "string", "pattern": "^[A-Za-z0-9-_]{43}$"}, "extensionList": ref("extensionList")}}
+defs["bulkTransfersPostRequest"] = {"type": "object",
+    "required": ["bulkTransferId", "bulkQuoteId", "payerFsp", "payeeFsp", "individualTransfers", "expiration"],
+    "properties": {"bulkTransferId": STR, "bulkQuoteId": STR, "payerFsp": STR, "payeeFsp": STR,
+                   "individualTransfers": {"type": "array", "minItems": 1, "maxItems": 1000, "items": ref("individualTransfer")},
+                   "expiration": ref("dateTime"), "extensionList": ref("extensionList")}}
+defs["individualTransferResult"] = {"type": "object", "required": ["transferId"],
+    "properties": {"transferId": STR, "fulfilment": {"type": "string", "pattern": "^[A-Za-z0-9-_]{43}$"},
+                   "errorInformation": {"type": "object", "required": ["errorCode", "errorDescription"]}, "extensionList": ref("extensionList")}}
+defs["bulkTransfersIDPutResponse"] = {"type": "object", "required": ["bulkTransferState"],
+    "properties": {"completedTimestamp": ref("dateTime"),
+                   "individualTransferResults": {"type": "array", "maxItems": 1000, "items": ref("individualTransferResult")},
+                   "bulkTransferState": {"enum": ["RECEIVED", "PENDING", "ACCEPTED", "PROCESSING", "COMPLETED", "REJECTED"]},
+                   "extensionList": ref("extensionList")}}
+defs["backendErrorResponse"] = {"type": "object", "properties": {"statusCode": STR, "message": STR}}
+defs["backendBulkQuoteResponse"] = {"type": "object", "required": ["individualQuoteResults"],
+    "properties": {"bulkQuoteId": STR, "expiration": STR, "individualQuoteResults": {"type": "array", "items": {
+        "type": "object", "required": ["quoteId"], "properties": {
+            "quoteId": STR, "transferAmount": STR, "transferAmountCurrency": STR, "payeeReceiveAmount": STR, "payeeReceiveAmountCurrency": STR,
+            "payeeFspFeeAmount": STR, "payeeFspFeeAmountCurrency": STR, "payeeFspCommissionAmount": STR,
+            "payeeFspCommissionAmountCurrency": STR, "errorResponse": ref("backendErrorResponse")}}}}}
+defs["backendBulkTransferResponse"] = {"type": "object", "required": ["homeTransactionId"],
+    "properties": {"bulkTransferId": STR, "homeTransactionId": STR, "individualTransferResults": {"type": "array", "items": {
+        "type": "object", "required": ["transferId"], "properties": {"transferId": STR, "errorResponse": ref("backendErrorResponse")}}}}}
+for kind, resource, request, response, backend, idName in (
+        ("bulk-quote", "bulkQuotes", "bulkQuotesPostRequest", "bulkQuotesIDPutResponse", "backendBulkQuoteResponse", "bulkQuoteId"),
+        ("bulk-transfer", "bulkTransfers", "bulkTransfersPostRequest", "bulkTransfersIDPutResponse", "backendBulkTransferResponse", "bulkTransferId")):
+    events.update({
+        f"{kind}.inbound.received": (f"POST /{resource} from another DFSP; the core is asked.", {"request": ref(request), "source": ID}),
+        f"{kind}.inbound.answered": (f"PUT /{resource}/{{ID}} sent with the answer made from the core's.", {"response": ref(response)}),
+        f"{kind}.inbound.refused": (f"PUT /{resource}/{{ID}}/error sent: the core refused, or the request cannot be carried out.",
+                                    {"error": ref("errorInformationObject")}),
+        f"{kind}.inbound.answer-repeated": (f"A resent POST /{resource} got the same answer again.", {}),
+        f"core.{kind}-answered": (f"The core's answer to backend POST /{resource}.", {idName: ID, "answer": ref(backend)}),
+        f"core.{kind}-refused": (f"The core refused backend POST /{resource}, or did not answer.", {idName: ID, "error": ref("errorInformationObject")}),
+    })
+
 # Version 2 of the facts that name an aggregate: relayed requests and requests to pay are aggregates
 # too. Version 1 is a subset, read as it is (an identity upcaster).
 REF2 = {"aggregate": {"enum": ["outbound", "inbound", "party", "relayed", "requestToPay", "transactionRequest"]}, "id": ID}
@@ -214,13 +271,20 @@ events_v2 = {
     "effect.hub-request-failed": ("A request to the hub failed after its retries.", dict(REF2, error=ref("errorInformationObject"))),
 }
 
+# Version 3: bulk quotes and bulk transfers are aggregates too. Earlier versions are subsets, read as they are.
+REF3 = {"aggregate": {"enum": ["outbound", "inbound", "party", "relayed", "requestToPay", "transactionRequest", "bulkQuote", "bulkTransfer"]}, "id": ID}
+events_v3 = {
+    "timer.deadline-passed": ("A waiting aggregate's deadline passed.", dict(REF3, at=ref("dateTime"))),
+    "effect.hub-request-failed": ("A request to the hub failed after its retries.", dict(REF3, error=ref("errorInformationObject"))),
+}
+
 optional = {"transfer.inbound.fulfil-sent": {"homeTransactionId", "deadline"},
             "fspiop.received": {"destination", "signature", "body"}, "fspiop.rejected": {"source"},
             "core.transfer-requested": {"autoAcceptParty", "autoAcceptQuote"}, "core.transfer-decided": {"acceptParty", "acceptQuote"},
             "effect.completed": {"status", "error"}, "core.r2p-requested": {"autoAcceptParty"}}
 
 written = 0
-for version, table in ((1, events), (2, events_v2)):
+for version, table in ((1, events), (2, events_v2), (3, events_v3)):
     for name, (description, properties) in table.items():
         used = set()
         def collect(node):
@@ -246,4 +310,4 @@ for version, table in ((1, events), (2, events_v2)):
             continue  # shipped versions are frozen
         path.write_text(json.dumps(schema, indent=2) + "\n")
         written += 1
-print(f"wrote {written} new schemas to {root} ({len(events)} event types, {len(events_v2)} at version 2)")
+print(f"wrote {written} new schemas to {root} ({len(events)} event types, {len(events_v2)} at version 2, {len(events_v3)} at version 3)")

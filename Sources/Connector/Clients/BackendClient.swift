@@ -82,6 +82,48 @@ public struct BackendClient: Sendable {
         return try Self.decode(BackendTransactionRequestResponse.self, answer, what: "transaction request")
     }
 
+    /// `POST /bulkQuotes` with the SDK's internal form (`mojaloopBulkQuotesRequestToInternal`): the bulk's
+    /// payer as `from`, each quote as the internal quote request without its own `from`.
+    public func bulkQuote(_ request: BulkQuotesPostRequest) async throws(FSPIOPError) -> BackendBulkQuoteResponse {
+        var members: [(String, JSONValue)] = [("bulkQuoteId", .string(request.bulkQuoteId)), ("from", Self.party(request.payer))]
+        if let expiration = request.expiration { members.append(("expiration", .string(expiration))) }
+        if let geoCode = request.geoCode, let value = try? JSONValueEncoder.encode(geoCode) { members.append(("geoCode", value)) }
+        let items: [JSONValue] = request.individualQuotes.map { item in
+            guard case let .object(fields) = Self.internalQuoteRequest(InboundBulkAnswers.quoteRequest(item, of: request)) else { return .null }
+            return .object(fields.filter { !["from", "expiration", "extensionList"].contains($0.0) })
+        }
+        members.append(("individualQuotes", .array(items)))
+        let answer = try await call("POST", "/bulkQuotes", body: .object(members), notFound: .partyNotFound)
+        return try Self.decode(BackendBulkQuoteResponse.self, answer, what: "bulk quote")
+    }
+
+    /// `POST /bulkTransfers` with the SDK's internal form: each transfer's payee, type and note from the
+    /// transaction in its ILP packet, the payer of the first as `from`.
+    public func bulkTransfer(_ request: BulkTransfersPostRequest) async throws(FSPIOPError) -> BackendBulkTransferResponse {
+        let transactions = request.individualTransfers.map { (try? ILPPacket(base64URL: $0.ilpPacket))?.transaction }
+        func party(_ value: JSONValue?) -> JSONValue { Self.party(value.flatMap { try? JSONValueDecoder.decode(Party.self, from: $0) }) }
+        let items: [JSONValue] = zip(request.individualTransfers, transactions).map { item, transaction in
+            var fields: [(String, JSONValue)] = [
+                ("transferId", .string(item.transferId)), ("amount", .string(item.transferAmount.amount)),
+                ("currency", .string(item.transferAmount.currency)), ("to", party(transaction?["payee"])),
+            ]
+            if let type = transaction?["transactionType"] {
+                for (name, member) in [("transactionType", "scenario"), ("initiator", "initiator"), ("initiatorType", "initiatorType"),
+                                       ("subScenario", "subScenario")] {
+                    if let text = type[member]?.stringValue { fields.append((name, .string(text))) }
+                }
+            }
+            if let note = transaction?["note"]?.stringValue, !note.isEmpty { fields.append(("note", .string(note))) }
+            return .object(fields)
+        }
+        let body: JSONValue = .object([
+            ("bulkTransferId", .string(request.bulkTransferId)), ("from", party(transactions.first.flatMap { $0?["payer"] })),
+            ("individualTransfers", .array(items)),
+        ])
+        let answer = try await call("POST", "/bulkTransfers", body: body, notFound: .partyNotFound)
+        return try Self.decode(BackendBulkTransferResponse.self, answer, what: "bulk transfer")
+    }
+
     /// `GET /otp/{transactionRequestId}`: the OTP the payer entered for a request to pay.
     public func otp(transactionRequestId: String) async throws(FSPIOPError) -> String {
         let answer = try await call("GET", "/otp/\(Self.escape(transactionRequestId))", body: nil, notFound: .txnRequestIdNotFound)

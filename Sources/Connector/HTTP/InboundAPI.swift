@@ -64,6 +64,12 @@ public struct InboundAPI: HTTPResponder {
         case participantsGet(key: String)
         case authorizationsGet(id: String)
         case authorizationsPut(id: String, error: Bool)
+        case bulkQuotesPost
+        case bulkQuotesPut(id: String, error: Bool)
+        case bulkQuotesGet(id: String)
+        case bulkTransfersPost
+        case bulkTransfersPut(id: String, error: Bool)
+        case bulkTransfersGet(id: String)
 
         init?(method: String, segments: [Substring]) {
             guard let resource = segments.first else { return nil }
@@ -85,13 +91,20 @@ public struct InboundAPI: HTTPResponder {
             case ("PUT", "authorizations") where ids.count == 1: self = .authorizationsPut(id: ids[0], error: error)
             case ("POST", "transactionRequests") where ids.isEmpty && !error: self = .transactionRequestsPost
             case ("PUT", "transactionRequests") where ids.count == 1: self = .transactionRequestsPut(id: ids[0], error: error)
+            case ("POST", "bulkQuotes") where ids.isEmpty && !error: self = .bulkQuotesPost
+            case ("PUT", "bulkQuotes") where ids.count == 1: self = .bulkQuotesPut(id: ids[0], error: error)
+            case ("GET", "bulkQuotes") where ids.count == 1 && !error: self = .bulkQuotesGet(id: ids[0])
+            case ("POST", "bulkTransfers") where ids.isEmpty && !error: self = .bulkTransfersPost
+            case ("PUT", "bulkTransfers") where ids.count == 1: self = .bulkTransfersPut(id: ids[0], error: error)
+            case ("GET", "bulkTransfers") where ids.count == 1 && !error: self = .bulkTransfersGet(id: ids[0])
             default: return nil
             }
         }
 
         var isCallback: Bool {
             switch self {
-            case .partiesPut, .quotesPut, .transfersPut, .transfersPatch, .participantsPut, .transactionRequestsPut, .authorizationsPut: return true
+            case .partiesPut, .quotesPut, .transfersPut, .transfersPatch, .participantsPut, .transactionRequestsPut, .authorizationsPut,
+                 .bulkQuotesPut, .bulkTransfersPut: return true
             default: return false
             }
         }
@@ -172,8 +185,25 @@ public struct InboundAPI: HTTPResponder {
             if body.isEmpty { throw FSPIOPError(.missingElement, "body: is required") }
         }
         switch route {
-        case let .partiesGet(key), let .transfersGet(key), let .quotesGet(key), let .participantsGet(key), let .authorizationsGet(key):
+        case let .partiesGet(key), let .transfersGet(key), let .quotesGet(key), let .participantsGet(key), let .authorizationsGet(key),
+             let .bulkQuotesGet(key), let .bulkTransfersGet(key):
             return key
+        case .bulkQuotesPost:
+            try require()
+            return try FSPIOPBodyDecoder.decode(BulkQuotesPostRequest.self, from: data, version: version).bulkQuoteId
+        case let .bulkQuotesPut(id, error):
+            try require()
+            if error { _ = try FSPIOPBodyDecoder.decode(ErrorInformationObject.self, from: data, version: version) }
+            else { _ = try FSPIOPBodyDecoder.decode(BulkQuotesIDPutResponse.self, from: data, version: version) }
+            return id
+        case .bulkTransfersPost:
+            try require()
+            return try FSPIOPBodyDecoder.decode(BulkTransfersPostRequest.self, from: data, version: version).bulkTransferId
+        case let .bulkTransfersPut(id, error):
+            try require()
+            if error { _ = try FSPIOPBodyDecoder.decode(ErrorInformationObject.self, from: data, version: version) }
+            else { _ = try FSPIOPBodyDecoder.decode(BulkTransfersIDPutResponse.self, from: data, version: version) }
+            return id
         case let .authorizationsPut(id, error):
             try require()
             if error { _ = try FSPIOPBodyDecoder.decode(ErrorInformationObject.self, from: data, version: version) }

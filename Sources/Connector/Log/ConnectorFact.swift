@@ -17,6 +17,10 @@ public enum AggregateKind: String, Sendable, Hashable, Codable {
     case requestToPay
     /// A request to pay another DFSP sent to this one, by transaction request id.
     case transactionRequest
+    /// A bulk quote another DFSP asked this one for, by bulk quote id.
+    case bulkQuote
+    /// A bulk transfer another DFSP sent to this one, by bulk transfer id.
+    case bulkTransfer
 }
 
 /// An aggregate's kind and id.
@@ -106,6 +110,12 @@ public enum ConnectorFact: Sendable, Hashable {
     case transactionRequestAnswered(transactionRequestId: String, answer: BackendTransactionRequestResponse)
     /// The core refused the request to pay or could not be reached.
     case transactionRequestRefused(transactionRequestId: String, error: ErrorInformationObject)
+    /// The core's answer to backend `POST /bulkQuotes`.
+    case bulkQuoteAnswered(bulkQuoteId: String, answer: BackendBulkQuoteResponse)
+    case bulkQuoteRefused(bulkQuoteId: String, error: ErrorInformationObject)
+    /// The core's answer to backend `POST /bulkTransfers`.
+    case bulkTransferAnswered(bulkTransferId: String, answer: BackendBulkTransferResponse)
+    case bulkTransferRefused(bulkTransferId: String, error: ErrorInformationObject)
     /// The core's answer to `POST /quoterequests`.
     case quoteAnswered(transactionId: String, answer: BackendQuoteResponse)
     /// The core refused to quote or could not be reached.
@@ -133,6 +143,10 @@ public enum ConnectorFact: Sendable, Hashable {
         case .requestToPayDecided: return "core.r2p-decided"
         case .transactionRequestAnswered: return "core.transaction-request-answered"
         case .transactionRequestRefused: return "core.transaction-request-refused"
+        case .bulkQuoteAnswered: return "core.bulk-quote-answered"
+        case .bulkQuoteRefused: return "core.bulk-quote-refused"
+        case .bulkTransferAnswered: return "core.bulk-transfer-answered"
+        case .bulkTransferRefused: return "core.bulk-transfer-refused"
         case .quoteAnswered: return "core.quote-answered"
         case .quoteRefused: return "core.quote-refused"
         case .transferAnswered: return "core.transfer-answered"
@@ -147,7 +161,8 @@ public enum ConnectorFact: Sendable, Hashable {
     /// aggregates too (version 1, without them, reads as it is).
     public var schemaVersion: Int {
         switch self {
-        case .deadlinePassed, .hubRequestFailed: return 2
+        // Version 3: the aggregate kinds of bulk quotes and transfers (version 2 added relayed requests and requests to pay).
+        case .deadlinePassed, .hubRequestFailed: return 3
         default: return 1
         }
     }
@@ -155,7 +170,8 @@ public enum ConnectorFact: Sendable, Hashable {
     /// Every wire name, for the schema registry.
     public static let wireNames = [
         "fspiop.received", "fspiop.rejected", "core.transfer-requested", "core.transfer-decided", "core.party-lookup-requested", "core.relay-requested",
-        "core.r2p-requested", "core.r2p-decided", "core.transaction-request-answered", "core.transaction-request-refused", "core.quote-answered",
+        "core.r2p-requested", "core.r2p-decided", "core.transaction-request-answered", "core.transaction-request-refused",
+        "core.bulk-quote-answered", "core.bulk-quote-refused", "core.bulk-transfer-answered", "core.bulk-transfer-refused", "core.quote-answered",
         "core.quote-refused", "core.transfer-answered", "core.transfer-refused", "timer.deadline-passed",
         "effect.hub-request-failed", "effect.completed",
     ]
@@ -195,6 +211,14 @@ public enum ConnectorFact: Sendable, Hashable {
                 return .object([("transactionRequestId", .string(id)), ("answer", try JSONValueEncoder.encode(answer))])
             case let .transactionRequestRefused(id, error):
                 return .object([("transactionRequestId", .string(id)), ("error", try JSONValueEncoder.encode(error))])
+            case let .bulkQuoteAnswered(id, answer):
+                return .object([("bulkQuoteId", .string(id)), ("answer", try JSONValueEncoder.encode(answer))])
+            case let .bulkQuoteRefused(id, error):
+                return .object([("bulkQuoteId", .string(id)), ("error", try JSONValueEncoder.encode(error))])
+            case let .bulkTransferAnswered(id, answer):
+                return .object([("bulkTransferId", .string(id)), ("answer", try JSONValueEncoder.encode(answer))])
+            case let .bulkTransferRefused(id, error):
+                return .object([("bulkTransferId", .string(id)), ("error", try JSONValueEncoder.encode(error))])
             case let .quoteAnswered(transactionId, answer):
                 return .object([("transactionId", .string(transactionId)), ("answer", try JSONValueEncoder.encode(answer))])
             case let .transferAnswered(transactionId, answer):
@@ -254,6 +278,15 @@ public enum ConnectorFact: Sendable, Hashable {
         case "core.transaction-request-refused":
             self = .transactionRequestRefused(transactionRequestId: try reader.decode(String.self, "transactionRequestId"),
                                               error: try reader.decode(ErrorInformationObject.self, "error"))
+        case "core.bulk-quote-answered":
+            self = .bulkQuoteAnswered(bulkQuoteId: try reader.decode(String.self, "bulkQuoteId"), answer: try reader.decode(BackendBulkQuoteResponse.self, "answer"))
+        case "core.bulk-quote-refused":
+            self = .bulkQuoteRefused(bulkQuoteId: try reader.decode(String.self, "bulkQuoteId"), error: try reader.decode(ErrorInformationObject.self, "error"))
+        case "core.bulk-transfer-answered":
+            self = .bulkTransferAnswered(bulkTransferId: try reader.decode(String.self, "bulkTransferId"),
+                                         answer: try reader.decode(BackendBulkTransferResponse.self, "answer"))
+        case "core.bulk-transfer-refused":
+            self = .bulkTransferRefused(bulkTransferId: try reader.decode(String.self, "bulkTransferId"), error: try reader.decode(ErrorInformationObject.self, "error"))
         case "core.quote-answered":
             self = .quoteAnswered(transactionId: try reader.decode(String.self, "transactionId"), answer: try reader.decode(BackendQuoteResponse.self, "answer"))
         case "core.quote-refused":
@@ -300,7 +333,7 @@ private struct FactReader {
 
     func ref() throws(EventDecodingFailure) -> AggregateRef {
         guard let kind = AggregateKind(rawValue: try decode(String.self, "aggregate")) else {
-            throw EventDecodingFailure("\(wireName): 'aggregate' must be outbound, inbound, party, relayed, requestToPay or transactionRequest")
+            throw EventDecodingFailure("\(wireName): 'aggregate' must be outbound, inbound, party, relayed, requestToPay, transactionRequest, bulkQuote or bulkTransfer")
         }
         return AggregateRef(kind, try decode(String.self, "id"))
     }

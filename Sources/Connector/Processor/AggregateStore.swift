@@ -11,6 +11,8 @@ struct AggregateStore {
     var relayed: [String: RelayedRequest] = [:]
     var requestsToPay: [String: RequestToPay] = [:]
     var transactionRequests: [String: IncomingTransactionRequest] = [:]
+    var bulkQuotes: [String: InboundBulkQuote] = [:]
+    var bulkTransfers: [String: InboundBulkTransfer] = [:]
     /// `quoteId` of a payer's quote request -> its transfer id (`PUT /quotes/{id}` names only the quote).
     var outboundByQuote: [String: String] = [:]
     /// A payee's `quoteId` -> its transaction id (`GET /quotes/{id}` names only the quote).
@@ -72,6 +74,12 @@ struct AggregateStore {
             case .transactionRequest:
                 guard let request = transactionRequests[ref.id], request.phase.isTerminal else { continue }
                 transactionRequests[ref.id] = nil
+            case .bulkQuote:
+                guard let bulk = bulkQuotes[ref.id], bulk.phase.isTerminal else { continue }
+                bulkQuotes[ref.id] = nil
+            case .bulkTransfer:
+                guard let bulk = bulkTransfers[ref.id], bulk.phase.isTerminal else { continue }
+                bulkTransfers[ref.id] = nil
             }
             deadlines[ref] = nil
             evicted.append(ref)
@@ -100,6 +108,8 @@ struct AggregateStore {
         case .relayed: return relayed[ref.id]?.phase.isTerminal ?? false
         case .requestToPay: return requestsToPay[ref.id]?.phase.isTerminal ?? false
         case .transactionRequest: return transactionRequests[ref.id]?.phase.isTerminal ?? false
+        case .bulkQuote: return bulkQuotes[ref.id]?.phase.isTerminal ?? false
+        case .bulkTransfer: return bulkTransfers[ref.id]?.phase.isTerminal ?? false
         }
     }
 
@@ -134,7 +144,11 @@ struct AggregateStore {
             requestsToPay[id] = next
             deadlines[AggregateRef(.requestToPay, id)] = next.deadline
         case let .transactionRequest(id, event):
-            transactionRequests[id] = (transactionRequests[id] ?? IncomingTransactionRequest(transactionRequestId: id)).evolve(event)
+            transactionRequests[id] = (transactionRequests[id] ?? IncomingTransactionRequest(id: id)).evolve(event)
+        case let .bulkQuote(id, event):
+            bulkQuotes[id] = (bulkQuotes[id] ?? InboundBulkQuote(id: id)).evolve(event)
+        case let .bulkTransfer(id, event):
+            bulkTransfers[id] = (bulkTransfers[id] ?? InboundBulkTransfer(id: id)).evolve(event)
         }
     }
 

@@ -10,6 +10,8 @@ public enum DomainEvent: Sendable, Hashable {
     case relayed(key: String, RelayedRequestEvent)
     case requestToPay(transactionRequestId: String, RequestToPayEvent)
     case transactionRequest(transactionRequestId: String, IncomingTransactionRequestEvent)
+    case bulkQuote(bulkQuoteId: String, InboundBulkQuoteEvent)
+    case bulkTransfer(bulkTransferId: String, InboundBulkTransferEvent)
 
     public var ref: AggregateRef {
         switch self {
@@ -19,6 +21,8 @@ public enum DomainEvent: Sendable, Hashable {
         case let .relayed(key, _): return AggregateRef(.relayed, key)
         case let .requestToPay(id, _): return AggregateRef(.requestToPay, id)
         case let .transactionRequest(id, _): return AggregateRef(.transactionRequest, id)
+        case let .bulkQuote(id, _): return AggregateRef(.bulkQuote, id)
+        case let .bulkTransfer(id, _): return AggregateRef(.bulkTransfer, id)
         }
     }
 
@@ -30,6 +34,8 @@ public enum DomainEvent: Sendable, Hashable {
         case let .relayed(_, event): return event.wireName
         case let .requestToPay(_, event): return event.wireName
         case let .transactionRequest(_, event): return event.wireName
+        case let .bulkQuote(_, event): return event.wireName
+        case let .bulkTransfer(_, event): return event.wireName
         }
     }
 
@@ -42,6 +48,8 @@ public enum DomainEvent: Sendable, Hashable {
             case let .relayed(_, event): return try RelayedRequest.payload(event)
             case let .requestToPay(_, event): return try event.payload
             case let .transactionRequest(_, event): return try event.payload
+            case let .bulkQuote(_, event): return try event.payload
+            case let .bulkTransfer(_, event): return try event.payload
             }
         }
     }
@@ -50,6 +58,7 @@ public enum DomainEvent: Sendable, Hashable {
     public static var wireNames: [String] {
         OutboundTransferEvent.wireNames + InboundTransferEvent.wireNames + PartyLookupEvent.wireNames + RelayedRequestEvent.wireNames
             + RequestToPayEvent.wireNames + IncomingTransactionRequestEvent.wireNames
+            + InboundBulkQuoteEvent.wireNames + InboundBulkTransferEvent.wireNames
     }
 
     /// The event an envelope of `pm.transfers` carries.
@@ -66,6 +75,10 @@ public enum DomainEvent: Sendable, Hashable {
         } else if type.hasPrefix("r2p.inbound.") {
             self = .transactionRequest(transactionRequestId: envelope.aggregateID,
                                        try IncomingTransactionRequestEvent(wireName: type, payload: envelope.payload))
+        } else if type.hasPrefix(BulkQuotesPostRequest.eventPrefix + ".") {
+            self = .bulkQuote(bulkQuoteId: envelope.aggregateID, try InboundBulkQuoteEvent(wireName: type, payload: envelope.payload))
+        } else if type.hasPrefix(BulkTransfersPostRequest.eventPrefix + ".") {
+            self = .bulkTransfer(bulkTransferId: envelope.aggregateID, try InboundBulkTransferEvent(wireName: type, payload: envelope.payload))
         } else if type.hasPrefix("relayed.") {
             self = .relayed(key: envelope.aggregateID, try RelayedRequest.event(wireName: type, payload: envelope.payload))
         } else {

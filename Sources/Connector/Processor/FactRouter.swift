@@ -15,6 +15,10 @@ enum Effect: Sendable, Hashable {
     case backendNotify(transactionId: String, transferId: String, TransfersIDPatchResponse)
     /// Backend `POST /transactionrequests`; the answer comes back as `core.transaction-request-answered` / `-refused`.
     case backendTransactionRequest(TransactionRequestsPostRequest)
+    /// Backend `POST /bulkQuotes`; the answer comes back as `core.bulk-quote-answered` / `-refused`.
+    case backendBulkQuote(BulkQuotesPostRequest)
+    /// Backend `POST /bulkTransfers`; the answer comes back as `core.bulk-transfer-answered` / `-refused`.
+    case backendBulkTransfer(BulkTransfersPostRequest)
     /// Backend `PUT /requestToPay/{id}` with what the payer's DFSP answered; recorded as `effect.completed`.
     case backendRequestToPayNotify(transactionRequestId: String, homeR2PTransactionId: String?, state: String)
     /// `GET /participants` from the hub: ask the core whether the party is ours, answer `PUT /participants` (stateless).
@@ -94,25 +98,15 @@ struct FactRouter: Sendable {
                 return []
             }
         case let .transactionRequest(id, event):
-            let request = store.transactionRequests[id]
-            let ref = AggregateRef(.transactionRequest, id)
-            func answer(_ answer: TransactionRequestsIDPutResponse) -> Effect {
-                .hub(HubRequest(method: "PUT", resource: .transactionRequests, path: "/transactionRequests/\(id)", destination: request?.source,
-                                body: try? JSONValueEncoder.encode(answer)), for: ref)
+            return Self.exchangeEffects(event, resource: .transactionRequests, id: id, ref: AggregateRef(.transactionRequest, id),
+                                        exchange: store.transactionRequests[id]) { .backendTransactionRequest($0) }
+        case let .bulkQuote(id, event):
+            return Self.exchangeEffects(event, resource: .bulkQuotes, id: id, ref: AggregateRef(.bulkQuote, id), exchange: store.bulkQuotes[id]) {
+                .backendBulkQuote($0)
             }
-            func refusal(_ error: ErrorInformationObject) -> Effect {
-                .hub(HubRequest(method: "PUT", resource: .transactionRequests, path: "/transactionRequests/\(id)/error", destination: request?.source,
-                                body: try? JSONValueEncoder.encode(error)), for: ref)
-            }
-            switch event {
-            case let .received(body, _): return [.backendTransactionRequest(body)]
-            case let .answered(response): return [answer(response)]
-            case let .refused(error): return [refusal(error)]
-            case .answerRepeated:
-                if let response = request?.answer { return [answer(response)] }
-                if let error = request?.error { return [refusal(error)] }
-                return []
-            }
+        case let .bulkTransfer(id, event):
+            return Self.exchangeEffects(event, resource: .bulkTransfers, id: id, ref: AggregateRef(.bulkTransfer, id),
+                                        exchange: store.bulkTransfers[id]) { .backendBulkTransfer($0) }
         case let .relayed(key, event):
             guard case let .sent(resource, _, destination, body, _) = event else { return [] }
             let fspiopResource: FSPIOPResource = resource == .quotes ? .quotes : .transfers
@@ -169,6 +163,26 @@ struct FactRouter: Sendable {
     }
 }
 
+extension FactRouter {
+    /// An inbound exchange's effects: the backend call when received; its answer (or refusal) to the DFSP
+    /// that sent it, `PUT /{resource}/{ID}` (or `.../error`), again for a resend.
+    static func exchangeEffects<Request>(_ event: InboundExchangeEvent<Request>, resource: FSPIOPResource, id: String, ref: AggregateRef,
+                                         exchange: InboundExchange<Request>?, backend: (Request) -> Effect) -> [Effect] {
+        func put(_ suffix: String, _ body: JSONValue?) -> Effect {
+            .hub(HubRequest(method: "PUT", resource: resource, path: "/\(resource.rawValue)/\(id)\(suffix)", destination: exchange?.source, body: body), for: ref)
+        }
+        switch event {
+        case let .received(request, _): return [backend(request)]
+        case let .answered(answer): return [put("", try? JSONValueEncoder.encode(answer))]
+        case let .refused(error): return [put("/error", try? JSONValueEncoder.encode(error))]
+        case .answerRepeated:
+            if let answer = exchange?.answer { return [put("", try? JSONValueEncoder.encode(answer))] }
+            if let error = exchange?.error { return [put("/error", try? JSONValueEncoder.encode(error))] }
+            return []
+        }
+    }
+}
+
 /// One fact's routing: the domain facts it becomes, in order, with the events of each folded in at once.
 private struct Step {
     let router: FactRouter
@@ -194,9 +208,29 @@ private struct Step {
         case let .requestToPayDecided(id, acceptParty):
             requestToPay(id, .partyDecision(accepted: acceptParty), &store)
         case let .transactionRequestAnswered(id, answer):
-            transactionRequest(id, .coreAnswered(answer), &store)
+            switch answer.fspiopAnswer {
+            case let .success(response): transactionRequest(id, .coreAnswered(response), &store)
+            case let .failure(error): transactionRequest(id, .coreRefused(error.errorInformation), &store)
+            }
         case let .transactionRequestRefused(id, error):
             transactionRequest(id, .coreRefused(error), &store)
+        case let .bulkQuoteAnswered(id, answer):
+            guard let request = store.bulkQuotes[id]?.request else { return }
+            do {
+                let response = try InboundBulkAnswers.bulkQuote(request, core: answer, configuration: router.inboundConfiguration, now: now)
+                bulkQuote(id, .coreAnswered(response), &store)
+            } catch {
+                bulkQuote(id, .coreRefused(error.errorInformation), &store)
+            }
+        case let .bulkQuoteRefused(id, error):
+            bulkQuote(id, .coreRefused(error), &store)
+        case let .bulkTransferAnswered(id, answer):
+            guard let request = store.bulkTransfers[id]?.request else { return }
+            // The same fulfilments the checks made before the core was asked (they depend on nothing else).
+            let fulfilments = (try? InboundBulkAnswers.fulfilments(request, configuration: router.inboundConfiguration, now: nil)) ?? [:]
+            bulkTransfer(id, .coreAnswered(InboundBulkAnswers.bulkTransfer(request, core: answer, fulfilments: fulfilments, now: now)), &store)
+        case let .bulkTransferRefused(id, error):
+            bulkTransfer(id, .coreRefused(error), &store)
         case let .relayRequested(resource, id, destination, body):
             relayed(RelayedRequest.key(resource, id), .requested(resource, id: id, destination: destination, body: body), &store)
         case let .transferDecided(transferId, acceptParty, acceptQuote):
@@ -217,7 +251,7 @@ private struct Step {
             case .party: party(ref.id, .deadlinePassed(at), &store)
             case .relayed: relayed(ref.id, .deadlinePassed(at), &store)
             case .requestToPay: requestToPay(ref.id, .deadlinePassed(at), &store)
-            case .transactionRequest: return
+            case .transactionRequest, .bulkQuote, .bulkTransfer: return
             }
         case let .hubRequestFailed(ref, error):
             switch ref.kind {
@@ -226,7 +260,7 @@ private struct Step {
             case .relayed: relayed(ref.id, .hubRequestFailed(error), &store)
             case .requestToPay: requestToPay(ref.id, .hubRequestFailed(error), &store)
             // The payer's answer could not be delivered: the payee's DFSP times the request out.
-            case .transactionRequest: return
+            case .transactionRequest, .bulkQuote, .bulkTransfer: return
             // The payee's callbacks failed: the hub times the transfer out and says so (or answers GET).
             case .inbound: return
             }
@@ -351,6 +385,30 @@ private struct Step {
         case ("GET", "authorizations"):
             guard let id = ids.first else { return }
             routed.replies.append(.answerAuthorization(transactionRequestId: id, source: message.source))
+        case ("POST", "bulkQuotes"):
+            guard let request = decode(BulkQuotesPostRequest.self, message) else { return }
+            bulkQuote(request.bulkQuoteId, .received(request, source: message.source), &store, replyTo: message,
+                      path: "/bulkQuotes/\(request.bulkQuoteId)/error")
+        case ("POST", "bulkTransfers"):
+            guard let request = decode(BulkTransfersPostRequest.self, message) else { return }
+            let path = "/bulkTransfers/\(request.bulkTransferId)/error"
+            if store.bulkTransfers[request.bulkTransferId] == nil {
+                // Not for this DFSP, expired, or a condition that is not its packet's: refused before the core is asked.
+                do { _ = try InboundBulkAnswers.fulfilments(request, configuration: router.inboundConfiguration, now: now) } catch {
+                    reply(message, path: path, error)
+                    return
+                }
+            }
+            bulkTransfer(request.bulkTransferId, .received(request, source: message.source), &store, replyTo: message, path: path)
+        case ("GET", "bulkQuotes"):
+            guard let id = ids.first else { return }
+            answerBulkQuery(message, resource: .bulkQuotes, id: id, bulk: store.bulkQuotes[id], notFound: .bulkQuoteIdNotFound)
+        case ("GET", "bulkTransfers"):
+            guard let id = ids.first else { return }
+            answerBulkQuery(message, resource: .bulkTransfers, id: id, bulk: store.bulkTransfers[id], notFound: .bulkTransferIdNotFound)
+        case ("PUT", "bulkQuotes"), ("PUT", "bulkTransfers"):
+            // Answers to bulk requests this DFSP sent: recorded on the inbound log (outbound bulk is not supported yet).
+            return
         case ("PUT", "authorizations"):
             // An answer to GET /authorizations, which this connector sends only for requestToPayTransfer (not supported yet).
             return
@@ -358,6 +416,23 @@ private struct Step {
             return
         default:
             routed.deadLetter = "no handler for \(message.method) \(message.path)"
+        }
+    }
+
+    /// `GET /bulkQuotes/{ID}` or `GET /bulkTransfers/{ID}`: the answer sent, again; nothing while the core
+    /// is asked (the PUT follows); the not-found error for an unknown id.
+    mutating func answerBulkQuery<Request>(_ message: HubMessage, resource: FSPIOPResource, id: String, bulk: InboundExchange<Request>?,
+                                           notFound: FSPIOPErrorCode) {
+        guard let bulk else {
+            reply(message, path: "/\(resource.rawValue)/\(id)/error", FSPIOPError(notFound))
+            return
+        }
+        if let answer = bulk.answer {
+            routed.replies.append(.reply(HubRequest(method: "PUT", resource: resource, path: "/\(resource.rawValue)/\(id)", destination: message.source,
+                                                    body: try? JSONValueEncoder.encode(answer))))
+        } else if let error = bulk.error {
+            routed.replies.append(.reply(HubRequest(method: "PUT", resource: resource, path: "/\(resource.rawValue)/\(id)/error", destination: message.source,
+                                                    body: try? JSONValueEncoder.encode(error))))
         }
     }
 
@@ -440,15 +515,32 @@ private struct Step {
         }
     }
 
-    mutating func transactionRequest(_ id: String, _ fact: IncomingTransactionRequestFact, _ store: inout AggregateStore,
-                                     replyTo message: HubMessage? = nil, path: String = "") {
-        if case .received = fact {} else if store.transactionRequests[id] == nil { return }
-        let request = store.transactionRequests[id] ?? IncomingTransactionRequest(transactionRequestId: id)
+    /// Decides a fact of an inbound exchange (`current` is its state in `store`); a refused request is
+    /// answered with its error when `message` asked.
+    mutating func exchange<Request>(_ id: String, _ fact: InboundExchangeFact<Request>, _ current: InboundExchange<Request>?,
+                                    _ store: inout AggregateStore, replyTo message: HubMessage?, path: String,
+                                    as domain: (InboundExchangeEvent<Request>) -> DomainEvent) {
+        if case .received = fact {} else if current == nil { return }
         do {
-            for event in try request.decide(fact) { record(.transactionRequest(transactionRequestId: id, event), &store) }
+            for event in try (current ?? InboundExchange(id: id)).decide(fact) { record(domain(event), &store) }
         } catch {
             if let message { reply(message, path: path, error) }
         }
+    }
+
+    mutating func transactionRequest(_ id: String, _ fact: IncomingTransactionRequestFact, _ store: inout AggregateStore,
+                                     replyTo message: HubMessage? = nil, path: String = "") {
+        exchange(id, fact, store.transactionRequests[id], &store, replyTo: message, path: path) { .transactionRequest(transactionRequestId: id, $0) }
+    }
+
+    mutating func bulkQuote(_ id: String, _ fact: InboundExchangeFact<BulkQuotesPostRequest>, _ store: inout AggregateStore,
+                            replyTo message: HubMessage? = nil, path: String = "") {
+        exchange(id, fact, store.bulkQuotes[id], &store, replyTo: message, path: path) { .bulkQuote(bulkQuoteId: id, $0) }
+    }
+
+    mutating func bulkTransfer(_ id: String, _ fact: InboundExchangeFact<BulkTransfersPostRequest>, _ store: inout AggregateStore,
+                               replyTo message: HubMessage? = nil, path: String = "") {
+        exchange(id, fact, store.bulkTransfers[id], &store, replyTo: message, path: path) { .bulkTransfer(bulkTransferId: id, $0) }
     }
 
     /// A callback for a relayed request: its body as it came (an `errorInformation` object for `/error`).

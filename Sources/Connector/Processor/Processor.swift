@@ -360,6 +360,22 @@ public final class Processor: Service, Sendable {
             } catch {
                 await record(.transactionRequestRefused(transactionRequestId: id, error: error.errorInformation), topic: topics.coreInbound, key: id, item)
             }
+        case let .backendBulkQuote(request):
+            let id = request.bulkQuoteId
+            do {
+                let answer = try await backend.bulkQuote(request)
+                await record(.bulkQuoteAnswered(bulkQuoteId: id, answer: answer), topic: topics.coreInbound, key: id, item)
+            } catch {
+                await record(.bulkQuoteRefused(bulkQuoteId: id, error: error.errorInformation), topic: topics.coreInbound, key: id, item)
+            }
+        case let .backendBulkTransfer(request):
+            let id = request.bulkTransferId
+            do {
+                let answer = try await backend.bulkTransfer(request)
+                await record(.bulkTransferAnswered(bulkTransferId: id, answer: answer), topic: topics.coreInbound, key: id, item)
+            } catch {
+                await record(.bulkTransferRefused(bulkTransferId: id, error: error.errorInformation), topic: topics.coreInbound, key: id, item)
+            }
         case let .backendRequestToPayNotify(id, home, state):
             let url = backend.baseURL + "/requestToPay/\(id)"
             do {
@@ -433,6 +449,8 @@ extension AggregateStore {
         case .relayed: return relayed[ref.id]?.version ?? 0
         case .requestToPay: return requestsToPay[ref.id]?.version ?? 0
         case .transactionRequest: return transactionRequests[ref.id]?.version ?? 0
+        case .bulkQuote: return bulkQuotes[ref.id]?.version ?? 0
+        case .bulkTransfer: return bulkTransfers[ref.id]?.version ?? 0
         }
     }
 }

@@ -1,0 +1,173 @@
+import Connector
+import EventLog
+import FSPIOP
+import Foundation
+import Logging
+import PaymentManager
+import Simulators
+import Testing
+
+/// `POST /bulkQuotes` and `POST /bulkTransfers` another DFSP sends: the payee's `pm` asks its core, answers
+/// each quote with its ILP packet and condition and each transfer with its fulfilment, through the hub
+/// simulator, with mutual TLS and JWS on. The payer here is the test, signing as `payerfsp`.
+@Suite("End to end: inbound bulk quotes and bulk transfers, JWS and mutual TLS on")
+struct BulkEndToEndTests {
+    /// A bulk quote for `payees` (MSISDNs); its quote ids are `quoteIds`, one per payee.
+    static func bulkQuote(id: String, payees: [String], quoteIds: [String], amount: String = "3") throws -> JSONValue {
+        let items = zip(payees, quoteIds).map { msisdn, quoteId in
+            """
+            {"quoteId":"\(quoteId)","transactionId":"\(IDs.make())",
+             "payee":{"partyIdInfo":{"partyIdType":"MSISDN","partyIdentifier":"\(msisdn)","fspId":"payeefsp"}},
+             "amountType":"SEND","amount":{"currency":"XXX","amount":"\(amount)"},
+             "transactionType":{"scenario":"TRANSFER","initiator":"PAYER","initiatorType":"CONSUMER"}}
+            """
+        }
+        return try JSONParser.parse(Array("""
+        {"bulkQuoteId":"\(id)","payer":{"partyIdInfo":{"partyIdType":"MSISDN","partyIdentifier":"27710000000","fspId":"payerfsp"}},
+         "individualQuotes":[\(items.joined(separator: ","))]}
+        """.utf8))
+    }
+
+    /// The bulk transfer of the quotes that succeeded.
+    static func bulkTransfer(id: String, quoteId: String, results: [JSONValue]) -> JSONValue {
+        let transfers: [JSONValue] = results.compactMap { result in
+            guard let packet = result["ilpPacket"], let condition = result["condition"], let amount = result["transferAmount"],
+                  result["quoteId"] != nil else { return nil }
+            return .object([("transferId", .string(IDs.make())), ("transferAmount", amount),
+                            ("ilpPacket", packet), ("condition", condition)])
+        }
+        return .object([("bulkTransferId", .string(id)), ("bulkQuoteId", .string(quoteId)), ("payerFsp", .string("payerfsp")),
+                        ("payeeFsp", .string("payeefsp")), ("individualTransfers", .array(transfers)),
+                        ("expiration", .string(WallClock().now.adding(milliseconds: 60_000).dateTime))])
+    }
+
+    /// Runs `body` on a topology with a hub client that signs as `payerfsp` and talks to the payee's inbound API.
+    static func withPayer(_ body: (Topology, HubClient, Logger) async throws -> Void) async throws {
+        try await withTopology { topology in
+            let http = try topology.switchHTTPClient()
+            let asPayer = try topology.hubClient(to: topology.ports.payeeInbound, as: "payerfsp",
+                                                 signingKeyPath: try topology.pki.participant("payerfsp").jwsKeyPath, http: http)
+            do { try await body(topology, asPayer, Logger(label: "test")) } catch {
+                try await http.shutdown()
+                throw error
+            }
+            try await http.shutdown()
+        }
+    }
+
+    @Test("quotes get packets and conditions (an unknown payee its error), the transfers fulfilments that hash to them, and the payees are credited")
+    func bulkQuoteThenTransfer() async throws {
+        try await Self.withPayer { topology, asPayer, logger in
+            let received = { (path: String) async throws -> [Envelope] in try await QueryResourcesEndToEndTests.received(topology.payerLog, path: path) }
+
+            // A bulk quote for two known payees and one the payee's core does not know.
+            let bulkQuoteId = IDs.make()
+            let payees = [topology.payeeParty(1).idValue, topology.payeeParty(2).idValue, "27729999999"]
+            let quoteIds = payees.map { _ in IDs.make() }
+            let request = try Self.bulkQuote(id: bulkQuoteId, payees: payees, quoteIds: quoteIds)
+            _ = try await asPayer.send(HubRequest(method: "POST", resource: .bulkQuotes, path: "/bulkQuotes", destination: "payeefsp",
+                                                  body: request), logger: logger)
+            try await eventually("PUT /bulkQuotes") { try await !received("/bulkQuotes/\(bulkQuoteId)").isEmpty }
+            let answer = try #require(try await received("/bulkQuotes/\(bulkQuoteId)").first?.payload["body"])
+            let results = try #require(answer["individualQuoteResults"]?.elements)
+            #expect(results.count == 3)
+            #expect(results.filter { $0["condition"] != nil && $0["ilpPacket"] != nil }.count == 2)
+            #expect(results.first { $0["quoteId"]?.stringValue == quoteIds[2] }?["errorInformation"]?["errorCode"]?.stringValue == "3204")
+
+            // The same request again: the same answer again.
+            _ = try await asPayer.send(HubRequest(method: "POST", resource: .bulkQuotes, path: "/bulkQuotes", destination: "payeefsp",
+                                                  body: request), logger: logger)
+            try await eventually("the answer again") { try await received("/bulkQuotes/\(bulkQuoteId)").count >= 2 }
+            #expect(try await received("/bulkQuotes/\(bulkQuoteId)").last?.payload["body"] == answer)
+
+            // The bulk transfer of the two quoted: fulfilled, each fulfilment hashing to its condition.
+            let before1 = topology.payeeCore.balance(of: "payee-1"), before2 = topology.payeeCore.balance(of: "payee-2")
+            let bulkTransferId = IDs.make()
+            let transfer = Self.bulkTransfer(id: bulkTransferId, quoteId: bulkQuoteId, results: results)
+            _ = try await asPayer.send(HubRequest(method: "POST", resource: .bulkTransfers, path: "/bulkTransfers", destination: "payeefsp",
+                                                  body: transfer), logger: logger)
+            try await eventually("PUT /bulkTransfers") { try await !received("/bulkTransfers/\(bulkTransferId)").isEmpty }
+            let fulfilled = try #require(try await received("/bulkTransfers/\(bulkTransferId)").first?.payload["body"])
+            #expect(fulfilled["bulkTransferState"]?.stringValue == "COMPLETED")
+            let transferResults = try #require(fulfilled["individualTransferResults"]?.elements)
+            #expect(transferResults.count == 2)
+            for item in try #require(transfer["individualTransfers"]?.elements) {
+                let result = try #require(transferResults.first { $0["transferId"] == item["transferId"] })
+                let fulfilment = try #require(result["fulfilment"]?.stringValue)
+                #expect(ILP.fulfils(fulfilment, condition: try #require(item["condition"]?.stringValue)))
+            }
+            #expect(topology.payeeCore.balance(of: "payee-1") == before1.flatMap { $0.adding(CoreAmount("3")!) })
+            #expect(topology.payeeCore.balance(of: "payee-2") == before2.flatMap { $0.adding(CoreAmount("3")!) })
+
+            // GET answers with what was sent; an unknown bulk gets 3209 / 3210.
+            _ = try await asPayer.send(HubRequest(method: "GET", resource: .bulkTransfers, path: "/bulkTransfers/\(bulkTransferId)",
+                                                  destination: "payeefsp", body: nil), logger: logger)
+            try await eventually("the bulk transfer again") { try await received("/bulkTransfers/\(bulkTransferId)").count >= 2 }
+            _ = try await asPayer.send(HubRequest(method: "GET", resource: .bulkQuotes, path: "/bulkQuotes/no-such-bulk", destination: "payeefsp",
+                                                  body: nil), logger: logger)
+            try await eventually("3209 for an unknown bulk quote") {
+                try await received("/bulkQuotes/no-such-bulk/error").first?.payload["body"]?["errorInformation"]?["errorCode"]?.stringValue == "3209"
+            }
+        }
+    }
+
+    @Test("a bulk transfer whose condition is not its packet's, or that expired, is refused with its error and credits nothing")
+    func refusedBulkTransfers() async throws {
+        try await Self.withPayer { topology, asPayer, logger in
+            let received = { (path: String) async throws -> [Envelope] in try await QueryResourcesEndToEndTests.received(topology.payerLog, path: path) }
+            let bulkQuoteId = IDs.make()
+            _ = try await asPayer.send(HubRequest(method: "POST", resource: .bulkQuotes, path: "/bulkQuotes", destination: "payeefsp",
+                                                  body: try Self.bulkQuote(id: bulkQuoteId, payees: [topology.payeeParty(3).idValue],
+                                                                           quoteIds: [IDs.make()])), logger: logger)
+            try await eventually("PUT /bulkQuotes") { try await !received("/bulkQuotes/\(bulkQuoteId)").isEmpty }
+            let results = try #require(try await received("/bulkQuotes/\(bulkQuoteId)").first?.payload["body"]?["individualQuoteResults"]?.elements)
+            let before = topology.payeeCore.balance(of: "payee-3")
+
+            // Another transfer's condition.
+            let tamperedId = IDs.make()
+            var tampered = Self.bulkTransfer(id: tamperedId, quoteId: bulkQuoteId, results: results)
+            tampered = tampered.replacing(path: ["individualTransfers", "0", "condition"], with: .string(String(repeating: "A", count: 43)))
+            _ = try await asPayer.send(HubRequest(method: "POST", resource: .bulkTransfers, path: "/bulkTransfers", destination: "payeefsp",
+                                                  body: tampered), logger: logger)
+            try await eventually("3106 for a condition that is not the packet's") {
+                try await received("/bulkTransfers/\(tamperedId)/error").first?.payload["body"]?["errorInformation"]?["errorCode"]?.stringValue == "3106"
+            }
+
+            // Expired.
+            let expiredId = IDs.make()
+            var expired = Self.bulkTransfer(id: expiredId, quoteId: bulkQuoteId, results: results)
+            expired = expired.replacing(path: ["expiration"], with: .string(WallClock().now.adding(milliseconds: -1000).dateTime))
+            _ = try await asPayer.send(HubRequest(method: "POST", resource: .bulkTransfers, path: "/bulkTransfers", destination: "payeefsp",
+                                                  body: expired), logger: logger)
+            try await eventually("3303 for an expired bulk transfer") {
+                try await received("/bulkTransfers/\(expiredId)/error").first?.payload["body"]?["errorInformation"]?["errorCode"]?.stringValue == "3303"
+            }
+            #expect(topology.payeeCore.balance(of: "payee-3") == before)
+            #expect(try await topology.validatedRecordTypes().contains("bulk-quote.inbound.answered"))
+        }
+    }
+}
+
+extension JSONValue {
+    /// The elements of an array.
+    var elements: [JSONValue]? {
+        if case let .array(elements) = self { return elements }
+        return nil
+    }
+
+    /// This value with the member or element at `path` (object members by name, array elements by index) replaced.
+    func replacing(path: [String], with value: JSONValue) -> JSONValue {
+        guard let first = path.first else { return value }
+        switch self {
+        case let .object(members):
+            return .object(members.map { $0.0 == first ? ($0.0, $0.1.replacing(path: Array(path.dropFirst()), with: value)) : $0 })
+        case let .array(elements):
+            guard let index = Int(first), elements.indices.contains(index) else { return self }
+            var copy = elements
+            copy[index] = copy[index].replacing(path: Array(path.dropFirst()), with: value)
+            return .array(copy)
+        default:
+            return self
+        }
+    }
+}
