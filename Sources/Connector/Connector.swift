@@ -36,6 +36,8 @@ public struct ConnectorSettings: Sendable {
     public var processorGroup: String
     /// `PM_FINISHED_RETENTION_SECONDS` (300): how long ended transfers stay in memory.
     public var finishedRetentionSeconds: Int = 300
+    /// `PM_CHECKPOINT_INTERVAL_MS` (10000): how often the processor records from when a restart folds the log.
+    public var checkpointIntervalMilliseconds: Int = 10_000
 
     public init(dfspId: String, host: String = "0.0.0.0", inboundPort: Int = 4000, outboundPort: Int = 4001, hub: HubEndpoints,
                 backendURL: String, outbound: OutboundConfiguration, inbound: InboundConfiguration, jwsSigningKeyPath: String? = nil,
@@ -102,7 +104,8 @@ public final class Connector: Service, Sendable {
         let backend = BackendClient(baseURL: settings.backendURL, http: backendHTTP, metrics: metrics)
         processor = Processor(log: log, settings: Processor.Settings(outbound: settings.outbound, inbound: settings.inbound,
                                                                       topics: settings.topics, group: settings.processorGroup,
-                                                                      finishedRetentionMilliseconds: Int64(settings.finishedRetentionSeconds) * 1000),
+                                                                      finishedRetentionMilliseconds: Int64(settings.finishedRetentionSeconds) * 1000,
+                                                                      checkpointIntervalMilliseconds: Int64(settings.checkpointIntervalMilliseconds)),
                               hub: hub, backend: backend, board: board, metrics: metrics, logger: logger)
         let inboundAPI = InboundAPI(log: log, settings: InboundAPI.Settings(topics: settings.topics, jwsKeys: keys,
                                                                            validatePutPartiesJWS: settings.validatePutPartiesJWS),

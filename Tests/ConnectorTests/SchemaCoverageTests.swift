@@ -1,4 +1,4 @@
-import Connector
+@testable import Connector
 import Foundation
 import FSPIOP
 import Testing
@@ -20,7 +20,7 @@ struct SchemaCoverageTests {
         #expect(Self.schemaExists(type, version: 1), "no schema for \(type)")
     }
 
-    @Test("every fact has a version 1 schema", arguments: ConnectorFact.wireNames)
+    @Test("every fact has a version 1 schema", arguments: ConnectorFact.wireNames + [Recoverer.checkpointType])
     func facts(type: String) {
         #expect(Self.schemaExists(type, version: 1), "no schema for \(type)")
     }

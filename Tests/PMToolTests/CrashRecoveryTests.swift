@@ -22,7 +22,10 @@ struct CrashRecoveryTests {
         let scratch = try Scratch()
         var logger = Logger(label: "crash-test")
         logger.logLevel = .critical
-        let topology = try ProcessTopology(options: ProcessTopology.Options(directory: scratch.url.path, executable: try PMProcess.executable), logger: logger)
+        var options = ProcessTopology.Options(directory: scratch.url.path, executable: try PMProcess.executable)
+        // Checkpoints every 200 ms, so that the restarts fold the log from one rather than from the start.
+        options.checkpointIntervalMilliseconds = 200
+        let topology = try ProcessTopology(options: options, logger: logger)
         defer {
             topology.payer.stop()
             topology.payee.stop()

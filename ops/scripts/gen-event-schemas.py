@@ -263,6 +263,9 @@ for kind, resource, request, response, backend, idName in (
         f"core.{kind}-refused": (f"The core refused backend POST /{resource}, or did not answer.", {idName: ID, "error": ref("errorInformationObject")}),
     })
 
+events["processor.checkpoint"] = ("A restart of the processor of this group may fold the log from this time on: the first event of the "
+                                   "oldest aggregate in memory when it was written.", {"group": ID, "foldFrom": ref("dateTime")})
+
 # Version 2 of the facts that name an aggregate: relayed requests and requests to pay are aggregates
 # too. Version 1 is a subset, read as it is (an identity upcaster).
 REF2 = {"aggregate": {"enum": ["outbound", "inbound", "party", "relayed", "requestToPay", "transactionRequest"]}, "id": ID}

@@ -13,6 +13,8 @@ public struct ConnectorTopics: Sendable, Hashable {
     public var fspiopOutbound: String
     /// Facts that could not be processed, with the reason.
     public var deadLetter: String
+    /// The processor's recovery checkpoints: from when to fold the log again after a restart.
+    public var checkpoints: String
     /// Partitions of each topic when the connector creates it.
     public var partitions: Int32
 
@@ -22,12 +24,15 @@ public struct ConnectorTopics: Sendable, Hashable {
         transfers = prefix + "pm.transfers"
         fspiopOutbound = prefix + "pm.fspiop.outbound"
         deadLetter = prefix + "pm.dead-letter"
+        checkpoints = prefix + "pm.checkpoints"
         self.partitions = partitions
     }
 
     /// The topics to create at start-up.
     public var specs: [TopicSpec] {
         [fspiopInbound, coreInbound, transfers, fspiopOutbound, deadLetter].map { TopicSpec(name: $0, partitions: partitions) }
+            // Only the latest checkpoint is read: a day of them is plenty.
+            + [TopicSpec(name: checkpoints, partitions: 1, retentionMilliseconds: 86_400_000)]
     }
 
     /// The topics the processor consumes facts from.

@@ -27,6 +27,9 @@ struct AggregateStore {
     static let decidedFactsKept = 50_000
     /// When each waiting aggregate's wait ends.
     var deadlines: [AggregateRef: Timestamp] = [:]
+    /// When each aggregate in memory had its first event: recovery need not fold the log from before the
+    /// oldest of them (``oldestInMemory``).
+    private var firstEvents: [AggregateRef: Timestamp] = [:]
     /// Aggregates that ended, oldest first, with when they ended: evicted from memory after a while.
     private var finished: [(ref: AggregateRef, at: Timestamp)] = []
     private var finishedStart = 0
@@ -82,6 +85,7 @@ struct AggregateStore {
                 bulkTransfers[ref.id] = nil
             }
             deadlines[ref] = nil
+            firstEvents[ref] = nil
             evicted.append(ref)
         }
         if finishedStart > 4096, finishedStart * 2 > finished.count {
@@ -95,10 +99,15 @@ struct AggregateStore {
     mutating func apply(_ event: DomainEvent, causation: String?, at time: Timestamp) {
         if let causation { decided(causation) }
         let ref = event.ref
+        if firstEvents[ref] == nil { firstEvents[ref] = time }
         let wasFinished = isFinished(ref)
         apply(event)
         if !wasFinished, isFinished(ref) { finished.append((ref, time)) }
     }
+
+    /// The time of the first event of the oldest aggregate in memory; nil when there is none. Every event
+    /// of every aggregate in memory happened at or after it; an aggregate evicted earlier is over.
+    var oldestInMemory: Timestamp? { firstEvents.values.min() }
 
     func isFinished(_ ref: AggregateRef) -> Bool {
         switch ref.kind {

@@ -25,11 +25,19 @@ public final class Processor: Service, Sendable {
         /// How long an ended transfer stays in memory (for resends, late callbacks and `GET /transfers`)
         /// before it is evicted; its history stays on the log.
         public var finishedRetentionMilliseconds: Int64
+        /// How often the processor records a recovery checkpoint (`pm.checkpoints`): the time of the first
+        /// event of the oldest aggregate in memory, from which a restart folds the log again.
+        public var checkpointIntervalMilliseconds: Int64
+        /// How much earlier than the checkpoint a restart starts reading, for clocks that stepped back.
+        public var recoveryMarginMilliseconds: Int64
 
         public init(outbound: OutboundConfiguration, inbound: InboundConfiguration, topics: ConnectorTopics,
                     group: String = "pm.processor", timerInterval: Duration = .milliseconds(50),
-                    finishedRetentionMilliseconds: Int64 = 300_000) {
+                    finishedRetentionMilliseconds: Int64 = 300_000, checkpointIntervalMilliseconds: Int64 = 10_000,
+                    recoveryMarginMilliseconds: Int64 = 60_000) {
             self.finishedRetentionMilliseconds = finishedRetentionMilliseconds
+            self.checkpointIntervalMilliseconds = checkpointIntervalMilliseconds
+            self.recoveryMarginMilliseconds = recoveryMarginMilliseconds
             self.outbound = outbound
             self.inbound = inbound
             self.topics = topics
@@ -50,6 +58,10 @@ public final class Processor: Service, Sendable {
     /// Deadlines of waiting aggregates, shared with the timer; `fired` remembers which were announced.
     private let timers = Mutex(Timers())
     private let readiness = Latch<Void>()
+    private let recovery = Mutex(Recovery())
+
+    /// What the last start folded.
+    public var lastRecovery: Recovery { recovery.withLock { $0 } }
 
     private struct Timers {
         var deadlines: [AggregateRef: Timestamp] = [:]
@@ -78,8 +90,14 @@ public final class Processor: Service, Sendable {
         _ = store.evict(endedBefore: clock.now.adding(milliseconds: -settings.finishedRetentionMilliseconds))
         publish(all: store)
         var lastEviction = ContinuousClock.now
+        var lastCheckpoint = ContinuousClock.now
         let consumer = try await log.consumer(Subscription(group: settings.group, topics: settings.topics.factTopics))
-        logger.info("processor started", metadata: ["transfers": "\(store.outbound.count + store.inbound.count)", "redriven": "\(pending.count)"])
+        let recovered = lastRecovery
+        logger.info("processor started", metadata: [
+            "transfers": "\(store.outbound.count + store.inbound.count)", "redriven": "\(pending.count)",
+            "eventsFolded": "\(recovered.eventsFolded)", "foldedFrom": "\(recovered.foldedFrom?.dateTime ?? "the start of the log")",
+        ])
+        metrics.gauge("pm_processor_recovery_events_folded", Double(recovered.eventsFolded))
         readiness.succeed(())
         try await withThrowingDiscardingTaskGroup { tasks in
             tasks.addTask {
@@ -115,6 +133,10 @@ public final class Processor: Service, Sendable {
                     board.forget(transfers: evicted.filter { $0.kind == .outbound }.map(\.id),
                                  requestsToPay: evicted.filter { $0.kind == .requestToPay }.map(\.id))
                     timers.withLock { timers in for ref in evicted { timers.deadlines[ref] = nil } }
+                }
+                if ContinuousClock.now - lastCheckpoint > .milliseconds(settings.checkpointIntervalMilliseconds) {
+                    lastCheckpoint = ContinuousClock.now
+                    await writeCheckpoint(store)
                 }
                 metrics.gauge("pm_processor_transfers_in_memory", Double(store.outbound.count + store.inbound.count))
             }
@@ -207,56 +229,22 @@ public final class Processor: Service, Sendable {
 
     // MARK: - Recovery
 
-    /// Folds `pm.transfers` into the store and finds the effects whose outcome is not on the log.
-    func recover() async throws -> (AggregateStore, [Work]) {
-        var store = AggregateStore()
-        var pending: [String: Work] = [:]
-        var order: [String] = []
-        try await readAll(settings.topics.transfers) { envelope in
-            let event: DomainEvent
-            do { event = try DomainEvent(envelope: envelope) } catch {
-                logger.error("an event of pm.transfers cannot be read; its aggregate may be incomplete", metadata: ["id": "\(envelope.id)", "error": "\(error)"])
-                return
-            }
-            store.apply(event, causation: envelope.causationID, at: envelope.occurredAt)
-            for effect in router.effects(of: event, store: store) where effect.isRecorded {
-                pending[envelope.id] = Work(effect: effect, causation: envelope.id, correlation: envelope.correlationID)
-                order.append(envelope.id)
-            }
-        }
-        for topic in [settings.topics.fspiopOutbound, settings.topics.coreInbound] {
-            try await readAll(topic) { envelope in
-                if let causation = envelope.causationID { pending.removeValue(forKey: causation) }
-            }
-        }
-        let work = order.compactMap { id -> Work? in
-            guard let item = pending[id] else { return nil }
-            // A payer transfer that ended, or a lookup no longer in flight, needs no more requests.
-            if case let .hub(_, ref) = item.effect {
-                if ref.kind == .outbound, store.outbound[ref.id]?.phase.isTerminal ?? true { return nil }
-                if ref.kind == .party, !(store.lookups[ref.id]?.inFlight ?? false) { return nil }
-                if ref.kind == .relayed, store.relayed[ref.id]?.phase != .sent { return nil }
-                if ref.kind == .requestToPay, store.requestsToPay[ref.id]?.phase != .requestSent { return nil }
-            }
-            return item
-        }
-        return (store, work)
+    var recoverer: Recoverer {
+        Recoverer(log: log, topics: settings.topics, group: settings.group, router: router, marginMilliseconds: settings.recoveryMarginMilliseconds,
+                  logger: logger)
     }
 
-    func readAll(_ topic: String, _ body: (Envelope) -> Void) async throws {
-        let partitions = try await log.describeTopics().first { $0.name == topic }?.partitions ?? []
-        for partition in partitions {
-            var next = partition.startOffset
-            while next < partition.endOffset {
-                let records = try await log.read(ReadRequest(topic: topic, partition: partition.partition, start: .offset(next), limit: 2000))
-                guard let last = records.last else { break }
-                for record in records {
-                    guard let envelope = try? Envelope(bytes: record.value) else { continue }
-                    body(envelope)
-                }
-                next = last.offset + 1
-            }
+    /// Records a recovery checkpoint; a failure costs a longer restart, nothing else.
+    func writeCheckpoint(_ store: AggregateStore) async {
+        do { try await recoverer.writeCheckpoint(store, now: clock.now) } catch {
+            logger.warning("cannot record a recovery checkpoint; a restart reads more of the log", metadata: ["error": "\(error)"])
         }
+    }
+
+    func recover() async throws -> (AggregateStore, [Work]) {
+        let (store, work, recovered) = try await recoverer.recover()
+        recovery.withLock { $0 = recovered }
+        return (store, work)
     }
 
     // MARK: - Timers

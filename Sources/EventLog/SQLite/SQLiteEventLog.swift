@@ -359,8 +359,9 @@ public final class SQLiteEventLog: EventLog {
                     statement.bind(3, offset)
                     statement.bind(4, remaining)
                 case let .time(milliseconds):
-                    statement = try connection.statement("SELECT offset, ts, key, headers, value FROM records WHERE topic_id = ? AND partition = ? AND offset >= (SELECT coalesce(min(offset), 9223372036854775807) FROM records WHERE topic_id = ?1 AND partition = ?2 AND ts >= ?) ORDER BY offset LIMIT ?")
-                    statement.bind(3, milliseconds)
+                    let first = try Self.firstOffset(at: milliseconds, topic: topic.id, partition: partition, connection)
+                    statement = try connection.statement("SELECT offset, ts, key, headers, value FROM records WHERE topic_id = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?")
+                    statement.bind(3, first)
                     statement.bind(4, remaining)
                 }
                 statement.bind(1, topic.id)
@@ -371,6 +372,28 @@ public final class SQLiteEventLog: EventLog {
             }
             return records
         }
+    }
+
+    /// The offset of the first record appended at or after `milliseconds`, found by bisection over the
+    /// partition's offsets (which have no gaps): a few point lookups instead of a scan, because appends
+    /// stamp their records with the appender's clock, so timestamps grow with offsets (a clock set back
+    /// makes the answer approximate, never wrong by more than that step). The end offset when none is.
+    static func firstOffset(at milliseconds: Int64, topic: Int64, partition: Int32, _ connection: SQLiteConnection) throws(LogError) -> Int64 {
+        let bounds = try connection.statement("SELECT start_offset, next_offset FROM partitions WHERE topic_id = ? AND partition = ?")
+        bounds.bind(1, topic)
+        bounds.bind(2, Int64(partition))
+        guard try bounds.step() else { return 0 }
+        var low = bounds.int64(0), high = bounds.int64(1)
+        while low < high {
+            let middle = low + (high - low) / 2
+            let stamp = try connection.statement("SELECT ts FROM records WHERE topic_id = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT 1")
+            stamp.bind(1, topic)
+            stamp.bind(2, Int64(partition))
+            stamp.bind(3, middle)
+            let found = try stamp.step() ? stamp.int64(0) : Int64.max
+            if found >= milliseconds { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 
     static func record(_ statement: SQLiteConnection.Statement, topic: String, partition: Int32) -> ConsumerRecord {

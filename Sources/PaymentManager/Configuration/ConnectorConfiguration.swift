@@ -55,6 +55,8 @@ public struct ConnectorConfiguration: Sendable, Hashable {
     public var logDurability: SQLiteLogConfiguration.Durability = .full
     /// `PM_FINISHED_RETENTION_SECONDS` (300): how long ended transfers stay in memory.
     public var finishedRetentionSeconds = 300
+    /// `PM_CHECKPOINT_INTERVAL_MS` (10000): how often the processor records from when a restart folds the log.
+    public var checkpointIntervalMilliseconds = 10_000
 
     /// Reads the configuration from environment variables (the SDK's names), checking every value.
     /// `fileExists` is how paths are checked (injected so that tests need no files).
@@ -106,6 +108,7 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             dataDirectory: dataDirectory,
             log: log)
         configuration.finishedRetentionSeconds = try reader.positive("PM_FINISHED_RETENTION_SECONDS", default: 300)
+        configuration.checkpointIntervalMilliseconds = try reader.positive("PM_CHECKPOINT_INTERVAL_MS", default: 10_000)
         if let text = reader.value("PM_LOG_DURABILITY") {
             guard let durability = SQLiteLogConfiguration.Durability(rawValue: text.lowercased()) else {
                 throw ConfigurationError("PM_LOG_DURABILITY", "'\(text)' must be full or normal")
@@ -131,6 +134,7 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             "VALIDATE_INBOUND_PUT_PARTIES_JWS=\(validateInboundPutPartiesJWS)", "PM_LISTEN_ADDRESS=\(listenAddress)",
             "INBOUND_MUTUAL_TLS_ENABLED=\(inboundTLS != nil)", "OUTBOUND_MUTUAL_TLS_ENABLED=\(outboundTLS != nil)",
             "PM_DATA_DIR=\(dataDirectory)", "PM_LOG=\(log)", "PM_LOG_DURABILITY=\(logDurability.rawValue)", "PM_FINISHED_RETENTION_SECONDS=\(finishedRetentionSeconds)",
+            "PM_CHECKPOINT_INTERVAL_MS=\(checkpointIntervalMilliseconds)",
         ]
         if let jwsSigningKeyPath { lines.append("JWS_SIGNING_KEY_PATH=\(jwsSigningKeyPath)") }
         if let jwsVerificationKeysDirectory { lines.append("JWS_VERIFICATION_KEYS_DIRECTORY=\(jwsVerificationKeysDirectory)") }

@@ -54,6 +54,7 @@ extension ConnectorConfiguration {
             validatePutPartiesJWS: validateInboundPutPartiesJWS, inboundTLS: inboundTLS, outboundTLS: outboundTLS,
             resourceVersions: resourceVersions)
         settings.finishedRetentionSeconds = finishedRetentionSeconds
+        settings.checkpointIntervalMilliseconds = checkpointIntervalMilliseconds
         return settings
     }
 }

@@ -22,6 +22,8 @@ public final class ProcessTopology: Sendable {
         public var requestTimeoutSeconds = 3
         public var logLevel = "warning"
         public var finishedRetentionSeconds = 300
+        /// `PM_CHECKPOINT_INTERVAL_MS` of both servers.
+        public var checkpointIntervalMilliseconds = 10_000
         public init(directory: String, executable: URL) {
             self.directory = directory
             self.executable = executable
@@ -143,6 +145,7 @@ public final class ProcessTopology: Sendable {
                 "OUT_CLIENT_CERT_PATH": files.client.certificatePath, "OUT_CLIENT_KEY_PATH": files.client.keyPath,
                 "PM_DATA_DIR": "\(directory)/\(fspId)", "PM_LOG_LEVEL": options.logLevel,
                 "PM_FINISHED_RETENTION_SECONDS": "\(options.finishedRetentionSeconds)",
+                "PM_CHECKPOINT_INTERVAL_MS": "\(options.checkpointIntervalMilliseconds)",
             ], executable: options.executable, output: URL(fileURLWithPath: "\(directory)/\(fspId).out"))
         }
         payer = try server("payerfsp", inbound: payerIn, outbound: payerOut, core: payerCorePort)

@@ -1,0 +1,84 @@
+@testable import Connector
+import EventLog
+import FSPIOP
+import Foundation
+import Logging
+import PaymentDomain
+import Testing
+
+/// A restart folds the log from the last checkpoint: the first event of the oldest aggregate that was in
+/// memory. What ended and was evicted before it is not read again; what was still going is folded whole,
+/// and its effects without an outcome are performed again.
+@Suite("Recovery checkpoints: a restart reads the log from the oldest aggregate in memory")
+struct RecoveryCheckpointTests {
+    static let router = FactRouter(outboundConfiguration: OutboundConfiguration(dfspId: "payerfsp"),
+                                   inboundConfiguration: InboundConfiguration(dfspId: "payerfsp", ilpSecret: "secret"), newID: IDs.make)
+    static let body: JSONValue = .object([("quoteId", .string("q"))])
+
+    static func append(_ events: [DomainEvent], to log: any EventLog, topics: ConnectorTopics) async throws {
+        let clock = WallClock()
+        let records = try events.map { event in
+            try Envelope(id: IDs.make(), type: event.wireName, schemaVersion: 1, aggregateID: event.ref.id, sequence: 0, occurredAt: clock.now,
+                         correlationID: event.ref.id, causationID: IDs.make(), payload: try event.payload).record(topic: topics.transfers)
+        }
+        _ = try await log.append(records)
+    }
+
+    static func sent(_ id: String) -> DomainEvent {
+        .relayed(key: RelayedRequest.key(.quotes, id), .sent(.quotes, id: id, destination: "payeefsp", body: body,
+                                                              deadline: WallClock().now.adding(milliseconds: 60_000)))
+    }
+
+    @Test("events before the checkpoint are not folded again; those after are, with their pending effects; without a checkpoint, everything")
+    func foldsFromTheCheckpoint() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pm-recovery-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = try SQLiteEventLog(configuration: SQLiteLogConfiguration(path: directory.appendingPathComponent("log.sqlite").path))
+        let topics = ConnectorTopics()
+        for spec in topics.specs { try await log.ensureTopic(spec) }
+        let recoverer = Recoverer(log: log, topics: topics, group: "g", router: Self.router, marginMilliseconds: 0, logger: Logger(label: "test"))
+
+        // A relayed quote that was answered long ago (and evicted), then one still waiting for its callback.
+        try await Self.append([Self.sent("old"), .relayed(key: RelayedRequest.key(.quotes, "old"), .answered(body: Self.body, source: "payeefsp"))],
+                              to: log, topics: topics)
+        let between = WallClock().now
+        try await eventually("the clock to move on") { WallClock().now > between }
+        // The processor's memory at the checkpoint: only the waiting one, since the fact that started it.
+        let started = WallClock().now
+        try await Self.append([Self.sent("new")], to: log, topics: topics)
+        var memory = AggregateStore()
+        memory.apply(Self.sent("new"), causation: nil, at: started)
+        try await recoverer.writeCheckpoint(memory, now: WallClock().now.adding(milliseconds: 10))
+        let checkpoint = try #require(try await recoverer.lastCheckpoint())
+        #expect(checkpoint > between)
+
+        let (store, work, recovery) = try await recoverer.recover()
+        #expect(recovery.foldedFrom == checkpoint)
+        #expect(recovery.eventsFolded == 1)
+        #expect(store.relayed[RelayedRequest.key(.quotes, "old")] == nil)
+        #expect(store.relayed[RelayedRequest.key(.quotes, "new")]?.phase == .sent)
+        #expect(work.count == 1, "the waiting request is sent again")
+
+        // Another group has no checkpoint: it folds everything.
+        let other = Recoverer(log: log, topics: topics, group: "other", router: Self.router, marginMilliseconds: 0, logger: Logger(label: "test"))
+        let (all, _, whole) = try await other.recover()
+        #expect(whole.foldedFrom == nil && whole.eventsFolded == 3)
+        #expect(all.relayed[RelayedRequest.key(.quotes, "old")]?.phase == .answered)
+        await log.shutdown()
+    }
+
+    @Test("the checkpoint names the oldest aggregate in memory, and now once everything is evicted")
+    func checkpointTime() {
+        var store = AggregateStore()
+        let t0 = Timestamp(millisecondsSinceEpoch: 1_000_000)
+        #expect(store.oldestInMemory == nil)
+        store.apply(Self.sent("a"), causation: nil, at: t0)
+        store.apply(Self.sent("b"), causation: nil, at: t0.adding(milliseconds: 500))
+        store.apply(.relayed(key: RelayedRequest.key(.quotes, "a"), .answered(body: Self.body, source: "payeefsp")), causation: nil,
+                    at: t0.adding(milliseconds: 600))
+        #expect(store.oldestInMemory == t0, "an aggregate's later events do not move its first")
+        _ = store.evict(endedBefore: t0.adding(milliseconds: 700))
+        #expect(store.oldestInMemory == t0.adding(milliseconds: 500), "the evicted one no longer counts")
+    }
+}
