@@ -189,6 +189,12 @@ enum HubJSON {
         return CanonicalJSON.insertionOrderBytes(.object(members))
     }
 
+    /// A body the hub makes from a model (encoding a model of plain values does not fail; if it did, the
+    /// body would be an empty object and the receiver would refuse it).
+    static func encode(_ value: some Encodable) -> [UInt8] {
+        CanonicalJSON.insertionOrderBytes((try? JSONValueEncoder.encode(value)) ?? .object([]))
+    }
+
     /// A `PATCH /transfers/{ID}` body.
     static func patchBody(_ notification: TransfersIDPatchResponse) -> [UInt8] {
         CanonicalJSON.insertionOrderBytes(.object([

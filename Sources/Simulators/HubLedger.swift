@@ -15,6 +15,7 @@ struct HubLedger: Sendable {
     private(set) var accounts: [String: HubAccount] = [:]
     private(set) var parties: [HubPartyKey: String] = [:]
     private(set) var transfers: [String: HubTransferRecord] = [:]
+    private(set) var bulkTransfers: [String: HubBulkTransferRecord] = [:]
     /// When set, finished transfers beyond this many are forgotten, oldest first.
     var keepFinishedTransfers: Int?
     private var history = BoundedHistory()
@@ -328,4 +329,136 @@ enum HubPayeeAbortOutcome: Sendable {
     case notPayee(HubTransferRecord)
     case aborted(HubTransferRecord)
     case alreadyFinal(HubTransferRecord)
+}
+
+// MARK: - Bulk transfers
+
+/// The hub's record of one bulk transfer: each transfer's amount is reserved on the payer at the prepare
+/// and committed or released by the payee's answer, item by item.
+struct HubBulkTransferRecord: Sendable {
+    enum Phase: String, Sendable {
+        case reserved = "PROCESSING"
+        case completed = "COMPLETED"
+        case aborted = "REJECTED"
+    }
+
+    let request: BulkTransfersPostRequest
+    let amounts: [String: Decimal]
+    let expiration: Timestamp
+    let fingerprint: [UInt8]
+    let version: APIVersion
+    var phase: Phase = .reserved
+    /// The transfers that committed.
+    var committed: Set<String> = []
+
+    var total: Decimal { amounts.values.reduce(0, +) }
+}
+
+enum HubBulkPrepareOutcome: Sendable {
+    case reserved(HubBulkTransferRecord, payee: HubParticipant)
+    case rejected(FSPIOPError)
+    /// A resend of a bulk transfer already prepared: ignored.
+    case resent
+    case modified
+}
+
+enum HubBulkFulfilOutcome: Sendable {
+    case notFound
+    case notPayee
+    case alreadyFinal
+    case expired(HubBulkTransferRecord)
+    /// Committed what was fulfilled; `refused` are the transfers released, with why.
+    case completed(HubBulkTransferRecord, refused: [String: FSPIOPError])
+}
+
+extension HubLedger {
+    func bulkTransfer(_ id: String) -> HubBulkTransferRecord? { bulkTransfers[id] }
+
+    /// `POST /bulkTransfers` (§6.10.3.2) from its payer: the participants, the currency and expiration,
+    /// then the payer's net debit cap for the sum of the transfers, all reserved together or refused.
+    mutating func prepareBulk(_ request: BulkTransfersPostRequest, fingerprint: [UInt8], version: APIVersion,
+                              now: Timestamp) -> HubBulkPrepareOutcome {
+        if let existing = bulkTransfers[request.bulkTransferId] { return existing.fingerprint == fingerprint ? .resent : .modified }
+        guard let expiration = Timestamp(dateTime: request.expiration), expiration > now else {
+            return .rejected(FSPIOPError(.transferExpired, "expiration \(request.expiration) is not in the future"))
+        }
+        guard var payer = accounts[request.payerFsp] else {
+            return .rejected(FSPIOPError(.payerFspIdNotFound, "'\(request.payerFsp)' is not a participant"))
+        }
+        guard let payee = accounts[request.payeeFsp] else {
+            return .rejected(FSPIOPError(.payeeFspIdNotFound, "'\(request.payeeFsp)' is not a participant"))
+        }
+        var amounts: [String: Decimal] = [:]
+        for item in request.individualTransfers {
+            guard item.transferAmount.currency == payer.participant.currency, item.transferAmount.currency == payee.participant.currency else {
+                return .rejected(FSPIOPError(.payerUnsupportedCurrency, "transfer \(item.transferId) is in \(item.transferAmount.currency)"))
+            }
+            guard let amount = HubAmount.parse(item.transferAmount.amount), amounts[item.transferId] == nil else {
+                return .rejected(FSPIOPError(.malformedSyntax, "transfer \(item.transferId): a repeated id or an amount that is not a decimal"))
+            }
+            amounts[item.transferId] = amount
+        }
+        let record = HubBulkTransferRecord(request: request, amounts: amounts, expiration: expiration, fingerprint: fingerprint, version: version)
+        guard payer.position + payer.reserved + record.total <= payer.netDebitCap else {
+            return .rejected(FSPIOPError(.payerFspInsufficientLiquidity,
+                                         "position \(HubAmount.text(payer.position)) + reserved \(HubAmount.text(payer.reserved)) + \(HubAmount.text(record.total)) exceeds net debit cap \(HubAmount.text(payer.netDebitCap))"))
+        }
+        payer.reserved += record.total
+        accounts[request.payerFsp] = payer
+        bulkTransfers[request.bulkTransferId] = record
+        return .reserved(record, payee: payee.participant)
+    }
+
+    /// `PUT /bulkTransfers/{ID}` from the payee (§6.10.4.1): each transfer whose fulfilment hashes to its
+    /// condition commits; one with an error, without a fulfilment or with a wrong one is released.
+    mutating func fulfilBulk(_ id: String, response: BulkTransfersIDPutResponse, source: String, now: Timestamp) -> HubBulkFulfilOutcome {
+        guard var record = bulkTransfers[id] else { return .notFound }
+        guard source == record.request.payeeFsp else { return .notPayee }
+        guard record.phase == .reserved else { return .alreadyFinal }
+        guard now < record.expiration else {
+            releaseBulk(&record, committing: [])
+            return .expired(record)
+        }
+        let results = Dictionary((response.individualTransferResults ?? []).map { ($0.transferId, $0) }, uniquingKeysWith: { first, _ in first })
+        var refused: [String: FSPIOPError] = [:]
+        var fulfilled: Set<String> = []
+        for item in record.request.individualTransfers {
+            guard let result = results[item.transferId] else {
+                refused[item.transferId] = FSPIOPError(.validationError, "the payee gave no result for this transfer")
+                continue
+            }
+            if result.errorInformation != nil { continue }
+            guard let fulfilment = result.fulfilment, ILP.fulfils(fulfilment, condition: item.condition) else {
+                refused[item.transferId] = FSPIOPError(.validationError, "Invalid fulfilment: its SHA-256 is not the condition")
+                continue
+            }
+            fulfilled.insert(item.transferId)
+        }
+        releaseBulk(&record, committing: fulfilled)
+        return .completed(record, refused: refused)
+    }
+
+    /// `PUT /bulkTransfers/{ID}/error` from the payee, or the expiry: every reservation is released.
+    mutating func abortBulk(_ id: String, source: String?) -> HubBulkTransferRecord? {
+        guard var record = bulkTransfers[id], record.phase == .reserved, source == nil || source == record.request.payeeFsp else { return nil }
+        releaseBulk(&record, committing: [])
+        return record
+    }
+
+    /// Commits the transfers in `committing` and releases the rest of the bulk's reservation.
+    private mutating func releaseBulk(_ record: inout HubBulkTransferRecord, committing: Set<String>) {
+        var payer = accounts[record.request.payerFsp]
+        var payee = accounts[record.request.payeeFsp]
+        for (transferId, amount) in record.amounts {
+            payer?.reserved -= amount
+            guard committing.contains(transferId) else { continue }
+            payer?.position += amount
+            payee?.position -= amount
+        }
+        accounts[record.request.payerFsp] = payer
+        accounts[record.request.payeeFsp] = payee
+        record.committed = committing
+        record.phase = committing.isEmpty ? .aborted : .completed
+        bulkTransfers[record.request.bulkTransferId] = record
+    }
 }

@@ -176,6 +176,12 @@ public final class HubSimulator: Service {
         state.withLedger { $0.transfer(transferId).map(HubTransferSnapshot.init) }
     }
 
+    /// The hub's state of one bulk transfer (`PROCESSING`, `COMPLETED` or `REJECTED`) and the transfers of
+    /// it that committed, or nil when it never saw it.
+    public func bulkTransfer(id: String) -> (state: String, committed: Set<String>)? {
+        state.withLedger { ledger in ledger.bulkTransfer(id).map { ($0.phase.rawValue, $0.committed) } }
+    }
+
     /// Messages delivered to DFSPs and failed so far (zero before ``run()``).
     public var deliveryCounts: HubDeliveryCounts {
         courierHandle.courier?.deliveryCounts ?? HubDeliveryCounts()

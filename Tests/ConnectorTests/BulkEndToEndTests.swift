@@ -41,13 +41,15 @@ struct BulkEndToEndTests {
                         ("expiration", .string(WallClock().now.adding(milliseconds: 60_000).dateTime))])
     }
 
-    /// Runs `body` on a topology with a hub client that signs as `payerfsp` and talks to the payee's inbound API.
-    static func withPayer(_ body: (Topology, HubClient, Logger) async throws -> Void) async throws {
+    /// Runs `body` on a topology with two clients that sign as `payerfsp`: one talks to the payee's
+    /// inbound API directly, the other to the hub.
+    static func withPayer(_ body: (Topology, HubClient, HubClient, Logger) async throws -> Void) async throws {
         try await withTopology { topology in
             let http = try topology.switchHTTPClient()
-            let asPayer = try topology.hubClient(to: topology.ports.payeeInbound, as: "payerfsp",
-                                                 signingKeyPath: try topology.pki.participant("payerfsp").jwsKeyPath, http: http)
-            do { try await body(topology, asPayer, Logger(label: "test")) } catch {
+            let key = try topology.pki.participant("payerfsp").jwsKeyPath
+            let asPayer = try topology.hubClient(to: topology.ports.payeeInbound, as: "payerfsp", signingKeyPath: key, http: http)
+            let viaHub = try topology.hubClient(to: topology.ports.hub, as: "payerfsp", signingKeyPath: key, http: http)
+            do { try await body(topology, asPayer, viaHub, Logger(label: "test")) } catch {
                 try await http.shutdown()
                 throw error
             }
@@ -57,7 +59,7 @@ struct BulkEndToEndTests {
 
     @Test("quotes get packets and conditions (an unknown payee its error), the transfers fulfilments that hash to them, and the payees are credited")
     func bulkQuoteThenTransfer() async throws {
-        try await Self.withPayer { topology, asPayer, logger in
+        try await Self.withPayer { topology, asPayer, viaHub, logger in
             let received = { (path: String) async throws -> [Envelope] in try await QueryResourcesEndToEndTests.received(topology.payerLog, path: path) }
 
             // A bulk quote for two known payees and one the payee's core does not know.
@@ -80,12 +82,15 @@ struct BulkEndToEndTests {
             try await eventually("the answer again") { try await received("/bulkQuotes/\(bulkQuoteId)").count >= 2 }
             #expect(try await received("/bulkQuotes/\(bulkQuoteId)").last?.payload["body"] == answer)
 
-            // The bulk transfer of the two quoted: fulfilled, each fulfilment hashing to its condition.
+            // The bulk transfer of the two quoted, through the hub: reserved, fulfilled, each fulfilment hashing
+            // to its condition, committed.
             let before1 = topology.payeeCore.balance(of: "payee-1"), before2 = topology.payeeCore.balance(of: "payee-2")
+            let position = { (fspId: String) in topology.hub.participantStates().first { $0.fspId == fspId }?.position }
+            let payerBefore = position("payerfsp"), payeeBefore = position("payeefsp")
             let bulkTransferId = IDs.make()
             let transfer = Self.bulkTransfer(id: bulkTransferId, quoteId: bulkQuoteId, results: results)
-            _ = try await asPayer.send(HubRequest(method: "POST", resource: .bulkTransfers, path: "/bulkTransfers", destination: "payeefsp",
-                                                  body: transfer), logger: logger)
+            _ = try await viaHub.send(HubRequest(method: "POST", resource: .bulkTransfers, path: "/bulkTransfers", destination: "payeefsp",
+                                                 body: transfer), logger: logger)
             try await eventually("PUT /bulkTransfers") { try await !received("/bulkTransfers/\(bulkTransferId)").isEmpty }
             let fulfilled = try #require(try await received("/bulkTransfers/\(bulkTransferId)").first?.payload["body"])
             #expect(fulfilled["bulkTransferState"]?.stringValue == "COMPLETED")
@@ -96,12 +101,16 @@ struct BulkEndToEndTests {
                 let fulfilment = try #require(result["fulfilment"]?.stringValue)
                 #expect(ILP.fulfils(fulfilment, condition: try #require(item["condition"]?.stringValue)))
             }
+            try await eventually("the hub commits both") { topology.hub.bulkTransfer(id: bulkTransferId)?.state == "COMPLETED" }
+            #expect(topology.hub.bulkTransfer(id: bulkTransferId)?.committed.count == 2)
+            #expect(position("payerfsp").flatMap { Double($0) } == payerBefore.flatMap { Double($0) }.map { $0 + 6 })
+            #expect(position("payeefsp").flatMap { Double($0) } == payeeBefore.flatMap { Double($0) }.map { $0 - 6 })
             #expect(topology.payeeCore.balance(of: "payee-1") == before1.flatMap { $0.adding(CoreAmount("3")!) })
             #expect(topology.payeeCore.balance(of: "payee-2") == before2.flatMap { $0.adding(CoreAmount("3")!) })
 
             // GET answers with what was sent; an unknown bulk gets 3209 / 3210.
-            _ = try await asPayer.send(HubRequest(method: "GET", resource: .bulkTransfers, path: "/bulkTransfers/\(bulkTransferId)",
-                                                  destination: "payeefsp", body: nil), logger: logger)
+            _ = try await viaHub.send(HubRequest(method: "GET", resource: .bulkTransfers, path: "/bulkTransfers/\(bulkTransferId)",
+                                                 destination: "payeefsp", body: nil), logger: logger)
             try await eventually("the bulk transfer again") { try await received("/bulkTransfers/\(bulkTransferId)").count >= 2 }
             _ = try await asPayer.send(HubRequest(method: "GET", resource: .bulkQuotes, path: "/bulkQuotes/no-such-bulk", destination: "payeefsp",
                                                   body: nil), logger: logger)
@@ -111,9 +120,9 @@ struct BulkEndToEndTests {
         }
     }
 
-    @Test("a bulk transfer whose condition is not its packet's, or that expired, is refused with its error and credits nothing")
+    @Test("a bulk transfer whose condition is not its packet's is refused by the payee, an expired one by the hub; nothing is credited or reserved")
     func refusedBulkTransfers() async throws {
-        try await Self.withPayer { topology, asPayer, logger in
+        try await Self.withPayer { topology, asPayer, viaHub, logger in
             let received = { (path: String) async throws -> [Envelope] in try await QueryResourcesEndToEndTests.received(topology.payerLog, path: path) }
             let bulkQuoteId = IDs.make()
             _ = try await asPayer.send(HubRequest(method: "POST", resource: .bulkQuotes, path: "/bulkQuotes", destination: "payeefsp",
@@ -127,8 +136,8 @@ struct BulkEndToEndTests {
             let tamperedId = IDs.make()
             var tampered = Self.bulkTransfer(id: tamperedId, quoteId: bulkQuoteId, results: results)
             tampered = tampered.replacing(path: ["individualTransfers", "0", "condition"], with: .string(String(repeating: "A", count: 43)))
-            _ = try await asPayer.send(HubRequest(method: "POST", resource: .bulkTransfers, path: "/bulkTransfers", destination: "payeefsp",
-                                                  body: tampered), logger: logger)
+            _ = try await viaHub.send(HubRequest(method: "POST", resource: .bulkTransfers, path: "/bulkTransfers", destination: "payeefsp",
+                                                 body: tampered), logger: logger)
             try await eventually("3106 for a condition that is not the packet's") {
                 try await received("/bulkTransfers/\(tamperedId)/error").first?.payload["body"]?["errorInformation"]?["errorCode"]?.stringValue == "3106"
             }
@@ -137,12 +146,14 @@ struct BulkEndToEndTests {
             let expiredId = IDs.make()
             var expired = Self.bulkTransfer(id: expiredId, quoteId: bulkQuoteId, results: results)
             expired = expired.replacing(path: ["expiration"], with: .string(WallClock().now.adding(milliseconds: -1000).dateTime))
-            _ = try await asPayer.send(HubRequest(method: "POST", resource: .bulkTransfers, path: "/bulkTransfers", destination: "payeefsp",
-                                                  body: expired), logger: logger)
+            _ = try await viaHub.send(HubRequest(method: "POST", resource: .bulkTransfers, path: "/bulkTransfers", destination: "payeefsp",
+                                                 body: expired), logger: logger)
             try await eventually("3303 for an expired bulk transfer") {
                 try await received("/bulkTransfers/\(expiredId)/error").first?.payload["body"]?["errorInformation"]?["errorCode"]?.stringValue == "3303"
             }
             #expect(topology.payeeCore.balance(of: "payee-3") == before)
+            #expect(topology.hub.bulkTransfer(id: tamperedId)?.state == "REJECTED")
+            #expect(topology.hub.participantStates().first { $0.fspId == "payerfsp" }?.reserved == "0", "the refused bulk's reservation is released")
             #expect(try await topology.validatedRecordTypes().contains("bulk-quote.inbound.answered"))
         }
     }
