@@ -159,6 +159,64 @@ struct BulkEndToEndTests {
     }
 }
 
+extension BulkEndToEndTests {
+    @Test("outbound: the core's bulk quote and bulk transfer go from one pm to the other through the hub and are answered as the SDK answers")
+    func outboundBulk() async throws {
+        try await withTopology { topology in
+            let api = topology.payerAPI
+            let from = #"{"idType":"MSISDN","idValue":"27710000000","displayName":"Pat Payer"}"#
+            func to(_ msisdn: String, fspId: String? = "payeefsp") -> String {
+                #"{"idType":"MSISDN","idValue":"\#(msisdn)"\#(fspId.map { ",\"fspId\":\"\($0)\"" } ?? "")}"#
+            }
+            let payees = [topology.payeeParty(4).idValue, topology.payeeParty(5).idValue, "27729999999"]
+            let quoteIds = payees.map { _ in IDs.make() }
+            let items = zip(payees, quoteIds).map { msisdn, quoteId in
+                #"{"quoteId":"\#(quoteId)","to":\#(to(msisdn)),"amountType":"SEND","currency":"XXX","amount":"2","transactionType":"TRANSFER"}"#
+            }
+            let quoted = try await api.raw("POST", "/bulkQuotes", body: #"{"homeTransactionId":"home-bulk","from":\#(from),"individualQuotes":[\#(items.joined(separator: ","))]}"#)
+            #expect(quoted.status == 200, "\(quoted.body)")
+            #expect(quoted.body["currentState"]?.stringValue == "COMPLETED")
+            #expect(quoted.body["homeTransactionId"]?.stringValue == "home-bulk")
+            let bulkQuoteId = try #require(quoted.body["bulkQuoteId"]?.stringValue)
+            let results = try #require(quoted.body["individualQuoteResults"]?.elements)
+            #expect(results.count == 3)
+            #expect(results.first { $0["quoteId"]?.stringValue == quoteIds[2] }?["lastError"]?["mojaloopError"]?["errorInformation"]?["errorCode"]?.stringValue == "3204")
+
+            // The transfers of the two quoted.
+            let quotedResults = results.filter { $0["condition"] != nil }
+            #expect(quotedResults.count == 2)
+            let transfers = zip(payees, results).compactMap { msisdn, result -> String? in
+                guard let packet = result["ilpPacket"]?.stringValue, let condition = result["condition"]?.stringValue else { return nil }
+                return #"{"transferId":"\#(IDs.make())","to":\#(to(msisdn)),"amountType":"SEND","currency":"XXX","amount":"2","ilpPacket":"\#(packet)","condition":"\#(condition)"}"#
+            }
+            let before = topology.payeeCore.balance(of: "payee-4")
+            let bulkTransferId = IDs.make()
+            let transferred = try await api.raw("POST", "/bulkTransfers", body: """
+                {"homeTransactionId":"home-bulk-t","bulkTransferId":"\(bulkTransferId)","bulkQuoteId":"\(bulkQuoteId)","from":\(from),
+                 "individualTransfers":[\(transfers.joined(separator: ","))]}
+                """)
+            #expect(transferred.status == 200, "\(transferred.body)")
+            #expect(transferred.body["currentState"]?.stringValue == "COMPLETED")
+            #expect(transferred.body["bulkTransferState"]?.stringValue == "COMPLETED")
+            let fulfilled = try #require(transferred.body["individualTransferResults"]?.elements)
+            #expect(fulfilled.count == 2 && fulfilled.allSatisfy { $0["fulfilment"] != nil })
+            #expect(topology.hub.bulkTransfer(id: bulkTransferId)?.committed.count == 2)
+            #expect(topology.payeeCore.balance(of: "payee-4") == before.flatMap { $0.adding(CoreAmount("2")!) })
+
+            // Payees at no DFSP, or at two: refused before anything is sent.
+            let unnamed = try await api.raw("POST", "/bulkQuotes", body: """
+                {"homeTransactionId":"h","from":\(from),"individualQuotes":[{"quoteId":"\(IDs.make())","to":\(to("27720000001", fspId: nil)),
+                 "amountType":"SEND","currency":"XXX","amount":"2","transactionType":"TRANSFER"}]}
+                """)
+            #expect(unnamed.status == 400 && unnamed.body["statusCode"]?.stringValue == "3102")
+            // The same bulk quote id again: refused (3000), as a relayed request.
+            let again = try await api.raw("POST", "/bulkQuotes", body: #"{"homeTransactionId":"home-bulk","bulkQuoteId":"\#(bulkQuoteId)","from":\#(from),"individualQuotes":[\#(items[0])]}"#)
+            #expect(again.status == 400 && again.body["statusCode"]?.stringValue == "3000", "\(again.body)")
+            #expect(try await topology.validatedRecordTypes().contains("relayed.sent"))
+        }
+    }
+}
+
 extension JSONValue {
     /// The elements of an array.
     var elements: [JSONValue]? {

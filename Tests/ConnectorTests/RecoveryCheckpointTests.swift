@@ -18,7 +18,7 @@ struct RecoveryCheckpointTests {
     static func append(_ events: [DomainEvent], to log: any EventLog, topics: ConnectorTopics) async throws {
         let clock = WallClock()
         let records = try events.map { event in
-            try Envelope(id: IDs.make(), type: event.wireName, schemaVersion: 1, aggregateID: event.ref.id, sequence: 0, occurredAt: clock.now,
+            Envelope(id: IDs.make(), type: event.wireName, schemaVersion: 1, aggregateID: event.ref.id, sequence: 0, occurredAt: clock.now,
                          correlationID: event.ref.id, causationID: IDs.make(), payload: try event.payload).record(topic: topics.transfers)
         }
         _ = try await log.append(records)

@@ -269,7 +269,13 @@ events["processor.checkpoint"] = ("A restart of the processor of this group may 
 # Version 2 of the facts that name an aggregate: relayed requests and requests to pay are aggregates
 # too. Version 1 is a subset, read as it is (an identity upcaster).
 REF2 = {"aggregate": {"enum": ["outbound", "inbound", "party", "relayed", "requestToPay", "transactionRequest"]}, "id": ID}
+RESOURCES2 = {"enum": ["quotes", "transfers", "bulkQuotes", "bulkTransfers"]}
 events_v2 = {
+    "core.relay-requested": ("POST /quotes, /simpleTransfers, /bulkQuotes or /bulkTransfers of the outbound API: the FSPIOP body to relay "
+                             "to fspId (the core's own, or made from the core's bulk request).",
+        {"resource": RESOURCES2, "id": ID, "destination": ID, "body": {"type": "object"}}),
+    "relayed.sent": ("POST /{resource} sent to the hub with the relayed body; waits for its callback until the deadline.",
+        {"resource": RESOURCES2, "id": ID, "destination": ID, "body": {"type": "object"}, "deadline": ref("dateTime")}),
     "timer.deadline-passed": ("A waiting aggregate's deadline passed.", dict(REF2, at=ref("dateTime"))),
     "effect.hub-request-failed": ("A request to the hub failed after its retries.", dict(REF2, error=ref("errorInformationObject"))),
 }

@@ -92,6 +92,10 @@ public struct OutboundAPI: HTTPResponder {
             return await relay(request, .quotes)
         case ("POST", "simpleTransfers", 1):
             return await relay(request, .transfers)
+        case ("POST", "bulkQuotes", 1):
+            return await postBulkQuotes(request)
+        case ("POST", "bulkTransfers", 1):
+            return await postBulkTransfers(request)
         case ("PUT", "transfers", 2):
             return await putTransfer(request, id: segments[1])
         case ("GET", "transfers", 2):
@@ -336,14 +340,9 @@ public struct OutboundAPI: HTTPResponder {
         } catch {
             return Self.error(.badRequest, statusCode: error.code.rawValue, error.errorDescription)
         }
-        let key = RelayedRequest.key(resource, id)
-        do { try await record(.relayRequested(resource, id: id, destination: destination, body: body), key: key) } catch {
-            logger.error("cannot record a relayed request", metadata: ["error": "\(error)"])
-            return Self.error(.serviceUnavailable, statusCode: FSPIOPErrorCode.serviceCurrentlyUnavailable.rawValue, "the request could not be recorded")
-        }
         let member = resource == .quotes ? "quotes" : "transfer"
-        switch await board.waitForRelayed(key, timeout: .seconds(settings.configuration.requestTimeoutSeconds + 5)) {
-        case let .ended(relayed)?:
+        switch await relayAndWait(resource, id: id, destination: destination, body: body) {
+        case let .ended(relayed):
             if relayed.phase == .answered, let answer = relayed.answer {
                 let headers = Self.callbackHeaders(resource: resource.rawValue, source: relayed.answerSource, destination: settings.configuration.dfspId)
                 return HTTPSupport.json(.ok, .object([(member, .object([("body", answer), ("headers", headers)])),
@@ -356,10 +355,29 @@ public struct OutboundAPI: HTTPResponder {
                 ("message", .string(info?.errorDescription ?? "the request failed")),
                 (member, .object([("currentState", .string(relayed.sdkState))])),
             ]))
-        case let .refused(error)?:
-            return Self.error(.badRequest, statusCode: error.code.rawValue, error.errorDescription)
-        case nil:
-            return Self.error(.gatewayTimeout, statusCode: FSPIOPErrorCode.serverTimedOut.rawValue, "no callback in time")
+        case let .failed(response):
+            return response
+        }
+    }
+
+    enum RelayWait {
+        /// The relayed request ended: answered, or failed (refused by the hub, or no callback in time).
+        case ended(RelayedRequest)
+        /// Not relayed: the answer to give.
+        case failed(Response)
+    }
+
+    /// Records the request to relay and waits for its end (`REQUEST_PROCESSING_TIMEOUT_SECONDS`, and some).
+    func relayAndWait(_ resource: RelayedRequest.Resource, id: String, destination: String, body: JSONValue) async -> RelayWait {
+        let key = RelayedRequest.key(resource, id)
+        do { try await record(.relayRequested(resource, id: id, destination: destination, body: body), key: key) } catch {
+            logger.error("cannot record a relayed request", metadata: ["error": "\(error)"])
+            return .failed(Self.error(.serviceUnavailable, statusCode: FSPIOPErrorCode.serviceCurrentlyUnavailable.rawValue, "the request could not be recorded"))
+        }
+        switch await board.waitForRelayed(key, timeout: .seconds(settings.configuration.requestTimeoutSeconds + 5)) {
+        case let .ended(relayed)?: return .ended(relayed)
+        case let .refused(error)?: return .failed(Self.error(.badRequest, statusCode: error.code.rawValue, error.errorDescription))
+        case nil: return .failed(Self.error(.gatewayTimeout, statusCode: FSPIOPErrorCode.serverTimedOut.rawValue, "no callback in time"))
         }
     }
 
@@ -384,6 +402,8 @@ public struct OutboundAPI: HTTPResponder {
             switch resource {
             case .quotes: id = try FSPIOPBodyDecoder.decode(QuotesPostRequest.self, from: data, version: version).quoteId
             case .transfers: id = try FSPIOPBodyDecoder.decode(TransfersPostRequest.self, from: data, version: version).transferId
+            case .bulkQuotes: id = try FSPIOPBodyDecoder.decode(BulkQuotesPostRequest.self, from: data, version: version).bulkQuoteId
+            case .bulkTransfers: id = try FSPIOPBodyDecoder.decode(BulkTransfersPostRequest.self, from: data, version: version).bulkTransferId
             }
         } catch {
             throw FSPIOPError(error.code, "\(inner).\(error.detail ?? error.code.name)")

@@ -163,6 +163,8 @@ public enum ConnectorFact: Sendable, Hashable {
         switch self {
         // Version 3: the aggregate kinds of bulk quotes and transfers (version 2 added relayed requests and requests to pay).
         case .deadlinePassed, .hubRequestFailed: return 3
+        // Version 2: bulk quotes and bulk transfers are relayed too.
+        case .relayRequested: return 2
         default: return 1
         }
     }
@@ -261,7 +263,7 @@ public enum ConnectorFact: Sendable, Hashable {
             self = .partyLookupRequested(requestId: try reader.decode(String.self, "requestId"), party: try reader.decode(PartyIdInfo.self, "party"))
         case "core.relay-requested":
             guard let resource = RelayedRequest.Resource(rawValue: try reader.decode(String.self, "resource")) else {
-                throw EventDecodingFailure("\(wireName): 'resource' must be quotes or transfers")
+                throw EventDecodingFailure("\(wireName): 'resource' must be quotes, transfers, bulkQuotes or bulkTransfers")
             }
             guard let body = payload["body"], case .object = body else { throw EventDecodingFailure("\(wireName): 'body' must be an object") }
             self = .relayRequested(resource, id: try reader.decode(String.self, "id"), destination: try reader.decode(String.self, "destination"), body: body)

@@ -26,6 +26,13 @@ public enum DomainEvent: Sendable, Hashable {
         }
     }
 
+    /// The schema version it is written at (`schemas/events/<wireName>.v<N>.schema.json`).
+    public var schemaVersion: Int {
+        // Version 2: bulk quotes and bulk transfers are relayed too (version 1 is a subset).
+        if case .relayed(_, .sent) = self { return 2 }
+        return 1
+    }
+
     public var wireName: String {
         switch self {
         case let .outbound(_, event): return event.wireName

@@ -109,7 +109,7 @@ struct FactRouter: Sendable {
                                         exchange: store.bulkTransfers[id]) { .backendBulkTransfer($0) }
         case let .relayed(key, event):
             guard case let .sent(resource, _, destination, body, _) = event else { return [] }
-            let fspiopResource: FSPIOPResource = resource == .quotes ? .quotes : .transfers
+            let fspiopResource = FSPIOPResource(rawValue: resource.rawValue) ?? .transfers
             return [.hub(HubRequest(method: "POST", resource: fspiopResource, path: "/\(resource.rawValue)", destination: destination, body: body),
                          for: AggregateRef(.relayed, key))]
         case let .outbound(id, event):
@@ -407,8 +407,10 @@ private struct Step {
             guard let id = ids.first else { return }
             answerBulkQuery(message, resource: .bulkTransfers, id: id, bulk: store.bulkTransfers[id], notFound: .bulkTransferIdNotFound)
         case ("PUT", "bulkQuotes"), ("PUT", "bulkTransfers"):
-            // Answers to bulk requests this DFSP sent: recorded on the inbound log (outbound bulk is not supported yet).
-            return
+            // The answer to a bulk request this DFSP relayed (nothing else of ours waits for one).
+            guard let id = ids.first, let relayedResource = RelayedRequest.Resource(rawValue: resource),
+                  store.relayed[RelayedRequest.key(relayedResource, id)] != nil else { return }
+            relayCallback(relayedResource, id, message, &store)
         case ("PUT", "authorizations"):
             // An answer to GET /authorizations, which this connector sends only for requestToPayTransfer (not supported yet).
             return

@@ -199,7 +199,7 @@ public final class Processor: Service, Sendable {
                 let left = remaining[ref, default: 1]
                 remaining[ref] = left - 1
                 let eventEnvelope = Envelope(
-                    id: IDs.make(), type: event.wireName, schemaVersion: 1, aggregateID: ref.id,
+                    id: IDs.make(), type: event.wireName, schemaVersion: event.schemaVersion, aggregateID: ref.id,
                     sequence: store.version(of: ref) - left + 1, occurredAt: now,
                     correlationID: envelope.correlationID ?? ref.id, causationID: envelope.id,
                     payload: encoded(event.wireName) { try event.payload })

@@ -133,15 +133,7 @@ extension OutboundTransfer {
     func quoteRequest(for request: OutboundTransferRequest, _ context: DecisionContext) -> OutboundTransferEvent {
         let configuration = context.configuration
         let from = request.from
-        var payerInfo = from.partyIdInfo
-        payerInfo.fspId = configuration.dfspId
-        let hasPersonalInfo = from.firstName != nil || from.middleName != nil || from.lastName != nil || from.dateOfBirth != nil
-        let payer = Party(
-            partyIdInfo: payerInfo, merchantClassificationCode: from.merchantClassificationCode, name: from.displayName,
-            personalInfo: hasPersonalInfo ? PartyPersonalInfo(
-                complexName: (from.firstName ?? from.middleName ?? from.lastName) == nil ? nil
-                    : PartyComplexName(firstName: from.firstName, middleName: from.middleName, lastName: from.lastName),
-                dateOfBirth: from.dateOfBirth) : nil)
+        let payer = from.payer(fspId: configuration.dfspId)
         var payeeInfo = party?.partyIdInfo ?? request.to.partyIdInfo
         payeeInfo.extensionList = nil
         let expirySeconds = Int64(request.quoteExpirySeconds ?? configuration.expirySeconds)

@@ -56,6 +56,20 @@ public struct TransferParty: Codable, Sendable, Hashable {
     public var partyIdInfo: PartyIdInfo {
         PartyIdInfo(partyIdType: idType, partyIdentifier: idValue, partySubIdOrType: idSubValue, fspId: fspId)
     }
+
+    /// This DFSP's customer as the payer of an FSPIOP request (`fspId` is this DFSP's), with its name
+    /// and personal information when the core gave them.
+    public func payer(fspId: String) -> Party {
+        var info = partyIdInfo
+        info.fspId = fspId
+        let hasPersonalInfo = firstName != nil || middleName != nil || lastName != nil || dateOfBirth != nil
+        return Party(
+            partyIdInfo: info, merchantClassificationCode: merchantClassificationCode, name: displayName,
+            personalInfo: hasPersonalInfo ? PartyPersonalInfo(
+                complexName: (firstName ?? middleName ?? lastName) == nil ? nil
+                    : PartyComplexName(firstName: firstName, middleName: middleName, lastName: lastName),
+                dateOfBirth: dateOfBirth) : nil)
+    }
 }
 
 /// `POST /transfers` of the SDK's outbound API (`transferRequest`, v2.1.0): what the core asks to pay.

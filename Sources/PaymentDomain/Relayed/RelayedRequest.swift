@@ -1,8 +1,9 @@
 import FSPIOP
 
-/// A request the core wrote itself and the connector relays to the hub as it is, with the callback that
-/// answers it: `POST /quotes` and `POST /simpleTransfers` of the outbound API (the SDK's Async2Sync
-/// `QuotesModel` and `TransfersModel`). The connector adds the FSPIOP headers and the signature and
+/// A request the connector relays to the hub with the callback that answers it: `POST /quotes` and
+/// `POST /simpleTransfers` of the outbound API (the core's own FSPIOP body; the SDK's Async2Sync
+/// `QuotesModel` and `TransfersModel`), and `POST /bulkQuotes` and `POST /bulkTransfers` (the FSPIOP
+/// body made from the core's; the SDK's `OutboundBulkQuotesModel` and `OutboundBulkTransfersModel`). The connector adds the FSPIOP headers and the signature and
 /// correlates the callback by the id in the body; it keeps no business state beyond that.
 ///
 /// Keyed by ``RelayedRequest/key(_:_:)``: the resource and the id, so that a quote and a transfer may
@@ -12,9 +13,18 @@ public struct RelayedRequest: Sendable, Hashable {
     public enum Resource: String, Sendable, Hashable, Codable, CaseIterable {
         case quotes
         case transfers
+        case bulkQuotes
+        case bulkTransfers
 
         /// The member of the body that carries the resource's id.
-        public var idMember: String { self == .quotes ? "quoteId" : "transferId" }
+        public var idMember: String {
+            switch self {
+            case .quotes: return "quoteId"
+            case .transfers: return "transferId"
+            case .bulkQuotes: return "bulkQuoteId"
+            case .bulkTransfers: return "bulkTransferId"
+            }
+        }
     }
 
     public enum Phase: String, Sendable, Hashable {
@@ -150,7 +160,7 @@ extension RelayedRequest {
         switch wireName {
         case "relayed.sent":
             guard let resource = Resource(rawValue: try reader.string("resource")) else {
-                throw EventDecodingFailure("\(wireName): 'resource' must be quotes or transfers")
+                throw EventDecodingFailure("\(wireName): 'resource' must be quotes, transfers, bulkQuotes or bulkTransfers")
             }
             guard let body = payload["body"] else { throw EventDecodingFailure("\(wireName): 'body' is missing") }
             return .sent(resource, id: try reader.string("id"), destination: try reader.string("destination"), body: body,
