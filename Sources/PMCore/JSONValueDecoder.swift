@@ -25,6 +25,11 @@ private struct TreeDecoder: Decoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        // As JSONDecoder: a null where an object or array is expected is a missing value, not a wrong type.
+        if case .null = value {
+            throw DecodingError.valueNotFound(KeyedDecodingContainer<Key>.self, DecodingError.Context(
+                codingPath: codingPath, debugDescription: "Cannot get keyed decoding container -- found null value instead"))
+        }
         guard case let .object(members) = value else {
             throw mismatch([String: JSONValue].self, "Expected to decode Dictionary<String, Any> but found \(value.kindDescription) instead.")
         }
@@ -32,6 +37,10 @@ private struct TreeDecoder: Decoder {
     }
 
     func unkeyedContainer() throws -> UnkeyedDecodingContainer {
+        if case .null = value {
+            throw DecodingError.valueNotFound(UnkeyedDecodingContainer.self, DecodingError.Context(
+                codingPath: codingPath, debugDescription: "Cannot get unkeyed decoding container -- found null value instead"))
+        }
         guard case let .array(elements) = value else {
             throw mismatch([JSONValue].self, "Expected to decode Array<Any> but found \(value.kindDescription) instead.")
         }

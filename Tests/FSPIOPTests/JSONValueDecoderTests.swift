@@ -43,6 +43,8 @@ struct JSONValueDecoderTests {
         #"{"name":"a","count":3.5,"flags":[]}"#,
         #"{"name":"a","count":3,"flags":[true],"nested":{"id":"x"}}"#,
         #"[1,2]"#,
+        #"{"name":"a","count":3,"flags":null}"#,
+        #"null"#,
     ])
     func sameAsJSONDecoder(text: String) throws {
         let bytes = Array(text.utf8)
