@@ -16,6 +16,9 @@ final class Mailbox<Value: Sendable>: Sendable {
 
     init(capacity: Int = 10_000) { self.capacity = capacity }
 
+    /// How many ids are tracked for eviction (for tests: bounded by the capacity, whatever was delivered).
+    var trackedCount: Int { state.withLock { $0.order.count - $0.orderStart } }
+
     /// Hands `value` to the caller waiting for `id`, or keeps it for one that comes later.
     func deliver(_ id: String, _ value: Value) {
         let waiter = state.withLock { state -> CheckedContinuation<Value?, Never>? in
@@ -27,6 +30,13 @@ final class Mailbox<Value: Sendable>: Sendable {
             }
             if state.orderStart > 1024, state.orderStart * 2 > state.order.count {
                 state.order.removeFirst(state.orderStart)
+                state.orderStart = 0
+            }
+            // Answers taken by their callers leave their ids behind in `order`: drop those now and then, so
+            // that it stays in proportion to what is unclaimed.
+            if state.order.count - state.orderStart > 2 * capacity + 1024 {
+                let unclaimed = state.unclaimed
+                state.order = state.order[state.orderStart...].filter { unclaimed[$0] != nil }
                 state.orderStart = 0
             }
             return nil
