@@ -40,6 +40,11 @@ struct ConfigurationTests {
         #expect(configuration.alsEndpoint.description == "https://als.local:4003")
         #expect(configuration.peerEndpoint.scheme == "https")
         #expect(configuration.outboundTLS?.caCertificatePaths == ["/tls/ca.pem", "/tls/ca2.pem"])
+        // As in the SDK, bulk requests go to their own endpoints, else the peer (not to TRANSFERS_ENDPOINT).
+        #expect(configuration.bulkTransfersEndpoint == configuration.peerEndpoint)
+        let bulk = try load(["BULK_QUOTES_ENDPOINT": "bulk.local:4005"])
+        #expect(bulk.bulkQuotesEndpoint.description == "http://bulk.local:4005")
+        #expect(bulk.settings.hub.bulkQuotes == "http://bulk.local:4005" && bulk.settings.hub.bulkTransfers == bulk.peerEndpoint.description)
     }
 
     @Test("invalid values are refused, naming the variable", arguments: [

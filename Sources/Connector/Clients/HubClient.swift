@@ -37,20 +37,29 @@ public struct HubEndpoints: Sendable, Hashable {
     public var quotes: String
     public var transfers: String
     public var transactionRequests: String
+    /// `BULK_QUOTES_ENDPOINT` and `BULK_TRANSFERS_ENDPOINT`: as in the SDK, the peer's unless set (not the
+    /// quotes' and transfers').
+    public var bulkQuotes: String
+    public var bulkTransfers: String
 
-    public init(peer: String, als: String? = nil, quotes: String? = nil, transfers: String? = nil, transactionRequests: String? = nil) {
+    public init(peer: String, als: String? = nil, quotes: String? = nil, transfers: String? = nil, transactionRequests: String? = nil,
+                bulkQuotes: String? = nil, bulkTransfers: String? = nil) {
         self.peer = peer
         self.als = als ?? peer
         self.quotes = quotes ?? peer
         self.transfers = transfers ?? peer
         self.transactionRequests = transactionRequests ?? peer
+        self.bulkQuotes = bulkQuotes ?? peer
+        self.bulkTransfers = bulkTransfers ?? peer
     }
 
     func base(for resource: FSPIOPResource) -> String {
         switch resource {
         case .parties, .participants: return als
-        case .quotes, .bulkQuotes, .fxQuotes: return quotes
-        case .transfers, .bulkTransfers, .fxTransfers: return transfers
+        case .quotes: return quotes
+        case .transfers: return transfers
+        case .bulkQuotes: return bulkQuotes
+        case .bulkTransfers: return bulkTransfers
         case .transactionRequests, .authorizations: return transactionRequests
         default: return peer
         }

@@ -25,6 +25,8 @@ public struct ConnectorConfiguration: Sendable, Hashable {
     public var quotesEndpoint: Endpoint
     public var transfersEndpoint: Endpoint
     public var transactionRequestsEndpoint: Endpoint
+    public var bulkQuotesEndpoint: Endpoint
+    public var bulkTransfersEndpoint: Endpoint
     public var backendEndpoint: Endpoint
     public var ilpSecret: String
     public var ilpVersion: ILPVersion
@@ -83,6 +85,8 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             quotesEndpoint: try reader.endpoint("QUOTES_ENDPOINT", scheme: scheme, fallback: peer),
             transfersEndpoint: try reader.endpoint("TRANSFERS_ENDPOINT", scheme: scheme, fallback: peer),
             transactionRequestsEndpoint: try reader.endpoint("TRANSACTION_REQUESTS_ENDPOINT", scheme: scheme, fallback: peer),
+            bulkQuotesEndpoint: try reader.endpoint("BULK_QUOTES_ENDPOINT", scheme: scheme, fallback: peer),
+            bulkTransfersEndpoint: try reader.endpoint("BULK_TRANSFERS_ENDPOINT", scheme: scheme, fallback: peer),
             backendEndpoint: try reader.endpoint("BACKEND_ENDPOINT", scheme: "http"),
             ilpSecret: try reader.secret("ILP_SECRET"),
             ilpVersion: try reader.ilpVersion("ILP_VERSION"),
@@ -124,6 +128,7 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             "DFSP_ID=\(dfspId)", "INBOUND_LISTEN_PORT=\(inboundPort)", "OUTBOUND_LISTEN_PORT=\(outboundPort)",
             "PEER_ENDPOINT=\(peerEndpoint)", "ALS_ENDPOINT=\(alsEndpoint)", "QUOTES_ENDPOINT=\(quotesEndpoint)",
             "TRANSFERS_ENDPOINT=\(transfersEndpoint)", "TRANSACTION_REQUESTS_ENDPOINT=\(transactionRequestsEndpoint)",
+            "BULK_QUOTES_ENDPOINT=\(bulkQuotesEndpoint)", "BULK_TRANSFERS_ENDPOINT=\(bulkTransfersEndpoint)",
             "BACKEND_ENDPOINT=\(backendEndpoint)", "ILP_SECRET=<redacted>", "ILP_VERSION=\(ilpVersion.rawValue)",
             "EXPIRY_SECONDS=\(expirySeconds)", "REQUEST_PROCESSING_TIMEOUT_SECONDS=\(requestTimeoutSeconds)",
             "RESOURCE_VERSIONS=" + resourceVersions.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),

@@ -41,7 +41,8 @@ extension ConnectorConfiguration {
         var settings = ConnectorSettings(
             dfspId: dfspId, host: listenAddress, inboundPort: inboundPort, outboundPort: outboundPort,
             hub: HubEndpoints(peer: peerEndpoint.description, als: alsEndpoint.description, quotes: quotesEndpoint.description,
-                              transfers: transfersEndpoint.description, transactionRequests: transactionRequestsEndpoint.description),
+                              transfers: transfersEndpoint.description, transactionRequests: transactionRequestsEndpoint.description,
+                              bulkQuotes: bulkQuotesEndpoint.description, bulkTransfers: bulkTransfersEndpoint.description),
             backendURL: backendEndpoint.description,
             outbound: OutboundConfiguration(dfspId: dfspId, autoAcceptParty: autoAcceptParty, autoAcceptQuotes: autoAcceptQuotes,
                                             expirySeconds: expirySeconds, requestTimeoutSeconds: requestTimeoutSeconds, checkILP: checkILP,
