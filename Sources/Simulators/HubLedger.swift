@@ -447,16 +447,17 @@ extension HubLedger {
 
     /// Commits the transfers in `committing` and releases the rest of the bulk's reservation.
     private mutating func releaseBulk(_ record: inout HubBulkTransferRecord, committing: Set<String>) {
-        var payer = accounts[record.request.payerFsp]
-        var payee = accounts[record.request.payeeFsp]
-        for (transferId, amount) in record.amounts {
-            payer?.reserved -= amount
-            guard committing.contains(transferId) else { continue }
-            payer?.position += amount
-            payee?.position -= amount
+        let committed = record.amounts.filter { committing.contains($0.key) }.values.reduce(0, +)
+        // Each account read and written in turn (a DFSP paying itself is one account).
+        if var payer = accounts[record.request.payerFsp] {
+            payer.reserved -= record.total
+            payer.position += committed
+            accounts[record.request.payerFsp] = payer
         }
-        accounts[record.request.payerFsp] = payer
-        accounts[record.request.payeeFsp] = payee
+        if var payee = accounts[record.request.payeeFsp] {
+            payee.position -= committed
+            accounts[record.request.payeeFsp] = payee
+        }
         record.committed = committing
         record.phase = committing.isEmpty ? .aborted : .completed
         bulkTransfers[record.request.bulkTransferId] = record

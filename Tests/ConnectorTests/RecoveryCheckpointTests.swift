@@ -15,10 +15,11 @@ struct RecoveryCheckpointTests {
                                    inboundConfiguration: InboundConfiguration(dfspId: "payerfsp", ilpSecret: "secret"), newID: IDs.make)
     static let body: JSONValue = .object([("quoteId", .string("q"))])
 
-    static func append(_ events: [DomainEvent], to log: any EventLog, topics: ConnectorTopics) async throws {
+    /// Appends events as the processor does: each with its aggregate's sequence number (`first` for the first given).
+    static func append(_ events: [DomainEvent], first: Int64 = 1, to log: any EventLog, topics: ConnectorTopics) async throws {
         let clock = WallClock()
-        let records = try events.map { event in
-            Envelope(id: IDs.make(), type: event.wireName, schemaVersion: 1, aggregateID: event.ref.id, sequence: 0, occurredAt: clock.now,
+        let records = try events.enumerated().map { index, event in
+            Envelope(id: IDs.make(), type: event.wireName, schemaVersion: 1, aggregateID: event.ref.id, sequence: first + Int64(index), occurredAt: clock.now,
                          correlationID: event.ref.id, causationID: IDs.make(), payload: try event.payload).record(topic: topics.transfers)
         }
         _ = try await log.append(records)
@@ -39,11 +40,15 @@ struct RecoveryCheckpointTests {
         for spec in topics.specs { try await log.ensureTopic(spec) }
         let recoverer = Recoverer(log: log, topics: topics, group: "g", router: Self.router, marginMilliseconds: 0, logger: Logger(label: "test"))
 
-        // A relayed quote that was answered long ago (and evicted), then one still waiting for its callback.
+        // A relayed quote that was answered long ago (and evicted), one sent long ago and answered after the
+        // checkpoint's time (then evicted), then one still waiting for its callback.
         try await Self.append([Self.sent("old"), .relayed(key: RelayedRequest.key(.quotes, "old"), .answered(body: Self.body, source: "payeefsp"))],
                               to: log, topics: topics)
+        try await Self.append([Self.sent("mid")], to: log, topics: topics)
         let between = WallClock().now
         try await eventually("the clock to move on") { WallClock().now > between }
+        try await Self.append([.relayed(key: RelayedRequest.key(.quotes, "mid"), .answered(body: Self.body, source: "payeefsp"))], first: 2,
+                              to: log, topics: topics)
         // The processor's memory at the checkpoint: only the waiting one, since the fact that started it.
         let started = WallClock().now
         try await Self.append([Self.sent("new")], to: log, topics: topics)
@@ -57,14 +62,34 @@ struct RecoveryCheckpointTests {
         #expect(recovery.foldedFrom == checkpoint)
         #expect(recovery.eventsFolded == 1)
         #expect(store.relayed[RelayedRequest.key(.quotes, "old")] == nil)
+        #expect(store.relayed[RelayedRequest.key(.quotes, "mid")] == nil, "the tail of an aggregate evicted before the checkpoint is not folded back")
         #expect(store.relayed[RelayedRequest.key(.quotes, "new")]?.phase == .sent)
         #expect(work.count == 1, "the waiting request is sent again")
 
         // Another group has no checkpoint: it folds everything.
         let other = Recoverer(log: log, topics: topics, group: "other", router: Self.router, marginMilliseconds: 0, logger: Logger(label: "test"))
         let (all, _, whole) = try await other.recover()
-        #expect(whole.foldedFrom == nil && whole.eventsFolded == 3)
+        #expect(whole.foldedFrom == nil && whole.eventsFolded == 5)
+        #expect(all.relayed[RelayedRequest.key(.quotes, "mid")]?.phase == .answered)
         #expect(all.relayed[RelayedRequest.key(.quotes, "old")]?.phase == .answered)
+        await log.shutdown()
+    }
+
+    @Test("an effect still under way keeps the checkpoint at its aggregate's start, even after the aggregate is evicted")
+    func effectsInFlight() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pm-recovery-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = try SQLiteEventLog(configuration: SQLiteLogConfiguration(path: directory.appendingPathComponent("log.sqlite").path))
+        let topics = ConnectorTopics()
+        for spec in topics.specs { try await log.ensureTopic(spec) }
+        let recoverer = Recoverer(log: log, topics: topics, group: "g", router: Self.router, marginMilliseconds: 0, logger: Logger(label: "test"))
+        let now = WallClock().now
+        let started = now.adding(milliseconds: -120_000)
+        try await recoverer.writeCheckpoint(AggregateStore(), inFlightSince: started, now: now)
+        #expect(try await recoverer.lastCheckpoint() == started)
+        try await recoverer.writeCheckpoint(AggregateStore(), now: now)
+        #expect(try await recoverer.lastCheckpoint() == now, "with nothing in memory or under way, the checkpoint is now")
         await log.shutdown()
     }
 

@@ -141,6 +141,16 @@ struct InboundBulkTests {
         let done = InboundBulkAnswers.bulkTransfer(transfer, core: core, fulfilments: [:], now: Self.now)
         #expect(done.individualTransferResults?.map { $0.errorInformation?.errorCode } == [FSPIOPErrorCode("4001"), .internalServerError])
         #expect(done.individualTransferResults?.allSatisfy { $0.fulfilment == nil } == true)
+
+        // A list that does not name a transfer: not credited, so no fulfilment; no list: every one was taken.
+        let fulfilments = try InboundBulkAnswers.fulfilments(transfer, configuration: Self.configuration, now: Self.now)
+        let partial = BackendBulkTransferResponse(homeTransactionId: "h2", individualTransferResults: [
+            BackendIndividualTransferResult(transferId: transfer.individualTransfers[0].transferId)])
+        let some = InboundBulkAnswers.bulkTransfer(transfer, core: partial, fulfilments: fulfilments, now: Self.now)
+        #expect(some.individualTransferResults?[0].fulfilment != nil)
+        #expect(some.individualTransferResults?[1].fulfilment == nil && some.individualTransferResults?[1].errorInformation?.errorCode == .internalServerError)
+        let all = InboundBulkAnswers.bulkTransfer(transfer, core: BackendBulkTransferResponse(homeTransactionId: "h3"), fulfilments: fulfilments, now: Self.now)
+        #expect(all.individualTransferResults?.allSatisfy { $0.fulfilment != nil } == true)
     }
 
     @Test("events round-trip through their wire names and payloads")

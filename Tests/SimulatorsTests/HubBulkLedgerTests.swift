@@ -42,6 +42,19 @@ struct HubBulkLedgerTests {
         }
     }
 
+    @Test("a DFSP paying itself in bulk: its reservation is released and its position unchanged")
+    func selfPayment() throws {
+        var ledger = try base.ledger()
+        var request = bulk("s1", amounts: ["5", "7"])
+        request.payeeFsp = "payer"
+        guard case .reserved = ledger.prepareBulk(request, fingerprint: [9], version: .v1_1, now: base.now) else { Issue.record("not reserved"); return }
+        let answer = BulkTransfersIDPutResponse(individualTransferResults: request.individualTransfers.map {
+            IndividualTransferResult(transferId: $0.transferId, fulfilment: base.fulfilment)
+        }, bulkTransferState: "COMPLETED")
+        guard case .completed = ledger.fulfilBulk("s1", response: answer, source: "payer", now: base.now) else { Issue.record("not completed"); return }
+        #expect(base.positions(ledger, "payer") == "0/0")
+    }
+
     @Test("over the net debit cap, expired, resent or modified: refused or ignored, nothing reserved twice")
     func refusals() throws {
         var ledger = try base.ledger(payerCap: "50")

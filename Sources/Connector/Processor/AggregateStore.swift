@@ -109,6 +109,9 @@ struct AggregateStore {
     /// of every aggregate in memory happened at or after it; an aggregate evicted earlier is over.
     var oldestInMemory: Timestamp? { firstEvents.values.min() }
 
+    /// The time of the first event of an aggregate in memory.
+    func firstEvent(of ref: AggregateRef) -> Timestamp? { firstEvents[ref] }
+
     func isFinished(_ ref: AggregateRef) -> Bool {
         switch ref.kind {
         case .outbound: return outbound[ref.id]?.phase.isTerminal ?? false

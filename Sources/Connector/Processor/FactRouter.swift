@@ -408,9 +408,14 @@ private struct Step {
             answerBulkQuery(message, resource: .bulkTransfers, id: id, bulk: store.bulkTransfers[id], notFound: .bulkTransferIdNotFound)
         case ("PUT", "bulkQuotes"), ("PUT", "bulkTransfers"):
             // The answer to a bulk request this DFSP relayed (nothing else of ours waits for one).
-            guard let id = ids.first, let relayedResource = RelayedRequest.Resource(rawValue: resource),
-                  store.relayed[RelayedRequest.key(relayedResource, id)] != nil else { return }
-            relayCallback(relayedResource, id, message, &store)
+            guard let id = ids.first, let relayedResource = RelayedRequest.Resource(rawValue: resource) else { return }
+            if store.relayed[RelayedRequest.key(relayedResource, id)] != nil {
+                relayCallback(relayedResource, id, message, &store)
+            } else if resource == "bulkTransfers", isError, store.bulkTransfers[id]?.phase == .answered {
+                // The hub refused or expired a bulk transfer this payee's core already credited; the backend API
+                // has no call to tell the core, so it is set aside for an operator.
+                routed.deadLetter = "the hub aborted bulk transfer \(id) after the core credited it: reverse its credits in the core"
+            }
         case ("PUT", "authorizations"):
             // An answer to GET /authorizations, which this connector sends only for requestToPayTransfer (not supported yet).
             return

@@ -59,6 +59,7 @@ public final class Processor: Service, Sendable {
     private let timers = Mutex(Timers())
     private let readiness = Latch<Void>()
     private let recovery = Mutex(Recovery())
+    private let inFlight = Mutex(InFlight())
 
     /// What the last start folded.
     public var lastRecovery: Recovery { recovery.withLock { $0 } }
@@ -151,6 +152,17 @@ public final class Processor: Service, Sendable {
         var effect: Effect
         var causation: String?
         var correlation: String?
+        /// When the aggregate that asked for it had its first event: until its outcome is recorded, a
+        /// restart must fold the log from there to perform it again.
+        var since: Timestamp?
+        /// Its entry among the effects in flight, while it runs.
+        var token: Int?
+    }
+
+    /// Recorded effects under way, by token: the first-event time of their aggregates.
+    private struct InFlight {
+        var next = 0
+        var since: [Int: Timestamp] = [:]
     }
 
     /// What a batch of facts decided: the records to append, the effects to perform once they are
@@ -207,7 +219,8 @@ public final class Processor: Service, Sendable {
                 touched.insert(ref)
                 if ref.kind == .outbound { touchedOutbound.insert(ref.id) }
                 for effect in router.effects(of: event, store: store) {
-                    work.append(Work(effect: effect, causation: eventEnvelope.id, correlation: eventEnvelope.correlationID))
+                    work.append(Work(effect: effect, causation: eventEnvelope.id, correlation: eventEnvelope.correlationID,
+                                     since: store.firstEvent(of: ref) ?? now))
                 }
             }
             for reply in routed.replies { work.append(Work(effect: reply, causation: envelope.id, correlation: envelope.correlationID)) }
@@ -236,7 +249,7 @@ public final class Processor: Service, Sendable {
 
     /// Records a recovery checkpoint; a failure costs a longer restart, nothing else.
     func writeCheckpoint(_ store: AggregateStore) async {
-        do { try await recoverer.writeCheckpoint(store, now: clock.now) } catch {
+        do { try await recoverer.writeCheckpoint(store, inFlightSince: oldestInFlight, now: clock.now) } catch {
             logger.warning("cannot record a recovery checkpoint; a restart reads more of the log", metadata: ["error": "\(error)"])
         }
     }
@@ -301,13 +314,26 @@ public final class Processor: Service, Sendable {
     func record(_ fact: ConnectorFact, topic: String, key: String, _ item: Work) async {
         do {
             _ = try await log.append([factRecord(fact, topic: topic, key: key, causation: item.causation, correlation: item.correlation)])
+            if let token = item.token { _ = inFlight.withLock { $0.since.removeValue(forKey: token) } }
         } catch {
-            // The outcome is lost, not the effect: a restart performs it again.
+            // The outcome is lost, not the effect: it stays in flight, so that checkpoints keep the log from
+            // its aggregate on, and a restart performs it again.
             logger.error("cannot record an effect's outcome", metadata: ["fact": "\(fact.wireName)", "error": "\(error)"])
         }
     }
 
-    func perform(_ item: Work) async {
+    /// The first-event time of the oldest aggregate with a recorded effect still under way.
+    var oldestInFlight: Timestamp? { inFlight.withLock { $0.since.values.min() } }
+
+    func perform(_ work: Work) async {
+        var item = work
+        if item.effect.isRecorded, let since = item.since {
+            item.token = inFlight.withLock { state in
+                state.next += 1
+                state.since[state.next] = since
+                return state.next
+            }
+        }
         let topics = settings.topics
         switch item.effect {
         case let .hub(request, ref):

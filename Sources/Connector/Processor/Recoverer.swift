@@ -28,10 +28,11 @@ struct Recoverer: Sendable {
 
     static let checkpointType = "processor.checkpoint"
 
-    /// Records that a restart may fold the log from the first event of the oldest aggregate in `store`
-    /// (now when there is none). Call it only once everything decided so far is durable.
-    func writeCheckpoint(_ store: AggregateStore, now: Timestamp) async throws(LogError) {
-        let foldFrom = min(store.oldestInMemory ?? now, now)
+    /// Records that a restart may fold the log from the first event of the oldest aggregate in `store`, or
+    /// of the oldest one with an effect still under way (`inFlightSince`: it may have been evicted), now
+    /// when there is none. Call it only once everything decided so far is durable.
+    func writeCheckpoint(_ store: AggregateStore, inFlightSince: Timestamp? = nil, now: Timestamp) async throws(LogError) {
+        let foldFrom = min(store.oldestInMemory ?? now, inFlightSince ?? now, now)
         let payload: JSONValue = .object([("group", .string(group)), ("foldFrom", .string(foldFrom.dateTime))])
         let envelope = Envelope(id: IDs.make(), type: Self.checkpointType, schemaVersion: 1, aggregateID: group, sequence: 0,
                                 occurredAt: now, correlationID: nil, causationID: nil, payload: payload)
@@ -61,15 +62,20 @@ struct Recoverer: Sendable {
         let from = try await lastCheckpoint().map { $0.adding(milliseconds: -marginMilliseconds) }
         var folded = 0
         try await readAll(topics.transfers, from: from) { envelope in
-            folded += 1
             let event: DomainEvent
             do { event = try DomainEvent(envelope: envelope) } catch {
                 logger.error("an event of pm.transfers cannot be read; its aggregate may be incomplete", metadata: ["id": "\(envelope.id)", "error": "\(error)"])
                 return
             }
+            // From a checkpoint, a later event of an aggregate not seen yet is the tail of one that started
+            // before the window, ended and was evicted (the checkpoint is older than every aggregate in memory
+            // and every effect under way): it is not folded back. One evicted and started again begins anew at 1.
+            if from != nil, envelope.sequence > 1, store.version(of: event.ref) == 0 { return }
+            folded += 1
             store.apply(event, causation: envelope.causationID, at: envelope.occurredAt)
             for effect in router.effects(of: event, store: store) where effect.isRecorded {
-                pending[envelope.id] = Processor.Work(effect: effect, causation: envelope.id, correlation: envelope.correlationID)
+                pending[envelope.id] = Processor.Work(effect: effect, causation: envelope.id, correlation: envelope.correlationID,
+                                                      since: store.firstEvent(of: event.ref))
                 order.append(envelope.id)
             }
         }

@@ -166,13 +166,19 @@ public enum InboundBulkAnswers {
     }
 
     /// `PUT /bulkTransfers/{ID}`: `COMPLETED`, each transfer with its fulfilment, or the error the core
-    /// gave for it (then without a fulfilment).
+    /// gave for it, or 2001 when the core's list does not name it (then without a fulfilment).
     public static func bulkTransfer(_ request: BulkTransfersPostRequest, core: BackendBulkTransferResponse, fulfilments: [String: String],
                                     now: Timestamp) -> BulkTransfersIDPutResponse {
-        let errors = Dictionary((core.individualTransferResults ?? []).compactMap { result in result.errorResponse.map { (result.transferId, $0) } },
-                                uniquingKeysWith: { first, _ in first })
+        let answered = core.individualTransferResults.map { results in
+            Dictionary(results.map { ($0.transferId, $0) }, uniquingKeysWith: { first, _ in first })
+        }
         let results = request.individualTransfers.map { item in
-            if let error = errors[item.transferId] {
+            // Without a list the core took every transfer; with one, a transfer it does not name is not credited.
+            guard let result = answered.map({ $0[item.transferId] }) ?? BackendIndividualTransferResult(transferId: item.transferId) else {
+                return IndividualTransferResult(transferId: item.transferId,
+                                                errorInformation: FSPIOPError(.internalServerError, "the core did not answer this transfer").errorInformation.errorInformation)
+            }
+            if let error = result.errorResponse {
                 return IndividualTransferResult(transferId: item.transferId, errorInformation: error.errorInformation)
             }
             return IndividualTransferResult(transferId: item.transferId, fulfilment: fulfilments[item.transferId])
