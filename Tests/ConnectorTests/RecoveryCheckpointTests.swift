@@ -30,67 +30,70 @@ struct RecoveryCheckpointTests {
                                                               deadline: WallClock().now.adding(milliseconds: 60_000)))
     }
 
-    @Test("events before the checkpoint are not folded again; those after are, with their pending effects; without a checkpoint, everything")
-    func foldsFromTheCheckpoint() async throws {
+    /// Runs `body` with a fresh embedded log with the connector's topics and a recoverer of group `g` on it.
+    static func withLog(_ body: (SQLiteEventLog, ConnectorTopics, Recoverer) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pm-recovery-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = try SQLiteEventLog(configuration: SQLiteLogConfiguration(path: directory.appendingPathComponent("log.sqlite").path))
         let topics = ConnectorTopics()
         for spec in topics.specs { try await log.ensureTopic(spec) }
-        let recoverer = Recoverer(log: log, topics: topics, group: "g", router: Self.router, marginMilliseconds: 0, logger: Logger(label: "test"))
-
-        // A relayed quote that was answered long ago (and evicted), one sent long ago and answered after the
-        // checkpoint's time (then evicted), then one still waiting for its callback.
-        try await Self.append([Self.sent("old"), .relayed(key: RelayedRequest.key(.quotes, "old"), .answered(body: Self.body, source: "payeefsp"))],
-                              to: log, topics: topics)
-        try await Self.append([Self.sent("mid")], to: log, topics: topics)
-        let between = WallClock().now
-        try await eventually("the clock to move on") { WallClock().now > between }
-        try await Self.append([.relayed(key: RelayedRequest.key(.quotes, "mid"), .answered(body: Self.body, source: "payeefsp"))], first: 2,
-                              to: log, topics: topics)
-        // The processor's memory at the checkpoint: only the waiting one, since the fact that started it.
-        let started = WallClock().now
-        try await Self.append([Self.sent("new")], to: log, topics: topics)
-        var memory = AggregateStore()
-        memory.apply(Self.sent("new"), causation: nil, at: started)
-        try await recoverer.writeCheckpoint(memory, now: WallClock().now.adding(milliseconds: 10))
-        let checkpoint = try #require(try await recoverer.lastCheckpoint())
-        #expect(checkpoint > between)
-
-        let (store, work, recovery) = try await recoverer.recover()
-        #expect(recovery.foldedFrom == checkpoint)
-        #expect(recovery.eventsFolded == 1)
-        #expect(store.relayed[RelayedRequest.key(.quotes, "old")] == nil)
-        #expect(store.relayed[RelayedRequest.key(.quotes, "mid")] == nil, "the tail of an aggregate evicted before the checkpoint is not folded back")
-        #expect(store.relayed[RelayedRequest.key(.quotes, "new")]?.phase == .sent)
-        #expect(work.count == 1, "the waiting request is sent again")
-
-        // Another group has no checkpoint: it folds everything.
-        let other = Recoverer(log: log, topics: topics, group: "other", router: Self.router, marginMilliseconds: 0, logger: Logger(label: "test"))
-        let (all, _, whole) = try await other.recover()
-        #expect(whole.foldedFrom == nil && whole.eventsFolded == 5)
-        #expect(all.relayed[RelayedRequest.key(.quotes, "mid")]?.phase == .answered)
-        #expect(all.relayed[RelayedRequest.key(.quotes, "old")]?.phase == .answered)
+        let recoverer = Recoverer(log: log, topics: topics, group: "g", router: router, marginMilliseconds: 0, logger: Logger(label: "test"))
+        do { try await body(log, topics, recoverer) } catch {
+            await log.shutdown()
+            throw error
+        }
         await log.shutdown()
+    }
+
+    @Test("events before the checkpoint are not folded again; those after are, with their pending effects; without a checkpoint, everything")
+    func foldsFromTheCheckpoint() async throws {
+        try await Self.withLog { log, topics, recoverer in
+            // A relayed quote that was answered long ago (and evicted), one sent long ago and answered after the
+            // checkpoint's time (then evicted), then one still waiting for its callback.
+            try await Self.append([Self.sent("old"), .relayed(key: RelayedRequest.key(.quotes, "old"), .answered(body: Self.body, source: "payeefsp"))],
+                                  to: log, topics: topics)
+            try await Self.append([Self.sent("mid")], to: log, topics: topics)
+            let between = WallClock().now
+            try await eventually("the clock to move on") { WallClock().now > between }
+            try await Self.append([.relayed(key: RelayedRequest.key(.quotes, "mid"), .answered(body: Self.body, source: "payeefsp"))], first: 2,
+                                  to: log, topics: topics)
+            // The processor's memory at the checkpoint: only the waiting one, since the fact that started it.
+            let started = WallClock().now
+            try await Self.append([Self.sent("new")], to: log, topics: topics)
+            var memory = AggregateStore()
+            memory.apply(Self.sent("new"), causation: nil, at: started)
+            try await recoverer.writeCheckpoint(memory, now: WallClock().now.adding(milliseconds: 10))
+            let checkpoint = try #require(try await recoverer.lastCheckpoint())
+            #expect(checkpoint > between)
+
+            let (store, work, recovery) = try await recoverer.recover()
+            #expect(recovery.foldedFrom == checkpoint)
+            #expect(recovery.eventsFolded == 1)
+            #expect(store.relayed[RelayedRequest.key(.quotes, "old")] == nil)
+            #expect(store.relayed[RelayedRequest.key(.quotes, "mid")] == nil, "the tail of an aggregate evicted before the checkpoint is not folded back")
+            #expect(store.relayed[RelayedRequest.key(.quotes, "new")]?.phase == .sent)
+            #expect(work.count == 1, "the waiting request is sent again")
+
+            // Another group has no checkpoint: it folds everything.
+            let other = Recoverer(log: log, topics: topics, group: "other", router: Self.router, marginMilliseconds: 0, logger: Logger(label: "test"))
+            let (all, _, whole) = try await other.recover()
+            #expect(whole.foldedFrom == nil && whole.eventsFolded == 5)
+            #expect(all.relayed[RelayedRequest.key(.quotes, "mid")]?.phase == .answered)
+            #expect(all.relayed[RelayedRequest.key(.quotes, "old")]?.phase == .answered)
+        }
     }
 
     @Test("an effect still under way keeps the checkpoint at its aggregate's start, even after the aggregate is evicted")
     func effectsInFlight() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pm-recovery-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let log = try SQLiteEventLog(configuration: SQLiteLogConfiguration(path: directory.appendingPathComponent("log.sqlite").path))
-        let topics = ConnectorTopics()
-        for spec in topics.specs { try await log.ensureTopic(spec) }
-        let recoverer = Recoverer(log: log, topics: topics, group: "g", router: Self.router, marginMilliseconds: 0, logger: Logger(label: "test"))
-        let now = WallClock().now
-        let started = now.adding(milliseconds: -120_000)
-        try await recoverer.writeCheckpoint(AggregateStore(), inFlightSince: started, now: now)
-        #expect(try await recoverer.lastCheckpoint() == started)
-        try await recoverer.writeCheckpoint(AggregateStore(), now: now)
-        #expect(try await recoverer.lastCheckpoint() == now, "with nothing in memory or under way, the checkpoint is now")
-        await log.shutdown()
+        try await Self.withLog { _, _, recoverer in
+            let now = WallClock().now
+            let started = now.adding(milliseconds: -120_000)
+            try await recoverer.writeCheckpoint(AggregateStore(), inFlightSince: started, now: now)
+            #expect(try await recoverer.lastCheckpoint() == started)
+            try await recoverer.writeCheckpoint(AggregateStore(), now: now)
+            #expect(try await recoverer.lastCheckpoint() == now, "with nothing in memory or under way, the checkpoint is now")
+        }
     }
 
     @Test("the checkpoint names the oldest aggregate in memory, and now once everything is evicted")
