@@ -20,6 +20,8 @@ final class ProducerCore: Sendable {
     /// handle (no lookup by name per record), and a topic's metadata is fetched when it becomes known,
     /// before its first append.
     private let topics = Mutex<[String: TopicHandle]>([:])
+    /// Every append not answered yet.
+    private let live = AppendRegistry()
 
     init(configuration: KafkaConfiguration) throws(LogError) {
         client = try KafkaClient(
@@ -45,7 +47,7 @@ final class ProducerCore: Sendable {
     /// Appends records; the result comes once every record's delivery report is in.
     func append(_ records: [ProducerRecord]) async -> Result<[RecordPosition], LogError> {
         await withCheckedContinuation { continuation in
-            let pending = PendingAppend(records: records, continuation: continuation)
+            let pending = PendingAppend(records: records, continuation: continuation, registry: live)
             let entry = state.withLock { state in
                 let entry = state.enqueue([ProduceRun(append: pending, range: records.indices)])
                 // Waking under the lock: the thread destroys the handle only after a wake-free stop.
@@ -185,6 +187,11 @@ final class ProducerCore: Sendable {
             topics = [:]
         }
         client.destroy()
+        // Reports that never came (the drain ended with records still out) will not come now.
+        for append in live.takeAll() {
+            append.abandon(LogError(.timedOut, "the Kafka log shut down before librdkafka reported on the record (it may have been stored)",
+                                    retryable: true))
+        }
         let waiters = state.withLock { $0.finished() }
         for waiter in waiters { waiter.resume() }
     }
@@ -275,7 +282,9 @@ struct ProduceRun: Sendable {
 /// The append keeps itself alive (one retain) until its last record is settled, whoever holds it then.
 /// Each record is settled exactly once (a delivery report, or a failure for a record librdkafka did
 /// not take), so each position is written by one settle and read only after the count of unsettled
-/// records reaches zero, an atomic decrement that orders those writes before the read.
+/// records reaches zero, an atomic decrement that orders those writes before the read. At shutdown an
+/// append whose reports will never come is abandoned: its count drops to zero at once and it answers
+/// with a failure (no positions are read); whichever of that and its last settle comes first answers.
 final class PendingAppend: @unchecked Sendable {
     typealias Continuation = CheckedContinuation<Result<[RecordPosition], LogError>, Never>
 
@@ -292,9 +301,12 @@ final class PendingAppend: @unchecked Sendable {
     private let unsettled: Atomic<Int>
     private let failure = Mutex<LogError?>(nil)
 
-    init(records: [ProducerRecord], continuation: Continuation) {
+    private let registry: AppendRegistry?
+
+    init(records: [ProducerRecord], continuation: Continuation, registry: AppendRegistry? = nil) {
         self.records = records
         self.continuation = continuation
+        self.registry = registry
         let count = records.count
         slots = .allocate(capacity: count)
         partitions = .allocate(capacity: count)
@@ -305,6 +317,8 @@ final class PendingAppend: @unchecked Sendable {
         if count == 0 {
             owner.release()
             continuation.resume(returning: .success([]))
+        } else {
+            registry?.add(self)
         }
     }
 
@@ -335,8 +349,21 @@ final class PendingAppend: @unchecked Sendable {
         for index in records.indices { fail(index, error) }
     }
 
+    /// Answers with `error` now, however many reports are missing: for records whose reports will never come.
+    func abandon(_ error: LogError) {
+        failure.withLock { if $0 == nil { $0 = error } }
+        guard unsettled.exchange(0, ordering: .acquiringAndReleasing) > 0 else { return }
+        complete()
+    }
+
     private func settledOne() {
         guard unsettled.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 else { return }
+        complete()
+    }
+
+    /// Resumes the caller, exactly once: after the count of unsettled records reached zero.
+    private func complete() {
+        registry?.remove(self)
         let result: Result<[RecordPosition], LogError>
         if let failure = failure.withLock({ $0 }) {
             result = .failure(failure)
@@ -346,6 +373,20 @@ final class PendingAppend: @unchecked Sendable {
         continuation.resume(returning: result)
         // The retain taken in `init`; every caller holds its own reference for the call.
         Unmanaged.passUnretained(self).release()
+    }
+}
+
+/// The appends not answered yet, so that shutdown can answer those whose reports will never come.
+final class AppendRegistry: Sendable {
+    private let appends = Mutex<[ObjectIdentifier: PendingAppend]>([:])
+
+    func add(_ append: PendingAppend) { appends.withLock { $0[ObjectIdentifier(append)] = append } }
+    func remove(_ append: PendingAppend) { _ = appends.withLock { $0.removeValue(forKey: ObjectIdentifier(append)) } }
+    func takeAll() -> [PendingAppend] {
+        appends.withLock { appends in
+            defer { appends = [:] }
+            return Array(appends.values)
+        }
     }
 }
 

@@ -268,4 +268,28 @@ struct KafkaStateMachineTests {
         #expect(again == [3, 4, 5], "a new record overtook the backlog")
         guard case .poll = machine.nextThreadAction(now: 0) else { Issue.record("produced from an empty backlog"); return }
     }
+
+    @Test("an append abandoned at shutdown answers once, with a failure; a report that comes later changes nothing")
+    func abandonedAppend() async {
+        let registry = AppendRegistry()
+        let records = [ProducerRecord(topic: "t", key: "k", value: [1]), ProducerRecord(topic: "t", key: "k", value: [2])]
+        let result = await withCheckedContinuation { continuation in
+            let append = PendingAppend(records: records, continuation: continuation, registry: registry)
+            append.settle(0, partition: 0, offset: 7)
+            for live in registry.takeAll() { live.abandon(LogError(.timedOut, "gone", retryable: true)) }
+            append.settle(1, partition: 0, offset: 8)
+        }
+        guard case let .failure(error) = result else { Issue.record("an abandoned append succeeded"); return }
+        #expect(error.code == .timedOut)
+        #expect(registry.takeAll().isEmpty)
+
+        let done = await withCheckedContinuation { continuation in
+            let append = PendingAppend(records: records, continuation: continuation, registry: registry)
+            append.settle(0, partition: 1, offset: 1)
+            append.settle(1, partition: 1, offset: 2)
+        }
+        guard case let .success(positions) = done else { Issue.record("a settled append failed"); return }
+        #expect(positions.map(\.offset) == [1, 2])
+        #expect(registry.takeAll().isEmpty, "an answered append leaves the registry")
+    }
 }
