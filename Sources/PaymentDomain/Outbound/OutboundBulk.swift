@@ -86,10 +86,10 @@ public enum OutboundBulk {
         return first
     }
 
-    /// An item's `lastError` (`quoteError` / `transferError`): the FSPIOP error the payee's DFSP gave.
+    /// An item's `lastError` (`quoteError` / `transferError`): the FSPIOP error the payee's DFSP gave. It
+    /// came inside a successful callback, so there is no HTTP status to report (`httpStatusCode` is left out).
     static func lastError(_ error: ErrorInformation) -> JSONValue {
-        .object([("httpStatusCode", .number("500")),
-                 ("mojaloopError", (try? JSONValueEncoder.encode(ErrorInformationObject(errorInformation: error))) ?? .null)])
+        .object([("mojaloopError", (try? JSONValueEncoder.encode(ErrorInformationObject(errorInformation: error))) ?? .null)])
     }
 
     /// The answer to `POST /bulkQuotes` (`bulkQuoteResponse`) made from `PUT /bulkQuotes/{ID}`.
