@@ -38,6 +38,8 @@ public struct ConnectorSettings: Sendable {
     public var finishedRetentionSeconds: Int = 300
     /// `PM_CHECKPOINT_INTERVAL_MS` (10000): how often the processor records from when a restart folds the log.
     public var checkpointIntervalMilliseconds: Int = 10_000
+    /// `PM_ROLES` (both): the edges, the processor, or both in this process.
+    public var roles: ConnectorRoles = .all
 
     public init(dfspId: String, host: String = "0.0.0.0", inboundPort: Int = 4000, outboundPort: Int = 4001, hub: HubEndpoints,
                 backendURL: String, outbound: OutboundConfiguration, inbound: InboundConfiguration, jwsSigningKeyPath: String? = nil,
@@ -74,8 +76,12 @@ public final class Connector: Service, Sendable {
     let logger: Logger
     let hubHTTP: HTTPClient
     let backendHTTP: HTTPClient
-    public let processor: Processor
-    public let inboundServer: HTTPServer<InboundAPI>
+    /// The processor, when this process has the processor role.
+    public let processor: Processor?
+    let feeder: BoardFeeder?
+    /// The inbound FSPIOP server, when this process has the edge role.
+    public let inboundServer: HTTPServer<InboundAPI>?
+    /// The outbound API server (with only the edge role's operations endpoints without it).
     public let outboundServer: HTTPServer<OutboundAPI>
     private let readiness = Latch<Void>()
 
@@ -102,20 +108,33 @@ public final class Connector: Service, Sendable {
                             resourceVersions: settings.resourceVersions, http: hubHTTP,
                             timeout: .seconds(Int64(settings.outbound.requestTimeoutSeconds)), metrics: metrics)
         let backend = BackendClient(baseURL: settings.backendURL, http: backendHTTP, metrics: metrics)
-        processor = Processor(log: log, settings: Processor.Settings(outbound: settings.outbound, inbound: settings.inbound,
-                                                                      topics: settings.topics, group: settings.processorGroup,
-                                                                      finishedRetentionMilliseconds: Int64(settings.finishedRetentionSeconds) * 1000,
-                                                                      checkpointIntervalMilliseconds: Int64(settings.checkpointIntervalMilliseconds)),
-                              hub: hub, backend: backend, board: board, metrics: metrics, logger: logger)
-        let inboundAPI = InboundAPI(log: log, settings: InboundAPI.Settings(topics: settings.topics, jwsKeys: keys,
-                                                                           validatePutPartiesJWS: settings.validatePutPartiesJWS),
-                                    metrics: metrics, logger: logger)
-        inboundServer = HTTPServer(name: "inbound", host: settings.host, port: settings.inboundPort,
-                                   tls: try settings.inboundTLS?.serverConfiguration(), responder: inboundAPI, logger: logger)
+        let processorSettings = Processor.Settings(outbound: settings.outbound, inbound: settings.inbound, topics: settings.topics,
+                                                   group: settings.processorGroup,
+                                                   finishedRetentionMilliseconds: Int64(settings.finishedRetentionSeconds) * 1000,
+                                                   checkpointIntervalMilliseconds: Int64(settings.checkpointIntervalMilliseconds))
+        let processor = Processor(log: log, settings: processorSettings, hub: hub, backend: backend, board: board, metrics: metrics, logger: logger)
+        self.processor = settings.roles.contains(.processor) ? processor : nil
+        // Without the processor in this process, the board follows the processor's events on the log.
+        feeder = settings.roles.contains(.processor) ? nil
+            : BoardFeeder(log: log, topics: settings.topics, board: board, recoverer: processor.recoverer,
+                          retentionMilliseconds: processorSettings.finishedRetentionMilliseconds, logger: logger)
+        let edge = settings.roles.contains(.edge)
+        if edge {
+            let inboundAPI = InboundAPI(log: log, settings: InboundAPI.Settings(topics: settings.topics, jwsKeys: keys,
+                                                                               validatePutPartiesJWS: settings.validatePutPartiesJWS),
+                                        metrics: metrics, logger: logger)
+            inboundServer = HTTPServer(name: "inbound", host: settings.host, port: settings.inboundPort,
+                                       tls: try settings.inboundTLS?.serverConfiguration(), responder: inboundAPI, logger: logger)
+        } else {
+            inboundServer = nil
+        }
         let readiness = self.readiness
-        let outboundAPI = OutboundAPI(log: log, settings: OutboundAPI.Settings(topics: settings.topics, configuration: settings.outbound),
-                                      board: board, metrics: metrics, ready: { readiness.settledValue != nil }, logger: logger)
-        outboundServer = HTTPServer(name: "outbound", host: settings.host, port: settings.outboundPort, tls: nil,
+        var outboundSettings = OutboundAPI.Settings(topics: settings.topics, configuration: settings.outbound)
+        outboundSettings.servesAPI = edge
+        let outboundAPI = OutboundAPI(log: log, settings: outboundSettings, board: board, metrics: metrics,
+                                      ready: { readiness.settledValue != nil }, logger: logger)
+        // A processor-only process answers /health, /ready and /metrics on the outbound port.
+        outboundServer = HTTPServer(name: edge ? "outbound" : "operations", host: settings.host, port: settings.outboundPort, tls: nil,
                                     responder: outboundAPI, logger: logger)
     }
 
@@ -125,17 +144,28 @@ public final class Connector: Service, Sendable {
             logger.info("connector stopped")
         }
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask {
-                try await self.processor.run()
-                self.logger.debug("processor stopped")
+            if let processor {
+                group.addTask {
+                    try await processor.run()
+                    self.logger.debug("processor stopped")
+                }
+            }
+            if let feeder {
+                group.addTask {
+                    try await feeder.run()
+                    self.logger.debug("board feeder stopped")
+                }
             }
             group.addTask {
-                try await self.processor.ready()
+                try await self.processor?.ready()
+                try await self.feeder?.ready()
                 self.readiness.succeed(())
             }
-            group.addTask {
-                try await self.inboundServer.run()
-                self.logger.debug("inbound server stopped")
+            if let inboundServer {
+                group.addTask {
+                    try await inboundServer.run()
+                    self.logger.debug("inbound server stopped")
+                }
             }
             group.addTask {
                 try await self.outboundServer.run()
@@ -150,6 +180,6 @@ public final class Connector: Service, Sendable {
     /// connector stopped or failed before it was ready.
     public func ready() async throws(LatchFailure) -> (inbound: Int, outbound: Int) {
         try await readiness.value()
-        return (try await inboundServer.listeningPort(), try await outboundServer.listeningPort())
+        return (try await inboundServer?.listeningPort() ?? 0, try await outboundServer.listeningPort())
     }
 }

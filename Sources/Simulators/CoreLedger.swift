@@ -86,6 +86,8 @@ struct CoreLedger: Sendable {
     private(set) var transactionRequests: [String: TransactionRequest] = [:]
     /// Payee side: what the payer's DFSP answered to this core's requests to pay (`PUT /requestToPay/{ID}`), in order.
     private(set) var requestToPayNotifications: [String: [CoreRequestToPayCallback]] = [:]
+    /// OTPs customers entered at this core's device for the requests to pay it sent, by transaction request id.
+    private(set) var enteredOTPs: [String: String] = [:]
     private(set) var totals = CoreLedgerTotals()
     /// When set, only this many finished quotes, credits and payments are kept, the oldest forgotten.
     var keepFinished: Int?
@@ -316,12 +318,19 @@ struct CoreLedger: Sendable {
         return response
     }
 
-    /// `GET /otp/{transactionRequestId}`: the OTP of a request to pay this core received.
+    /// `GET /otp/{transactionRequestId}`: the OTP a customer entered at this core's device for a request to pay
+    /// it sent (``enter(otp:for:)``), else the OTP of a request to pay this core received.
     func otp(_ transactionRequestId: String) throws(CoreBackendError) -> CoreOTP {
+        if let entered = enteredOTPs[transactionRequestId] { return CoreOTP(otpValue: entered) }
         guard let request = transactionRequests[transactionRequestId] else {
             throw CoreBackendError(httpStatus: 404, .txnRequestIdNotFound, "no request to pay \(transactionRequestId)")
         }
         return CoreOTP(otpValue: request.otp)
+    }
+
+    /// The payer typed `otp` into this (the payee's) core's device for its request to pay.
+    mutating func enter(otp: String, for transactionRequestId: String) {
+        enteredOTPs[transactionRequestId] = otp
     }
 
     /// `PUT /requestToPay/{transactionRequestId}`: the payer's DFSP answered a request to pay of this core.

@@ -140,6 +140,18 @@ public final class CoreSimulator: Service {
         }
     }
 
+    /// The one-time password this core sent its customer for a request to pay it received (the customer then
+    /// types it at the payee's device), or nil.
+    public func issuedOTP(forRequestToPay transactionRequestId: String) -> String? {
+        ledger.withLock { $0.transactionRequests[transactionRequestId]?.otp }
+    }
+
+    /// The customer typed `otp` at this (the payee's) core's device for its request to pay: `GET /otp/{ID}`
+    /// answers it from now on.
+    public func enterOTP(_ otp: String, forRequestToPay transactionRequestId: String) {
+        ledger.withLock { $0.enter(otp: otp, for: transactionRequestId) }
+    }
+
     /// What the payer's DFSPs answered to this core's requests to pay (`PUT /requestToPay/{ID}`), in order.
     public func requestToPayNotifications(_ transactionRequestId: String) -> [CoreRequestToPayCallback] {
         ledger.withLock { $0.requestToPayNotifications[transactionRequestId] ?? [] }

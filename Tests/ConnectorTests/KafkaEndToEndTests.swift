@@ -29,4 +29,47 @@ struct KafkaEndToEndTests {
             #expect(topology.payeeCore.balance(of: "payee-0") == CoreAmount("2")!)
         }
     }
+
+    @Test("the payer's edges and processor in two processes: synchronous calls, continuations, lookups and refusals cross the log")
+    func splitPayer() async throws {
+        try await withTopology({ options in
+            options.payerLog = "kafka-mock"
+            options.payeeLog = "kafka-mock"
+            options.splitPayer = true
+        }) { topology in
+            for index in 0..<2 {
+                let outcome = try await topology.payerCore.sendTransfer(from: topology.payerAccount(index), to: topology.payeeParty(index),
+                                                                        amount: "2", currency: "XXX")
+                #expect(outcome.state == "COMPLETED", "\(outcome)")
+            }
+            let api = topology.payerAPI
+            let first = try await api.call("POST", "/transfers", OutboundCaller.transferRequest(from: "27710000003", to: "27720000003", autoAcceptParty: false))
+            #expect(first.body["currentState"]?.stringValue == "WAITING_FOR_PARTY_ACCEPTANCE", "\(first.body)")
+            let id = try #require(first.body["transferId"]?.stringValue)
+            let second = try await api.call("PUT", "/transfers/\(id)", .object([("acceptParty", .bool(true))]))
+            #expect(second.body["currentState"]?.stringValue == "COMPLETED", "\(second.body)")
+            let status = try await api.call("GET", "/transfers/\(id)")
+            #expect(status.body["currentState"]?.stringValue == "COMPLETED")
+
+            let party = try await api.call("GET", "/parties/MSISDN/27720000004")
+            #expect(party.status == 200, "\(party.body)")
+            #expect(party.body["party"]?["body"]?["party"]?["partyIdInfo"]?["fspId"]?.stringValue == "payeefsp")
+
+            // A refusal decided by the processor reaches the edge's caller through pm.refusals.
+            let asked = try await topology.payeeAPI.call("POST", "/requestToPay", RequestToPayEndToEndTests.request(autoAcceptParty: true))
+            let requestId = try #require(asked.body["transactionRequestId"]?.stringValue)
+            let paying = try await api.call("POST", "/requestToPayTransfer", RequestToPayEndToEndTests.payment(requestId))
+            #expect(paying.body["currentState"]?.stringValue == "WAITING_FOR_QUOTE_ACCEPTANCE", "\(paying.body)")
+            let twice = try await api.call("POST", "/requestToPayTransfer", RequestToPayEndToEndTests.payment(requestId))
+            #expect(twice.status == 400, "\(twice.body)")
+            #expect(twice.body["statusCode"]?.stringValue == "3100")
+
+            // The processor's process answers only its operations endpoints.
+            let processor = try #require(topology.payerProcessor)
+            let operations = OutboundCaller(port: try await processor.ready().outbound)
+            #expect(try await operations.call("GET", "/health").status == 200)
+            #expect(try await operations.call("GET", "/transfers/\(id)").status == 404)
+        }
+    }
 }
+

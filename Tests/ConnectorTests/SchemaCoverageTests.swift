@@ -20,7 +20,7 @@ struct SchemaCoverageTests {
         #expect(Self.schemaExists(type, version: 1), "no schema for \(type)")
     }
 
-    @Test("every fact has a version 1 schema", arguments: ConnectorFact.wireNames + [Recoverer.checkpointType])
+    @Test("every fact has a version 1 schema", arguments: ConnectorFact.wireNames + [Recoverer.checkpointType, Processor.refusalType])
     func facts(type: String) {
         #expect(Self.schemaExists(type, version: 1), "no schema for \(type)")
     }

@@ -43,6 +43,7 @@ struct EventSchemaTests {
         events.append(.aborted(reason: "Payee rejected by backend"))
         events.append(.failed(TransferError(httpStatusCode: 500, mojaloopError: FSPIOPError(.partyNotFound).errorInformation)))
         events.append(.failed(TransferError(FSPIOPError(.serverTimedOut), httpStatusCode: 504)))
+        events += try RequestToPayTransferTests.emittedEvents()
         return events
     }
 

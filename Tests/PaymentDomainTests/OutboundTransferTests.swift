@@ -272,7 +272,7 @@ struct OutboundTransferTests {
     func sdkStates(phase: OutboundTransfer.Phase) {
         let expected: [OutboundTransfer.Phase: String] = [
             .waitingForPartyAcceptance: "WAITING_FOR_PARTY_ACCEPTANCE", .waitingForQuoteAcceptance: "WAITING_FOR_QUOTE_ACCEPTANCE",
-            .completed: "COMPLETED", .aborted: "ABORTED", .errored: "ERROR_OCCURRED",
+            .waitingForAuthorizationAcceptance: "WAITING_FOR_AUTH_ACCEPTANCE", .completed: "COMPLETED", .aborted: "ABORTED", .errored: "ERROR_OCCURRED",
         ]
         #expect(phase.sdkState == expected[phase])
         #expect(phase.isTerminal == [.completed, .aborted, .errored].contains(phase))

@@ -31,6 +31,18 @@ struct ConfigurationTests {
         #expect(configuration.log == .sqlite(path: "data/pm-log.sqlite"))
     }
 
+    @Test("PM_ROLES splits the connector on Kafka; the R2P auto-accept settings reach the processor")
+    func rolesAndRequestToPaySettings() throws {
+        #expect(try load().roles == .all)
+        let edge = try load(["PM_ROLES": "edge", "PM_LOG": "kafka://broker:9092"])
+        #expect(edge.roles == .edge && edge.settings.roles == .edge)
+        #expect(try load(["PM_ROLES": "processor", "PM_LOG": "kafka://broker:9092"]).roles == .processor)
+        #expect(try load(["PM_ROLES": "edge,processor"]).roles == .all)
+        let r2p = try load(["AUTO_ACCEPT_R2P_BUSINESS_QUOTES": "true", "AUTO_ACCEPT_R2P_DEVICE_OTP": "true"])
+        #expect(r2p.settings.outbound.autoAcceptR2PBusinessQuotes && r2p.settings.outbound.autoAcceptR2PDeviceOTP)
+        #expect(r2p.redactedLines.contains("AUTO_ACCEPT_R2P_DEVICE_OTP=true") && r2p.redactedLines.contains("PM_ROLES=edge,processor"))
+    }
+
     @Test("endpoints are accepted as host:port and as URLs; the scheme follows outbound mTLS")
     func endpoints() throws {
         let configuration = try load(["TRANSFERS_ENDPOINT": "https://switch.example/ml-api/", "ALS_ENDPOINT": "als.local:4003",
@@ -53,6 +65,7 @@ struct ConfigurationTests {
         ("INBOUND_LISTEN_PORT", "http"), ("EXPIRY_SECONDS", "0"), ("CHECK_ILP", "maybe"), ("RESOURCE_VERSIONS", "parties=1.5"),
         ("RESOURCE_VERSIONS", "people=1.1"), ("JWS_SIGNING_KEY_PATH", nil), ("JWS_SIGNING_KEY_PATH", "/missing.pem"),
         ("JWS_VERIFICATION_KEYS_DIRECTORY", nil), ("PM_LOG", "mysql://x"), ("DFSP_ID", String(repeating: "x", count: 33)),
+        ("PM_ROLES", "gateway"), ("PM_ROLES", "edge"), ("AUTO_ACCEPT_R2P_DEVICE_OTP", "sometimes"),
     ] as [(String, String?)])
     func refusals(name: String, value: String?) {
         do {

@@ -266,6 +266,44 @@ for kind, resource, request, response, backend, idName in (
 events["processor.checkpoint"] = ("A restart of the processor of this group may fold the log from this time on: the first event of the "
                                    "oldest aggregate in memory when it was written.", {"group": ID, "foldFrom": ref("dateTime")})
 
+# Paying a request to pay (outbound POST /requestToPayTransfer): the payer's transfer, with the OTP step.
+defs["requestToPayTransferRequest"] = {"type": "object",
+    "required": ["homeR2PTransactionId", "transactionRequestId", "from", "to", "amountType", "currency", "amount", "scenario",
+                 "initiator", "initiatorType"],
+    "properties": {"homeR2PTransactionId": {"type": "string"}, "transactionRequestId": {"type": "string"},
+                   "from": ref("transferParty"), "to": ref("transferParty"), "amountType": {"enum": ["SEND", "RECEIVE"]},
+                   "currency": {"type": "string", "pattern": "^[A-Z]{3}$"}, "amount": {"type": "string", "pattern": AMOUNT},
+                   "scenario": {"type": "string"}, "subScenario": {"type": "string"}, "initiator": {"enum": ["PAYER", "PAYEE"]},
+                   "initiatorType": {"enum": ["CONSUMER", "AGENT", "BUSINESS", "DEVICE"]}, "note": {"type": "string"},
+                   "authenticationType": {"enum": ["OTP", "QRCODE", "U2F"]}}}
+defs["authorizationsIDGetQuery"] = {"type": "object", "required": ["authenticationType", "retriesLeft", "amount", "currency"],
+    "properties": {"authenticationType": {"enum": ["OTP", "QRCODE", "U2F"]}, "retriesLeft": {"type": "string", "pattern": "^[1-9][0-9]*$"},
+                   "amount": {"type": "string", "pattern": AMOUNT}, "currency": {"type": "string", "pattern": "^[A-Z]{3}$"}}}
+defs["authorizationsIDPutResponse"] = {"type": "object", "required": ["responseType"],
+    "properties": {"authenticationInfo": {"type": "object", "required": ["authentication", "authenticationValue"],
+                                          "properties": {"authentication": {"enum": ["OTP", "QRCODE", "U2F"]}, "authenticationValue": {}}},
+                   "responseType": {"enum": ["ENTERED", "REJECTED", "RESEND"]}}}
+events.update({
+    "core.r2p-transfer-requested": ("POST /requestToPayTransfer of the outbound API: the core pays a request to pay, under the transfer id given to it.",
+        {"transferId": ID, "request": ref("requestToPayTransferRequest")}),
+    "core.r2p-transfer-decided": ("PUT /requestToPayTransfer/{ID} of the outbound API: the core accepts or rejects the quote or the OTP.",
+        {"transferId": ID, "acceptQuote": {"type": "boolean"}, "acceptOTP": {"type": "boolean"}}),
+    "transfer.outbound.r2p-requested": ("A request to pay is to be paid; the party that asked is known (no lookup).",
+        {"request": ref("requestToPayTransferRequest"), "autoAcceptQuote": {"type": "boolean"}}),
+    "transfer.outbound.authorization-requested": ("GET /authorizations/{ID} sent to the DFSP that asked to be paid; waits until the deadline.",
+        {"query": ref("authorizationsIDGetQuery"), "deadline": ref("dateTime")}),
+    "transfer.outbound.authorization-received": ("PUT /authorizations/{ID} answered with what the customer entered.",
+        {"authorizationResponse": ref("authorizationsIDPutResponse")}),
+    "transfer.outbound.authorization-accepted": ("The OTP was accepted (by the core, or by AUTO_ACCEPT_R2P_DEVICE_OTP).", {}),
+    "transfer.outbound.r2p-rejected": ("The request to pay was rejected (the quote or the OTP, by the core or the customer): "
+                                       "PUT /transactionRequests/{ID} REJECTED sent; the transfer is aborted.", {"reason": {"type": "string"}}),
+})
+
+events["processor.fact-refused"] = ("A fact of the core the processor refused (pm.refusals): the aggregate it was for, the fact's type, "
+                                     "and the FSPIOP error its caller was answered with.",
+    {"aggregate": {"enum": ["outbound", "inbound", "party", "relayed", "requestToPay", "transactionRequest", "bulkQuote", "bulkTransfer"]},
+     "id": ID, "fact": ID, "error": ref("errorInformationObject")})
+
 # Version 2 of the facts that name an aggregate: relayed requests and requests to pay are aggregates
 # too. Version 1 is a subset, read as it is (an identity upcaster).
 REF2 = {"aggregate": {"enum": ["outbound", "inbound", "party", "relayed", "requestToPay", "transactionRequest"]}, "id": ID}
@@ -290,7 +328,8 @@ events_v3 = {
 optional = {"transfer.inbound.fulfil-sent": {"homeTransactionId", "deadline"},
             "fspiop.received": {"destination", "signature", "body"}, "fspiop.rejected": {"source"},
             "core.transfer-requested": {"autoAcceptParty", "autoAcceptQuote"}, "core.transfer-decided": {"acceptParty", "acceptQuote"},
-            "effect.completed": {"status", "error"}, "core.r2p-requested": {"autoAcceptParty"}}
+            "effect.completed": {"status", "error"}, "core.r2p-requested": {"autoAcceptParty"},
+            "core.r2p-transfer-decided": {"acceptQuote", "acceptOTP"}}
 
 written = 0
 for version, table in ((1, events), (2, events_v2), (3, events_v3)):

@@ -18,6 +18,8 @@ public struct OutboundAPI: HTTPResponder {
         public var topics: ConnectorTopics
         public var configuration: OutboundConfiguration
         public var maximumBodyBytes: Int
+        /// False in a process without the edge role: only `/health`, `/ready` and `/metrics` are served.
+        public var servesAPI = true
 
         public init(topics: ConnectorTopics, configuration: OutboundConfiguration, maximumBodyBytes: Int = 1 << 20) {
             self.topics = topics
@@ -74,6 +76,8 @@ public struct OutboundAPI: HTTPResponder {
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+        case _ where !settings.servesAPI:
+            return Self.error(.notFound, statusCode: "404", "this Payment Manager runs the processor role only (PM_ROLES): call one with the edge role")
         case ("GET", "parties", 3), ("GET", "parties", 4):
             return await getParty(segments)
         case ("POST", "transfers", 1):
@@ -88,6 +92,16 @@ public struct OutboundAPI: HTTPResponder {
                 return Self.error(.notFound, statusCode: FSPIOPErrorCode.clientError.rawValue, "no request to pay \(segments[1])")
             }
             return HTTPSupport.json(.ok, Self.requestToPayResponse(current, dfspId: settings.configuration.dfspId))
+        case ("POST", "requestToPayTransfer", 1):
+            return await postRequestToPayTransfer(request)
+        case ("PUT", "requestToPayTransfer", 2):
+            return await putRequestToPayTransfer(request, transactionRequestId: segments[1])
+        case ("GET", "requestToPayTransfer", 2):
+            // Not in the SDK: the transfer paying a request to pay, as the POST answered it.
+            guard let transfer = board.transfer(transactionRequestId: segments[1]) else {
+                return Self.error(.notFound, statusCode: FSPIOPErrorCode.transferIdNotFound.rawValue, "no transfer pays transaction request \(segments[1])")
+            }
+            return HTTPSupport.json(.ok, Self.paymentResponse(transfer))
         case ("POST", "quotes", 1):
             return await relay(request, .quotes)
         case ("POST", "simpleTransfers", 1):
@@ -501,12 +515,7 @@ public struct OutboundAPI: HTTPResponder {
 
     /// The SDK's `errorTransferResponse`: the FSPIOP error code as `statusCode`, and the transfer.
     static func transferError(_ transfer: OutboundTransfer, status: HTTPResponse.Status, _ override: FSPIOPError?) -> Response {
-        let info = override?.errorInformation.errorInformation ?? transfer.lastError?.mojaloopError?.errorInformation
-        return HTTPSupport.json(status, .object([
-            ("statusCode", .string(info?.errorCode.rawValue ?? String(status.code))),
-            ("message", .string(info?.errorDescription ?? "the transfer failed")),
-            ("transferState", transferResponse(transfer)),
-        ]))
+        stateError(transfer.lastError, status: status, override, stateKey: "transferState", state: transferResponse(transfer))
     }
 
     /// The SDK's `transferResponse`: the request, the state, and what the hub answered at each stage.

@@ -98,6 +98,10 @@ public enum ConnectorFact: Sendable, Hashable {
     case transferRequested(transferId: String, request: OutboundTransferRequest, autoAcceptParty: Bool?, autoAcceptQuote: Bool?)
     /// `PUT /transfers/{id}` of the outbound API.
     case transferDecided(transferId: String, acceptParty: Bool?, acceptQuote: Bool?)
+    /// `POST /requestToPayTransfer` of the outbound API, with the transfer id given to it.
+    case paymentRequested(transferId: String, request: RequestToPayTransferRequest)
+    /// `PUT /requestToPayTransfer/{ID}` of the outbound API (`acceptQuote` or `acceptOTP`), for the transfer paying it.
+    case paymentDecided(transferId: String, acceptQuote: Bool?, acceptOTP: Bool?)
     /// `GET /parties/{Type}/{ID}[/{SubId}]` of the outbound API: a lookup on its own, answered to the caller.
     case partyLookupRequested(requestId: String, party: PartyIdInfo)
     /// `POST /quotes` or `POST /simpleTransfers` of the outbound API: the core's own FSPIOP body, to relay.
@@ -137,6 +141,8 @@ public enum ConnectorFact: Sendable, Hashable {
         case .hubMessageRejected: return "fspiop.rejected"
         case .transferRequested: return "core.transfer-requested"
         case .transferDecided: return "core.transfer-decided"
+        case .paymentRequested: return "core.r2p-transfer-requested"
+        case .paymentDecided: return "core.r2p-transfer-decided"
         case .partyLookupRequested: return "core.party-lookup-requested"
         case .relayRequested: return "core.relay-requested"
         case .requestToPayRequested: return "core.r2p-requested"
@@ -175,7 +181,7 @@ public enum ConnectorFact: Sendable, Hashable {
         "core.r2p-requested", "core.r2p-decided", "core.transaction-request-answered", "core.transaction-request-refused",
         "core.bulk-quote-answered", "core.bulk-quote-refused", "core.bulk-transfer-answered", "core.bulk-transfer-refused", "core.quote-answered",
         "core.quote-refused", "core.transfer-answered", "core.transfer-refused", "timer.deadline-passed",
-        "effect.hub-request-failed", "effect.completed",
+        "effect.hub-request-failed", "effect.completed", "core.r2p-transfer-requested", "core.r2p-transfer-decided",
     ]
 
     /// The payload as its schema describes it (`schemas/events/<wireName>.v1.schema.json`).
@@ -198,6 +204,13 @@ public enum ConnectorFact: Sendable, Hashable {
                 var members: [(String, JSONValue)] = [("transferId", .string(transferId))]
                 if let acceptParty { members.append(("acceptParty", .bool(acceptParty))) }
                 if let acceptQuote { members.append(("acceptQuote", .bool(acceptQuote))) }
+                return .object(members)
+            case let .paymentRequested(transferId, request):
+                return .object([("transferId", .string(transferId)), ("request", try JSONValueEncoder.encode(request))])
+            case let .paymentDecided(transferId, acceptQuote, acceptOTP):
+                var members: [(String, JSONValue)] = [("transferId", .string(transferId))]
+                if let acceptQuote { members.append(("acceptQuote", .bool(acceptQuote))) }
+                if let acceptOTP { members.append(("acceptOTP", .bool(acceptOTP))) }
                 return .object(members)
             case let .partyLookupRequested(requestId, party):
                 return .object([("requestId", .string(requestId)), ("party", try JSONValueEncoder.encode(party))])
@@ -259,6 +272,12 @@ public enum ConnectorFact: Sendable, Hashable {
             self = .transferDecided(transferId: try reader.decode(String.self, "transferId"),
                                     acceptParty: try reader.optional(Bool.self, "acceptParty"),
                                     acceptQuote: try reader.optional(Bool.self, "acceptQuote"))
+        case "core.r2p-transfer-requested":
+            self = .paymentRequested(transferId: try reader.decode(String.self, "transferId"),
+                                     request: try reader.decode(RequestToPayTransferRequest.self, "request"))
+        case "core.r2p-transfer-decided":
+            self = .paymentDecided(transferId: try reader.decode(String.self, "transferId"), acceptQuote: try reader.optional(Bool.self, "acceptQuote"),
+                                   acceptOTP: try reader.optional(Bool.self, "acceptOTP"))
         case "core.party-lookup-requested":
             self = .partyLookupRequested(requestId: try reader.decode(String.self, "requestId"), party: try reader.decode(PartyIdInfo.self, "party"))
         case "core.relay-requested":

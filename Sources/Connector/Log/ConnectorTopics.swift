@@ -15,6 +15,9 @@ public struct ConnectorTopics: Sendable, Hashable {
     public var deadLetter: String
     /// The processor's recovery checkpoints: from when to fold the log again after a restart.
     public var checkpoints: String
+    /// Facts of the core the processor refused (a duplicate request, a decision not awaited), with the error
+    /// the caller gets: how an edge in another process learns of a refusal.
+    public var refusals: String
     /// Partitions of each topic when the connector creates it.
     public var partitions: Int32
 
@@ -25,12 +28,13 @@ public struct ConnectorTopics: Sendable, Hashable {
         fspiopOutbound = prefix + "pm.fspiop.outbound"
         deadLetter = prefix + "pm.dead-letter"
         checkpoints = prefix + "pm.checkpoints"
+        refusals = prefix + "pm.refusals"
         self.partitions = partitions
     }
 
     /// The topics to create at start-up.
     public var specs: [TopicSpec] {
-        [fspiopInbound, coreInbound, transfers, fspiopOutbound, deadLetter].map { TopicSpec(name: $0, partitions: partitions) }
+        [fspiopInbound, coreInbound, transfers, fspiopOutbound, deadLetter, refusals].map { TopicSpec(name: $0, partitions: partitions) }
             // Only the latest checkpoint is read: a day of them is plenty.
             + [TopicSpec(name: checkpoints, partitions: 1, retentionMilliseconds: 86_400_000)]
     }

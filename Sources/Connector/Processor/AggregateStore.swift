@@ -15,6 +15,9 @@ struct AggregateStore {
     var bulkTransfers: [String: InboundBulkTransfer] = [:]
     /// `quoteId` of a payer's quote request -> its transfer id (`PUT /quotes/{id}` names only the quote).
     var outboundByQuote: [String: String] = [:]
+    /// `transactionRequestId` of a request to pay this payer pays -> the transfer paying it (`PUT /authorizations/{ID}`
+    /// names only the transaction request).
+    var outboundByTransactionRequest: [String: String] = [:]
     /// A payee's `quoteId` -> its transaction id (`GET /quotes/{id}` names only the quote).
     var inboundByQuote: [String: String] = [:]
     /// A payee's `transferId` -> its transaction id (`PATCH` and `PUT /transfers/{id}` name the transfer).
@@ -55,37 +58,8 @@ struct AggregateStore {
         while finishedStart < finished.count, finished[finishedStart].at < cutoff {
             let ref = finished[finishedStart].ref
             finishedStart += 1
-            switch ref.kind {
-            case .outbound:
-                guard let transfer = outbound[ref.id], transfer.phase.isTerminal else { continue }
-                outbound[ref.id] = nil
-                if let quoteId = transfer.quoteId { outboundByQuote[quoteId] = nil }
-            case .inbound:
-                guard let transfer = inbound[ref.id], transfer.phase.isTerminal else { continue }
-                inbound[ref.id] = nil
-                if let transferId = transfer.prepare?.transferId { inboundByTransfer[transferId] = nil }
-                if let quoteId = transfer.quoteRequest?.quoteId { inboundByQuote[quoteId] = nil }
-            case .party:
-                guard let lookup = lookups[ref.id], !lookup.inFlight else { continue }
-                lookups[ref.id] = nil
-            case .relayed:
-                guard let request = relayed[ref.id], request.phase.isTerminal else { continue }
-                relayed[ref.id] = nil
-            case .requestToPay:
-                guard let request = requestsToPay[ref.id], request.phase.isTerminal else { continue }
-                requestsToPay[ref.id] = nil
-            case .transactionRequest:
-                guard let request = transactionRequests[ref.id], request.phase.isTerminal else { continue }
-                transactionRequests[ref.id] = nil
-            case .bulkQuote:
-                guard let bulk = bulkQuotes[ref.id], bulk.phase.isTerminal else { continue }
-                bulkQuotes[ref.id] = nil
-            case .bulkTransfer:
-                guard let bulk = bulkTransfers[ref.id], bulk.phase.isTerminal else { continue }
-                bulkTransfers[ref.id] = nil
-            }
-            deadlines[ref] = nil
-            firstEvents[ref] = nil
+            guard isFinished(ref) else { continue }
+            remove(ref)
             evicted.append(ref)
         }
         if finishedStart > 4096, finishedStart * 2 > finished.count {
@@ -93,6 +67,30 @@ struct AggregateStore {
             finishedStart = 0
         }
         return evicted
+    }
+
+    /// Forgets an aggregate with its index entries and deadline.
+    mutating func remove(_ ref: AggregateRef) {
+        switch ref.kind {
+        case .outbound:
+            guard let transfer = outbound.removeValue(forKey: ref.id) else { break }
+            if let quoteId = transfer.quoteId { outboundByQuote[quoteId] = nil }
+            if let requestId = transfer.paymentRequest?.transactionRequestId, outboundByTransactionRequest[requestId] == ref.id {
+                outboundByTransactionRequest[requestId] = nil
+            }
+        case .inbound:
+            guard let transfer = inbound.removeValue(forKey: ref.id) else { break }
+            if let transferId = transfer.prepare?.transferId { inboundByTransfer[transferId] = nil }
+            if let quoteId = transfer.quoteRequest?.quoteId { inboundByQuote[quoteId] = nil }
+        case .party: lookups[ref.id] = nil
+        case .relayed: relayed[ref.id] = nil
+        case .requestToPay: requestsToPay[ref.id] = nil
+        case .transactionRequest: transactionRequests[ref.id] = nil
+        case .bulkQuote: bulkQuotes[ref.id] = nil
+        case .bulkTransfer: bulkTransfers[ref.id] = nil
+        }
+        deadlines[ref] = nil
+        firstEvents[ref] = nil
     }
 
     /// Folds one event in, keeping the index and the deadlines in step; `at` is when it happened.
@@ -130,7 +128,11 @@ struct AggregateStore {
         case let .outbound(id, event):
             let next = (outbound[id] ?? OutboundTransfer(transferId: id)).evolve(event)
             outbound[id] = next
-            if case let .quoteRequested(request, _) = event { outboundByQuote[request.quoteId] = id }
+            switch event {
+            case let .quoteRequested(request, _): outboundByQuote[request.quoteId] = id
+            case let .paymentRequested(payment, _): outboundByTransactionRequest[payment.transactionRequestId] = id
+            default: break
+            }
             deadlines[event.ref(id)] = next.phase.isTerminal ? nil : next.deadline
         case let .inbound(id, event):
             let next = (inbound[id] ?? InboundTransfer(transactionId: id)).evolve(event)

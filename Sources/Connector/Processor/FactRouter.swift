@@ -125,6 +125,15 @@ struct FactRouter: Sendable {
                                         body: try? JSONValueEncoder.encode(prepare)), for: ref)]
             case .statusRequested:
                 return [.hub(HubRequest(method: "GET", resource: .transfers, path: "/transfers/\(id)", destination: nil, body: nil), for: ref)]
+            case let .authorizationRequested(query, _):
+                guard let payment = transfer?.paymentRequest else { return [] }
+                return [.hub(HubRequest(method: "GET", resource: .authorizations, path: "/authorizations/\(payment.transactionRequestId)?\(query.queryString)",
+                                        destination: payment.to.fspId, body: nil), for: ref)]
+            case .paymentRequestRejected:
+                guard let payment = transfer?.paymentRequest else { return [] }
+                return [.hub(HubRequest(method: "PUT", resource: .transactionRequests, path: "/transactionRequests/\(payment.transactionRequestId)",
+                                        destination: payment.to.fspId,
+                                        body: try? JSONValueEncoder.encode(TransactionRequestsIDPutResponse(transactionRequestState: "REJECTED"))), for: ref)]
             default:
                 return []
             }
@@ -233,6 +242,17 @@ private struct Step {
             bulkTransfer(id, .coreRefused(error), &store)
         case let .relayRequested(resource, id, destination, body):
             relayed(RelayedRequest.key(resource, id), .requested(resource, id: id, destination: destination, body: body), &store)
+        case let .paymentRequested(transferId, request):
+            if let current = store.outboundByTransactionRequest[request.transactionRequestId], let transfer = store.outbound[current],
+               !transfer.phase.isTerminal {
+                routed.rejections.append((AggregateRef(.outbound, transferId),
+                                          FSPIOPError(.validationError, "transfer \(current) already pays transaction request \(request.transactionRequestId)")))
+                return
+            }
+            outbound(transferId, .paymentRequested(request), &store)
+        case let .paymentDecided(transferId, acceptQuote, acceptOTP):
+            if let acceptQuote { outbound(transferId, .quoteDecision(accepted: acceptQuote), &store) }
+            if let acceptOTP { outbound(transferId, .authorizationDecision(accepted: acceptOTP), &store) }
         case let .transferDecided(transferId, acceptParty, acceptQuote):
             if let acceptParty { outbound(transferId, .partyDecision(accepted: acceptParty), &store) }
             if let acceptQuote { outbound(transferId, .quoteDecision(accepted: acceptQuote), &store) }
@@ -417,8 +437,15 @@ private struct Step {
                 routed.deadLetter = "the hub aborted bulk transfer \(id) after the core credited it: reverse its credits in the core"
             }
         case ("PUT", "authorizations"):
-            // An answer to GET /authorizations, which this connector sends only for requestToPayTransfer (not supported yet).
-            return
+            // The answer to the GET /authorizations of a transfer paying a request to pay.
+            guard let id = ids.first, let transferId = store.outboundByTransactionRequest[id] else { return }
+            if isError {
+                guard let error = decode(ErrorInformationObject.self, message) else { return }
+                outbound(transferId, .authorizationFailed(error), &store)
+            } else {
+                guard let response = decode(AuthorizationsIDPutResponse.self, message) else { return }
+                outbound(transferId, .authorizationReceived(response), &store)
+            }
         case ("PUT", "participants"):
             return
         default:
@@ -468,7 +495,10 @@ private struct Step {
 
     mutating func outbound(_ id: String, _ fact: OutboundTransferFact, _ store: inout AggregateStore) {
         let transfer = store.outbound[id] ?? OutboundTransfer(transferId: id)
-        if case .requested = fact {} else if store.outbound[id] == nil { return }
+        switch fact {
+        case .requested, .paymentRequested: break
+        default: if store.outbound[id] == nil { return }
+        }
         let events: [OutboundTransferEvent]
         do { events = try transfer.decide(fact, outboundContext) } catch {
             routed.rejections.append((AggregateRef(.outbound, id), error.fspiopError))

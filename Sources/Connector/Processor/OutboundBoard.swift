@@ -16,6 +16,8 @@ public final class OutboundBoard: Sendable {
 
     private let transfers = WatchedStates<OutboundTransfer>()
     private let byHomeTransaction = Mutex<[String: String]>([:])
+    /// Transfers paying a request to pay, by its `transactionRequestId`.
+    private let byTransactionRequest = Mutex<[String: String]>([:])
     private let requestsToPay = WatchedStates<RequestToPay>()
     private let lookups = Mailbox<PartyLookupResult>()
     private let relayed = Mailbox<RelayedUpdate>()
@@ -30,6 +32,11 @@ public final class OutboundBoard: Sendable {
         byHomeTransaction.withLock { $0[homeTransactionId] }.flatMap { transfers.value($0) }
     }
 
+    /// The transfer paying the request to pay `transactionRequestId` (the latest, when the core tried again), or nil.
+    public func transfer(transactionRequestId: String) -> OutboundTransfer? {
+        byTransactionRequest.withLock { $0[transactionRequestId] }.flatMap { transfers.value($0) }
+    }
+
     /// How many transfers the board holds.
     public var count: Int { transfers.count }
 
@@ -38,6 +45,9 @@ public final class OutboundBoard: Sendable {
                  refusals: [(ref: AggregateRef, error: FSPIOPError)]) {
         byHomeTransaction.withLock { index in
             for transfer in changed { if let home = transfer.request?.homeTransactionId { index[home] = transfer.transferId } }
+        }
+        byTransactionRequest.withLock { index in
+            for transfer in changed { if let id = transfer.paymentRequest?.transactionRequestId { index[id] = transfer.transferId } }
         }
         func refused(_ kind: AggregateKind) -> [(id: String, error: FSPIOPError)] {
             refusals.filter { $0.ref.kind == kind }.map { ($0.ref.id, $0.error) }
@@ -52,6 +62,11 @@ public final class OutboundBoard: Sendable {
         let forgotten = transfers.forget(ids)
         byHomeTransaction.withLock { index in
             for transfer in forgotten { if let home = transfer.request?.homeTransactionId { index[home] = nil } }
+        }
+        byTransactionRequest.withLock { index in
+            for transfer in forgotten {
+                if let id = transfer.paymentRequest?.transactionRequestId, index[id] == transfer.transferId { index[id] = nil }
+            }
         }
         requestsToPay.forget(requestIds)
     }

@@ -202,6 +202,9 @@ public final class Processor: Service, Sendable {
                 metrics.count("pm_dead_letters_total")
             }
             refusals += routed.rejections
+            for (ref, error) in routed.rejections {
+                records.append(Self.refusalRecord(ref, error: error, fact: envelope, topic: settings.topics.refusals, now: now))
+            }
             lookups += routed.lookups
             // Sequence numbers: the aggregate's version after each event, counted back from the final one.
             var remaining: [AggregateRef: Int64] = [:]
@@ -226,6 +229,16 @@ public final class Processor: Service, Sendable {
             for reply in routed.replies { work.append(Work(effect: reply, causation: envelope.id, correlation: envelope.correlationID)) }
         }
         return Decided(records: records, work: work, outbound: touchedOutbound, touched: touched, refusals: refusals, lookups: lookups)
+    }
+
+    static let refusalType = "processor.fact-refused"
+
+    /// A refused fact of the core, on `pm.refusals`: the aggregate, the fact, and the error its caller gets.
+    static func refusalRecord(_ ref: AggregateRef, error: FSPIOPError, fact: Envelope, topic: String, now: Timestamp) -> ProducerRecord {
+        let payload: JSONValue = .object([("aggregate", .string(ref.kind.rawValue)), ("id", .string(ref.id)), ("fact", .string(fact.type)),
+                                          ("error", (try? JSONValueEncoder.encode(error.errorInformation)) ?? .null)])
+        return Envelope(id: IDs.make(), type: refusalType, schemaVersion: 1, aggregateID: ref.id, sequence: 0, occurredAt: now,
+                        correlationID: fact.correlationID, causationID: fact.id, payload: payload).record(topic: topic)
     }
 
     func deadLetter(_ record: ConsumerRecord, reason: String, now: Timestamp) -> ProducerRecord {

@@ -9,6 +9,16 @@ extension OutboundTransferEvent {
             case let .requested(request, autoAcceptParty, autoAcceptQuote):
                 return .object([("request", try JSONValueEncoder.encode(request)),
                                 ("autoAcceptParty", .bool(autoAcceptParty)), ("autoAcceptQuote", .bool(autoAcceptQuote))])
+            case let .paymentRequested(payment, autoAcceptQuote):
+                return .object([("request", try JSONValueEncoder.encode(payment)), ("autoAcceptQuote", .bool(autoAcceptQuote))])
+            case let .authorizationRequested(query, deadline):
+                return .object([("query", try JSONValueEncoder.encode(query)), ("deadline", .string(deadline.dateTime))])
+            case let .authorizationReceived(response):
+                return .object([("authorizationResponse", try JSONValueEncoder.encode(response))])
+            case .authorizationAccepted:
+                return .object([])
+            case let .paymentRequestRejected(reason):
+                return .object([("reason", .string(reason))])
             case let .partyLookupStarted(party, deadline):
                 return .object([("partyIdInfo", try JSONValueEncoder.encode(party)), ("deadline", .string(deadline.dateTime))])
             case let .partyResolved(party):
@@ -40,6 +50,14 @@ extension OutboundTransferEvent {
         case "transfer.outbound.requested":
             self = .requested(try reader.decode(OutboundTransferRequest.self, "request"), autoAcceptParty: try reader.bool("autoAcceptParty"),
                               autoAcceptQuote: try reader.bool("autoAcceptQuote"))
+        case "transfer.outbound.r2p-requested":
+            self = .paymentRequested(try reader.decode(RequestToPayTransferRequest.self, "request"), autoAcceptQuote: try reader.bool("autoAcceptQuote"))
+        case "transfer.outbound.authorization-requested":
+            self = .authorizationRequested(try reader.decode(AuthorizationsIDGetQuery.self, "query"), deadline: try reader.timestamp("deadline"))
+        case "transfer.outbound.authorization-received":
+            self = .authorizationReceived(try reader.decode(AuthorizationsIDPutResponse.self, "authorizationResponse"))
+        case "transfer.outbound.authorization-accepted": self = .authorizationAccepted
+        case "transfer.outbound.r2p-rejected": self = .paymentRequestRejected(reason: try reader.string("reason"))
         case "transfer.outbound.party-lookup-started":
             self = .partyLookupStarted(try reader.decode(PartyIdInfo.self, "partyIdInfo"), deadline: try reader.timestamp("deadline"))
         case "transfer.outbound.party-resolved": self = .partyResolved(try reader.decode(Party.self, "party"))

@@ -32,6 +32,21 @@ extension OutboundTransfer {
             }
             return events
 
+        case let .paymentRequested(payment):
+            guard phase == .new, request == nil else { throw .duplicateRequest }
+            guard let fspId = payment.to.fspId, !fspId.isEmpty else {
+                throw .invalidRequest("to.fspId is required: it names the DFSP that asked to be paid")
+            }
+            if let type = payment.authenticationType, type != AuthenticationType.otp.rawValue {
+                throw .invalidRequest("authenticationType \(type) is not supported (only OTP)")
+            }
+            // The party that asked to be paid is known: it is resolved and accepted as given, and quoted at once.
+            var started = evolve(.paymentRequested(payment, autoAcceptQuote: payment.autoAcceptsQuote(configuration)))
+            let party = Party(partyIdInfo: payment.to.partyIdInfo, name: payment.to.displayName)
+            started.party = party
+            return [.paymentRequested(payment, autoAcceptQuote: started.autoAcceptQuote), .partyResolved(party), .partyAccepted,
+                    started.quoteRequest(for: payment.transferRequest, context)]
+
         case let .partyResolved(party):
             guard phase == .lookingUpParty, let request else { return [] }
             let info = party.partyIdInfo
@@ -62,9 +77,8 @@ extension OutboundTransfer {
                 return [.failed(TransferError(FSPIOPError(.validationError, "the quote is in \(response.transferAmount.currency), the request in \(quoteRequest.amount.currency)"), httpStatusCode: 500))]
             }
             guard autoAcceptQuote else { return [.quoteReceived(response, source: source)] }
-            var quoted = self
-            quoted.quoteResponseSource = source
-            return [.quoteReceived(response, source: source), .quoteAccepted, quoted.prepareSent(for: response, context)]
+            let quoted = evolve(.quoteReceived(response, source: source))
+            return [.quoteReceived(response, source: source), .quoteAccepted] + quoted.afterQuote(response, context)
 
         case let .quoteFailed(error):
             guard phase == .requestingQuote else { return [] }
@@ -72,8 +86,31 @@ extension OutboundTransfer {
 
         case let .quoteDecision(accepted):
             guard phase == .waitingForQuoteAcceptance, let quoteResponse else { throw .notWaitingForDecision(phase) }
-            guard accepted else { return [.aborted(reason: "Quote rejected by backend")] }
-            return [.quoteAccepted, prepareSent(for: quoteResponse, context)]
+            guard accepted else {
+                return [paymentRequest == nil ? .aborted(reason: "Quote rejected by backend") : .paymentRequestRejected(reason: "Quote rejected by backend")]
+            }
+            return [.quoteAccepted] + afterQuote(quoteResponse, context)
+
+        case let .authorizationReceived(response):
+            guard phase == .requestingAuthorization, let quoteResponse else { return [] }
+            switch response.responseType {
+            case AuthorizationResponse.rejected.rawValue:
+                return [.authorizationReceived(response), .paymentRequestRejected(reason: "The payer rejected the authorization")]
+            case AuthorizationResponse.entered.rawValue where configuration.autoAcceptR2PDeviceOTP:
+                return [.authorizationReceived(response), .authorizationAccepted, prepareSent(for: quoteResponse, context)]
+            default:
+                // The core checks the OTP (or decides what a RESEND means) and answers acceptOTP.
+                return [.authorizationReceived(response)]
+            }
+
+        case let .authorizationFailed(error):
+            guard phase == .requestingAuthorization else { return [] }
+            return [.failed(TransferError(httpStatusCode: 500, mojaloopError: error))]
+
+        case let .authorizationDecision(accepted):
+            guard phase == .waitingForAuthorizationAcceptance, let quoteResponse else { throw .notWaitingForDecision(phase) }
+            guard accepted else { return [.paymentRequestRejected(reason: "OTP rejected by backend")] }
+            return [.authorizationAccepted, prepareSent(for: quoteResponse, context)]
 
         case let .fulfilReceived(fulfil):
             guard phase == .transferring else { return [] }
@@ -98,7 +135,7 @@ extension OutboundTransfer {
 
         case let .hubRequestFailed(error):
             switch phase {
-            case .lookingUpParty, .requestingQuote:
+            case .lookingUpParty, .requestingQuote, .requestingAuthorization:
                 return [.failed(TransferError(error, httpStatusCode: 500))]
             case .transferring:
                 // The prepare may have reached the hub: ask for the outcome rather than guess.
@@ -114,6 +151,8 @@ extension OutboundTransfer {
                 return [.failed(TransferError(FSPIOPError(.serverTimedOut, "no answer to GET /parties in time"), httpStatusCode: 504))]
             case .requestingQuote:
                 return [.failed(TransferError(FSPIOPError(.serverTimedOut, "no answer to POST /quotes in time"), httpStatusCode: 504))]
+            case .requestingAuthorization:
+                return [.failed(TransferError(FSPIOPError(.serverTimedOut, "no answer to GET /authorizations in time"), httpStatusCode: 504))]
             case .transferring:
                 // The hub decides a prepared transfer's fate; ask it before reporting anything.
                 guard statusAttempts < Self.statusQueries else {
@@ -124,6 +163,16 @@ extension OutboundTransfer {
                 return []
             }
         }
+    }
+
+    /// What follows an accepted quote: the customer's OTP when paying a request to pay that asks for one,
+    /// else the prepare.
+    func afterQuote(_ quote: QuotesIDPutResponse, _ context: DecisionContext) -> [OutboundTransferEvent] {
+        if let paymentRequest, paymentRequest.asksForOTP {
+            let timeout = Int64(context.configuration.requestTimeoutSeconds) * 1000
+            return [.authorizationRequested(paymentRequest.authorizationQuery, deadline: context.now.adding(milliseconds: timeout))]
+        }
+        return [prepareSent(for: quote, context)]
     }
 
     /// How many `GET /transfers/{id}` this transfer has sent.
@@ -137,11 +186,15 @@ extension OutboundTransfer {
         var payeeInfo = party?.partyIdInfo ?? request.to.partyIdInfo
         payeeInfo.extensionList = nil
         let expirySeconds = Int64(request.quoteExpirySeconds ?? configuration.expirySeconds)
+        // Paying a request to pay, the quote names it and its initiator (the SDK's R2P transfer model).
+        let transactionType = paymentRequest.map {
+            TransactionType(scenario: $0.scenario, subScenario: $0.subScenario, initiator: $0.initiator, initiatorType: $0.initiatorType)
+        } ?? TransactionType(scenario: request.transactionType, subScenario: request.subScenario, initiator: "PAYER", initiatorType: from.type ?? "CONSUMER")
         let quote = QuotesPostRequest(
-            quoteId: context.newID(), transactionId: transferId, payee: Party(partyIdInfo: payeeInfo), payer: payer,
+            quoteId: context.newID(), transactionId: transferId, transactionRequestId: paymentRequest?.transactionRequestId,
+            payee: Party(partyIdInfo: payeeInfo), payer: payer,
             amountType: request.amountType, amount: Money(currency: request.currency, amount: request.amount),
-            transactionType: TransactionType(scenario: request.transactionType, subScenario: request.subScenario,
-                                             initiator: "PAYER", initiatorType: from.type ?? "CONSUMER"),
+            transactionType: transactionType,
             note: request.note, expiration: context.now.adding(milliseconds: expirySeconds * 1000).dateTime,
             extensionList: request.quoteRequestExtensions.flatMap { $0.isEmpty ? nil : ExtensionList($0) })
         return .quoteRequested(quote, deadline: context.now.adding(milliseconds: Int64(configuration.requestTimeoutSeconds) * 1000))

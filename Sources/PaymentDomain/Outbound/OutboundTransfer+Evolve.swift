@@ -11,6 +11,24 @@ extension OutboundTransfer {
             next.request = request
             next.autoAcceptParty = autoAcceptParty
             next.autoAcceptQuote = autoAcceptQuote
+        case let .paymentRequested(payment, autoAcceptQuote):
+            next.request = payment.transferRequest
+            next.paymentRequest = payment
+            next.autoAcceptParty = true
+            next.autoAcceptQuote = autoAcceptQuote
+        case let .authorizationRequested(_, deadline):
+            next.phase = .requestingAuthorization
+            next.deadline = deadline
+        case let .authorizationReceived(response):
+            next.authorizationResponse = response
+            next.phase = .waitingForAuthorizationAcceptance
+            next.deadline = nil
+        case .authorizationAccepted:
+            break
+        case let .paymentRequestRejected(reason):
+            next.abortReason = reason
+            next.phase = .aborted
+            next.deadline = nil
         case let .partyLookupStarted(_, deadline):
             next.phase = .lookingUpParty
             next.deadline = deadline

@@ -5,6 +5,8 @@ import FSPIOP
 public enum OutboundTransferFact: Sendable, Hashable {
     /// `POST /transfers` from the core; the auto-accept flags override the configuration when set.
     case requested(OutboundTransferRequest, autoAcceptParty: Bool?, autoAcceptQuote: Bool?)
+    /// `POST /requestToPayTransfer` from the core: pay a request to pay.
+    case paymentRequested(RequestToPayTransferRequest)
     /// `PUT /parties/{Type}/{ID}[/{SubId}]` for the payee.
     case partyResolved(Party)
     /// `PUT /parties/.../error`.
@@ -17,6 +19,12 @@ public enum OutboundTransferFact: Sendable, Hashable {
     case quoteFailed(ErrorInformationObject)
     /// `PUT /transfers/{id}` from the core with `acceptQuote`.
     case quoteDecision(accepted: Bool)
+    /// `PUT /authorizations/{ID}`: the OTP the customer entered at the DFSP that asked to be paid.
+    case authorizationReceived(AuthorizationsIDPutResponse)
+    /// `PUT /authorizations/{ID}/error`.
+    case authorizationFailed(ErrorInformationObject)
+    /// `PUT /requestToPayTransfer/{ID}` from the core with `acceptOTP`.
+    case authorizationDecision(accepted: Bool)
     /// `PUT /transfers/{id}` from the hub: the fulfil (or the answer to `GET /transfers/{id}`).
     case fulfilReceived(TransfersIDPutResponse)
     /// `PUT /transfers/{id}/error`.
@@ -32,6 +40,8 @@ public enum OutboundTransferFact: Sendable, Hashable {
 /// Events marked "effect" make the processor send a request to the hub.
 public enum OutboundTransferEvent: Sendable, Hashable {
     case requested(OutboundTransferRequest, autoAcceptParty: Bool, autoAcceptQuote: Bool)
+    /// A request to pay is to be paid (its party is known: no lookup).
+    case paymentRequested(RequestToPayTransferRequest, autoAcceptQuote: Bool)
     /// Effect: `GET /parties/{Type}/{ID}[/{SubId}]`.
     case partyLookupStarted(PartyIdInfo, deadline: Timestamp)
     case partyResolved(Party)
@@ -40,6 +50,12 @@ public enum OutboundTransferEvent: Sendable, Hashable {
     case quoteRequested(QuotesPostRequest, deadline: Timestamp)
     case quoteReceived(QuotesIDPutResponse, source: String)
     case quoteAccepted
+    /// Effect: `GET /authorizations/{transactionRequestId}?{query}` to the DFSP that asked to be paid.
+    case authorizationRequested(AuthorizationsIDGetQuery, deadline: Timestamp)
+    case authorizationReceived(AuthorizationsIDPutResponse)
+    case authorizationAccepted
+    /// Effect: `PUT /transactionRequests/{ID}` `REJECTED` to the DFSP that asked to be paid; the transfer is aborted.
+    case paymentRequestRejected(reason: String)
     /// Effect: `POST /transfers`.
     case prepareSent(TransfersPostRequest, deadline: Timestamp)
     /// Effect: `GET /transfers/{id}`: the fulfil did not come in time, so ask the hub for the outcome.
@@ -52,6 +68,11 @@ public enum OutboundTransferEvent: Sendable, Hashable {
     public var wireName: String {
         switch self {
         case .requested: return "transfer.outbound.requested"
+        case .paymentRequested: return "transfer.outbound.r2p-requested"
+        case .authorizationRequested: return "transfer.outbound.authorization-requested"
+        case .authorizationReceived: return "transfer.outbound.authorization-received"
+        case .authorizationAccepted: return "transfer.outbound.authorization-accepted"
+        case .paymentRequestRejected: return "transfer.outbound.r2p-rejected"
         case .partyLookupStarted: return "transfer.outbound.party-lookup-started"
         case .partyResolved: return "transfer.outbound.party-resolved"
         case .partyAccepted: return "transfer.outbound.party-accepted"
@@ -71,7 +92,9 @@ public enum OutboundTransferEvent: Sendable, Hashable {
         "transfer.outbound.requested", "transfer.outbound.party-lookup-started", "transfer.outbound.party-resolved",
         "transfer.outbound.party-accepted", "transfer.outbound.quote-requested", "transfer.outbound.quote-received",
         "transfer.outbound.quote-accepted", "transfer.outbound.prepare-sent", "transfer.outbound.status-requested",
-        "transfer.outbound.fulfilled", "transfer.outbound.aborted", "transfer.outbound.failed",
+        "transfer.outbound.fulfilled", "transfer.outbound.aborted", "transfer.outbound.failed", "transfer.outbound.r2p-requested",
+        "transfer.outbound.authorization-requested", "transfer.outbound.authorization-received", "transfer.outbound.authorization-accepted",
+        "transfer.outbound.r2p-rejected",
     ]
 }
 

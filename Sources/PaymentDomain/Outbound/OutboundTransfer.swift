@@ -1,7 +1,9 @@
 import FSPIOP
 
 /// The payer side of one P2P transfer (the SDK's `OutboundTransfersModel`): find the payee, agree a
-/// quote, send the prepare, learn the outcome. A pure state machine: ``OutboundTransfer/decide(_:_:)``
+/// quote, send the prepare, learn the outcome. It also pays a request to pay (the SDK's
+/// `OutboundRequestToPayTransferModel`): no lookup (the party that asked is known), a quote that names the
+/// transaction request, and optionally the customer's OTP (`GET /authorizations`) before the prepare. A pure state machine: ``OutboundTransfer/decide(_:_:)``
 /// turns a fact into events, ``OutboundTransfer/evolve(_:)`` folds an event into the state; no I/O, no
 /// clock, no random ids inside (they come in ``DecisionContext``).
 public struct OutboundTransfer: Sendable, Hashable {
@@ -17,6 +19,11 @@ public struct OutboundTransfer: Sendable, Hashable {
         case requestingQuote
         /// The quote arrived; waiting for the core to accept it (`acceptQuote`).
         case waitingForQuoteAcceptance
+        /// A request to pay's quote was accepted: `GET /authorizations/{ID}` sent to the DFSP that asked to
+        /// be paid; waiting for `PUT /authorizations/{ID}` with the OTP its customer entered.
+        case requestingAuthorization
+        /// The OTP arrived; waiting for the core to accept it (`PUT /requestToPayTransfer/{ID}` `acceptOTP`).
+        case waitingForAuthorizationAcceptance
         /// `POST /transfers` sent; waiting for `PUT /transfers/{id}`.
         case transferring
         /// The payee fulfilled (`COMMITTED`, or `RESERVED`).
@@ -34,10 +41,11 @@ public struct OutboundTransfer: Sendable, Hashable {
             switch self {
             case .waitingForPartyAcceptance: return "WAITING_FOR_PARTY_ACCEPTANCE"
             case .waitingForQuoteAcceptance: return "WAITING_FOR_QUOTE_ACCEPTANCE"
+            case .waitingForAuthorizationAcceptance: return "WAITING_FOR_AUTH_ACCEPTANCE"
             case .completed: return "COMPLETED"
             case .aborted: return "ABORTED"
             case .errored: return "ERROR_OCCURRED"
-            case .new, .lookingUpParty, .requestingQuote, .transferring: return nil
+            case .new, .lookingUpParty, .requestingQuote, .requestingAuthorization, .transferring: return nil
             }
         }
     }
@@ -47,6 +55,9 @@ public struct OutboundTransfer: Sendable, Hashable {
     /// How many events have been folded in (the next event's sequence is `version + 1`).
     public var version: Int64 = 0
     public var request: OutboundTransferRequest?
+    /// The request to pay this transfer pays (`POST /requestToPayTransfer`), or nil for a transfer the core
+    /// started (`POST /transfers`).
+    public var paymentRequest: RequestToPayTransferRequest?
     public var autoAcceptParty = false
     public var autoAcceptQuote = false
     /// The payee as the lookup answered (`PUT /parties`).
@@ -56,6 +67,8 @@ public struct OutboundTransfer: Sendable, Hashable {
     public var quoteResponse: QuotesIDPutResponse?
     /// The FSP that answered the quote (its `FSPIOP-Source`).
     public var quoteResponseSource: String?
+    /// What the DFSP that asked to be paid answered to `GET /authorizations` (the OTP its customer entered).
+    public var authorizationResponse: AuthorizationsIDPutResponse?
     public var prepare: TransfersPostRequest?
     public var fulfil: TransfersIDPutResponse?
     /// The last error, as the SDK reports it in `lastError`.
@@ -118,11 +131,19 @@ public struct OutboundConfiguration: Sendable, Hashable {
     /// `AUTO_ACCEPT_R2P_PARTY` (default false): a request to pay goes on after the party lookup without
     /// waiting for the core's `acceptParty`.
     public var autoAcceptR2PParty: Bool
+    /// `AUTO_ACCEPT_R2P_BUSINESS_QUOTES` (default false): paying a request to pay whose initiator is a
+    /// business goes on after the quote without the core's `acceptQuote`.
+    public var autoAcceptR2PBusinessQuotes: Bool
+    /// `AUTO_ACCEPT_R2P_DEVICE_OTP` (default false): paying a request to pay goes on once the customer's OTP
+    /// arrives (`ENTERED`), without the core's `acceptOTP`.
+    public var autoAcceptR2PDeviceOTP: Bool
 
     public init(dfspId: String, autoAcceptParty: Bool = true, autoAcceptQuotes: Bool = true, expirySeconds: Int = 20,
                 requestTimeoutSeconds: Int = 30, checkILP: Bool = true, rejectExpiredQuoteResponses: Bool = false,
-                autoAcceptR2PParty: Bool = false) {
+                autoAcceptR2PParty: Bool = false, autoAcceptR2PBusinessQuotes: Bool = false, autoAcceptR2PDeviceOTP: Bool = false) {
         self.autoAcceptR2PParty = autoAcceptR2PParty
+        self.autoAcceptR2PBusinessQuotes = autoAcceptR2PBusinessQuotes
+        self.autoAcceptR2PDeviceOTP = autoAcceptR2PDeviceOTP
         self.dfspId = dfspId
         self.autoAcceptParty = autoAcceptParty
         self.autoAcceptQuotes = autoAcceptQuotes

@@ -39,6 +39,12 @@ public struct ConnectorConfiguration: Sendable, Hashable {
     public var autoAcceptQuotes: Bool
     /// `AUTO_ACCEPT_R2P_PARTY` (default false, as the SDK): a request to pay goes on without the core's acceptParty.
     public var autoAcceptR2PParty: Bool
+    /// `AUTO_ACCEPT_R2P_BUSINESS_QUOTES` (default false, as the SDK): paying a business's request to pay goes on
+    /// after the quote without the core's acceptQuote.
+    public var autoAcceptR2PBusinessQuotes = false
+    /// `AUTO_ACCEPT_R2P_DEVICE_OTP` (default false, as the SDK): paying a request to pay goes on once the
+    /// customer's OTP arrives, without the core's acceptOTP.
+    public var autoAcceptR2PDeviceOTP = false
     public var rejectExpiredQuoteResponses: Bool
     public var rejectTransfersOnExpiredQuotes: Bool
     public var jwsSign: Bool
@@ -59,6 +65,9 @@ public struct ConnectorConfiguration: Sendable, Hashable {
     public var finishedRetentionSeconds = 300
     /// `PM_CHECKPOINT_INTERVAL_MS` (10000): how often the processor records from when a restart folds the log.
     public var checkpointIntervalMilliseconds = 10_000
+    /// `PM_ROLES` (`edge,processor`): which parts run in this process; one role alone needs a Kafka log, where the
+    /// other processes find the facts (edges) or the events (processor).
+    public var roles: ConnectorRoles = .all
 
     /// Reads the configuration from environment variables (the SDK's names), checking every value.
     /// `fileExists` is how paths are checked (injected so that tests need no files).
@@ -111,8 +120,20 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             outboundTLS: outboundTLS ? try reader.tls(ca: "OUT_CA_CERT_PATH", certificate: "OUT_CLIENT_CERT_PATH", key: "OUT_CLIENT_KEY_PATH", because: "OUTBOUND_MUTUAL_TLS_ENABLED is on") : nil,
             dataDirectory: dataDirectory,
             log: log)
+        configuration.autoAcceptR2PBusinessQuotes = try reader.bool("AUTO_ACCEPT_R2P_BUSINESS_QUOTES", default: false)
+        configuration.autoAcceptR2PDeviceOTP = try reader.bool("AUTO_ACCEPT_R2P_DEVICE_OTP", default: false)
         configuration.finishedRetentionSeconds = try reader.positive("PM_FINISHED_RETENTION_SECONDS", default: 300)
         configuration.checkpointIntervalMilliseconds = try reader.positive("PM_CHECKPOINT_INTERVAL_MS", default: 10_000)
+        if let text = reader.value("PM_ROLES") {
+            guard let roles = ConnectorRoles(parsing: text) else {
+                throw ConfigurationError("PM_ROLES", "'\(text)' must be edge, processor, or edge,processor")
+            }
+            if roles != .all, case .sqlite = configuration.log {
+                throw ConfigurationError("PM_ROLES", "'\(text)' runs part of the connector: the other part is in another process, "
+                                         + "which the embedded log cannot share; use PM_LOG=kafka://...")
+            }
+            configuration.roles = roles
+        }
         if let text = reader.value("PM_LOG_DURABILITY") {
             guard let durability = SQLiteLogConfiguration.Durability(rawValue: text.lowercased()) else {
                 throw ConfigurationError("PM_LOG_DURABILITY", "'\(text)' must be full or normal")
@@ -133,13 +154,14 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             "EXPIRY_SECONDS=\(expirySeconds)", "REQUEST_PROCESSING_TIMEOUT_SECONDS=\(requestTimeoutSeconds)",
             "RESOURCE_VERSIONS=" + resourceVersions.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
             "CHECK_ILP=\(checkILP)", "RESERVE_NOTIFICATION=\(reserveNotification)", "AUTO_ACCEPT_PARTY=\(autoAcceptParty)",
-            "AUTO_ACCEPT_QUOTES=\(autoAcceptQuotes)", "AUTO_ACCEPT_R2P_PARTY=\(autoAcceptR2PParty)", "REJECT_EXPIRED_QUOTE_RESPONSES=\(rejectExpiredQuoteResponses)",
+            "AUTO_ACCEPT_QUOTES=\(autoAcceptQuotes)", "AUTO_ACCEPT_R2P_PARTY=\(autoAcceptR2PParty)",
+            "AUTO_ACCEPT_R2P_BUSINESS_QUOTES=\(autoAcceptR2PBusinessQuotes)", "AUTO_ACCEPT_R2P_DEVICE_OTP=\(autoAcceptR2PDeviceOTP)", "REJECT_EXPIRED_QUOTE_RESPONSES=\(rejectExpiredQuoteResponses)",
             "REJECT_TRANSFERS_ON_EXPIRED_QUOTES=\(rejectTransfersOnExpiredQuotes)", "JWS_SIGN=\(jwsSign)",
             "JWS_SIGN_PUT_PARTIES=\(jwsSignPutParties)", "VALIDATE_INBOUND_JWS=\(validateInboundJWS)",
             "VALIDATE_INBOUND_PUT_PARTIES_JWS=\(validateInboundPutPartiesJWS)", "PM_LISTEN_ADDRESS=\(listenAddress)",
             "INBOUND_MUTUAL_TLS_ENABLED=\(inboundTLS != nil)", "OUTBOUND_MUTUAL_TLS_ENABLED=\(outboundTLS != nil)",
             "PM_DATA_DIR=\(dataDirectory)", "PM_LOG=\(log)", "PM_LOG_DURABILITY=\(logDurability.rawValue)", "PM_FINISHED_RETENTION_SECONDS=\(finishedRetentionSeconds)",
-            "PM_CHECKPOINT_INTERVAL_MS=\(checkpointIntervalMilliseconds)",
+            "PM_CHECKPOINT_INTERVAL_MS=\(checkpointIntervalMilliseconds)", "PM_ROLES=\(roles)",
         ]
         if let jwsSigningKeyPath { lines.append("JWS_SIGNING_KEY_PATH=\(jwsSigningKeyPath)") }
         if let jwsVerificationKeysDirectory { lines.append("JWS_VERIFICATION_KEYS_DIRECTORY=\(jwsVerificationKeysDirectory)") }

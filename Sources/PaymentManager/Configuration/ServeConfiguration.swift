@@ -46,7 +46,8 @@ extension ConnectorConfiguration {
             backendURL: backendEndpoint.description,
             outbound: OutboundConfiguration(dfspId: dfspId, autoAcceptParty: autoAcceptParty, autoAcceptQuotes: autoAcceptQuotes,
                                             expirySeconds: expirySeconds, requestTimeoutSeconds: requestTimeoutSeconds, checkILP: checkILP,
-                                            rejectExpiredQuoteResponses: rejectExpiredQuoteResponses, autoAcceptR2PParty: autoAcceptR2PParty),
+                                            rejectExpiredQuoteResponses: rejectExpiredQuoteResponses, autoAcceptR2PParty: autoAcceptR2PParty,
+                                            autoAcceptR2PBusinessQuotes: autoAcceptR2PBusinessQuotes, autoAcceptR2PDeviceOTP: autoAcceptR2PDeviceOTP),
             inbound: InboundConfiguration(dfspId: dfspId, ilpSecret: ilpSecret, ilpVersion: ilpVersion, expirySeconds: expirySeconds,
                                           reserveNotification: reserveNotification, checkILP: checkILP,
                                           rejectTransfersOnExpiredQuotes: rejectTransfersOnExpiredQuotes),
@@ -56,6 +57,7 @@ extension ConnectorConfiguration {
             resourceVersions: resourceVersions)
         settings.finishedRetentionSeconds = finishedRetentionSeconds
         settings.checkpointIntervalMilliseconds = checkpointIntervalMilliseconds
+        settings.roles = roles
         return settings
     }
 }

@@ -49,6 +49,9 @@ public final class Topology: Sendable {
         public var finishedRetentionSeconds = 300
         /// When set, the hub and core simulators keep only this many finished transfers (long runs).
         public var simulatorKeepFinished: Int?
+        /// The payer as two Payment Managers on its Kafka log (`payerLog` `kafka-mock`): one with the edges
+        /// (the ports), one with the processor, each with its own Kafka clients, as two processes would be.
+        public var splitPayer = false
 
         public init(directory: String) { self.directory = directory }
     }
@@ -58,6 +61,9 @@ public final class Topology: Sendable {
     public let hub: HubSimulator
     public let payer: Connector
     public let payee: Connector
+    /// The payer's processor, when ``Options/splitPayer`` runs it apart from the payer's edges (`payer`).
+    public let payerProcessor: Connector?
+    let payerProcessorLog: (any EventLog)?
     public let payerCore: CoreSimulator
     public let payeeCore: CoreSimulator
     public let payerLog: any EventLog
@@ -156,14 +162,27 @@ public final class Topology: Sendable {
             settings.finishedRetentionSeconds = options.finishedRetentionSeconds
             return settings
         }
-        payer = try Connector(settings: try settings(options.payerId, inbound: ports.payerInbound, outbound: ports.payerOutbound, core: ports.payerCore),
-                              log: payerLog, logger: logger.labelled(options.payerId))
+        var payerSettings = try settings(options.payerId, inbound: ports.payerInbound, outbound: ports.payerOutbound, core: ports.payerCore)
+        if options.splitPayer {
+            guard let cluster = payerOpenLog.mockCluster else { throw TopologyError("splitPayer needs payerLog kafka-mock") }
+            var processorSettings = payerSettings
+            processorSettings.roles = .processor
+            processorSettings.outboundPort = 0
+            let processorLog = try cluster.makeEventLog()
+            payerProcessorLog = processorLog
+            payerProcessor = try Connector(settings: processorSettings, log: processorLog, logger: logger.labelled("\(options.payerId)-processor"))
+            payerSettings.roles = .edge
+        } else {
+            payerProcessorLog = nil
+            payerProcessor = nil
+        }
+        payer = try Connector(settings: payerSettings, log: payerLog, logger: logger.labelled(options.payerId))
         payee = try Connector(settings: try settings(options.payeeId, inbound: ports.payeeInbound, outbound: ports.payeeOutbound, core: ports.payeeCore),
                               log: payeeLog, logger: logger.labelled(options.payeeId))
     }
 
     /// Every service of the topology, for one service group.
-    public var services: [any Service] { [hub, payerCore, payeeCore, payer, payee] }
+    public var services: [any Service] { [hub, payerCore, payeeCore, payer, payee] + (payerProcessor.map { [$0] } ?? []) }
 
     /// Waits until every part listens and both processors consume.
     public func ready() async throws {
@@ -171,6 +190,7 @@ public final class Topology: Sendable {
         _ = try await payerCore.listeningPort()
         _ = try await payeeCore.listeningPort()
         _ = try await payer.ready()
+        _ = try await payerProcessor?.ready()
         _ = try await payee.ready()
     }
 
@@ -185,6 +205,7 @@ public final class Topology: Sendable {
     /// Closes the logs (after the services stopped).
     public func close() async {
         await payerLog.shutdown()
+        await payerProcessorLog?.shutdown()
         await payeeLog.shutdown()
     }
 }
