@@ -163,5 +163,5 @@ public final class CoreSimulator: Service {
     }
 
     /// A fresh identifier for the core's own records.
-    static func makeId() -> String { UUID().uuidString.lowercased() }
+    static func makeId() -> String { RandomUUID.make() }
 }

@@ -83,3 +83,21 @@ struct JSONTests {
         for bad in ["a", "ab=c", "+/8", "a===", "ab!c", "-_9"] { #expect(Base64.urlDecoded(bad) == nil, "\(bad)") }
     }
 }
+
+@Suite("Random UUIDs")
+struct RandomUUIDTests {
+    @Test("ids are lower-case version 4 UUIDs, accepted as CorrelationIds, and do not repeat")
+    func format() {
+        var seen = Set<String>()
+        for _ in 0..<5000 {
+            let id = RandomUUID.make()
+            #expect(id.count == 36)
+            #expect(FSPIOPFormat.correlationId.accepts(id, version: .v1_1), "\(id)")
+            let characters = Array(id)
+            #expect(characters[14] == "4")
+            #expect("89ab".contains(characters[19]))
+            seen.insert(id)
+        }
+        #expect(seen.count == 5000)
+    }
+}

@@ -1,4 +1,5 @@
 import FSPIOP
+import PMCore
 import Foundation
 
 /// The wall clock, for the adapters (the domain gets the time as a parameter).
@@ -9,5 +10,5 @@ public struct WallClock: Sendable {
 
 /// New ids: lower-case UUID v4, as the SDK makes them.
 public enum IDs {
-    public static func make() -> String { UUID().uuidString.lowercased() }
+    public static func make() -> String { RandomUUID.make() }
 }

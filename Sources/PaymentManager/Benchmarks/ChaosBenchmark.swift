@@ -14,6 +14,9 @@ public enum ChaosBenchmark {
         /// Peak resident memory of the payer's and the payee's `pm serve` (of their last start).
         public var payerPeakMemoryMiB: Double?
         public var payeePeakMemoryMiB: Double?
+        /// Without kills: what each `pm serve` spent during the run (CPU seconds, JWS signatures and verifications).
+        public var payerCost: ProcessCost?
+        public var payeeCost: ProcessCost?
         /// Every transfer reached one terminal state, the three parties agree, and the books add up.
         public var consistent: Bool { reconciliation.disagreements.isEmpty && reconciliation.booksAddUp }
     }
@@ -36,6 +39,7 @@ public enum ChaosBenchmark {
             tasks.addTask { try await group.run() }
             do {
                 try await topology.startServers()
+                let payerBefore = await ProcessCost.measure(topology.payer), payeeBefore = await ProcessCost.measure(topology.payee)
                 let started = ContinuousClock.now
                 let done = Flag()
                 let answers = Answers()
@@ -73,11 +77,14 @@ public enum ChaosBenchmark {
                     for try await count in work { kills += count }
                 }
                 let elapsed = ContinuousClock.now - started
+                let payerAfter = await ProcessCost.measure(topology.payer), payeeAfter = await ProcessCost.measure(topology.payee)
                 let reconciliation = try await topology.reconcile(list, answers: answers.byHome.withLock { $0 })
                 result = Result(transfers: transfers, kills: kills,
                                 seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                                 reconciliation: reconciliation, payerPeakMemoryMiB: topology.payer.peakMemoryMiB(),
-                                payeePeakMemoryMiB: topology.payee.peakMemoryMiB())
+                                payeePeakMemoryMiB: topology.payee.peakMemoryMiB(),
+                                // Counters start again with a killed process: costs mean something only without kills.
+                                payerCost: killing ? nil : payerAfter?.minus(payerBefore), payeeCost: killing ? nil : payeeAfter?.minus(payeeBefore))
             } catch {
                 await group.triggerGracefulShutdown()
                 try? await tasks.waitForAll()
@@ -88,6 +95,24 @@ public enum ChaosBenchmark {
         }
         guard let result else { throw TopologyError("the chaos run did not run") }
         return result
+    }
+}
+
+/// What a `pm serve` process spent: CPU seconds, and the JWS signatures and verifications it made.
+public struct ProcessCost: Sendable {
+    public var cpuSeconds: Double
+    public var signatures: Double
+    public var verifications: Double
+
+    static func measure(_ server: ProcessTopology.Server) async -> ProcessCost? {
+        guard let cpu = server.cpuSeconds(), let signatures = await server.metricTotal("pm_jws_signatures_total"),
+              let verifications = await server.metricTotal("pm_jws_verifications_total") else { return nil }
+        return ProcessCost(cpuSeconds: cpu, signatures: signatures, verifications: verifications)
+    }
+
+    func minus(_ earlier: ProcessCost?) -> ProcessCost? {
+        earlier.map { ProcessCost(cpuSeconds: cpuSeconds - $0.cpuSeconds, signatures: signatures - $0.signatures,
+                                  verifications: verifications - $0.verifications) }
     }
 }
 

@@ -77,6 +77,29 @@ public final class ProcessTopology: Sendable {
             return kilobytes / 1024
         }
 
+        /// The CPU time (user and system) the process has used so far, in seconds, or nil when it is not running.
+        public func cpuSeconds() -> Double? {
+            guard let process = process.withLock({ $0 }), process.isRunning,
+                  let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            // After the command's closing parenthesis: state (field 3), ..., utime (14), stime (15).
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+            return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        }
+
+        /// The sum of a counter over its label sets, from the process's `GET /metrics`, or nil when it cannot be read.
+        public func metricTotal(_ name: String) async -> Double? {
+            let request = HTTPClientRequest(url: "http://127.0.0.1:\(outboundPort)/metrics")
+            guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)),
+                  let bytes = try? await response.body.collect(upTo: 8 << 20) else { return nil }
+            var total = 0.0
+            for line in String(buffer: bytes).split(separator: "\n") where line.hasPrefix(name + " ") || line.hasPrefix(name + "{") {
+                if let value = line.split(separator: " ").last.flatMap({ Double($0) }) { total += value }
+            }
+            return total
+        }
+
         /// SIGTERM and wait: a graceful stop. A process still running after `grace` is killed, and
         /// the return value says so (a graceful stop that hangs is a defect the caller should report).
         @discardableResult

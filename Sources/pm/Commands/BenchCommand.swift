@@ -192,12 +192,31 @@ extension BenchCommand {
                 let r = try await ChaosBenchmark.run(transfers: transfers, concurrency: concurrency, executable: executable,
                                                      directory: directory, kills: chaos, retentionSeconds: retention, logger: logger)
                 let c = r.reconciliation
+                // Each side's CPU per completed transfer, and what is left of it beyond OpenSSL's time for its signatures
+                // and verifications (the "under 1 ms of CPU per transfer per side beyond signing").
+                var costs: [(String, JSONValue)] = []
+                if r.payerCost != nil || r.payeeCost != nil {
+                    let rates = try EndToEndBenchmark.openSSLRates()
+                    let completed = Double(max(c.completed, 1))
+                    for (side, cost) in [("payer", r.payerCost), ("payee", r.payeeCost)] {
+                        guard let cost else { continue }
+                        let cpu = cost.cpuSeconds * 1000 / completed
+                        let crypto = (cost.signatures / rates.sign + cost.verifications / rates.verify) * 1000 / completed
+                        costs += [("\(side)CpuMillisecondsPerTransfer", .number(String(format: "%.3f", cpu))),
+                                  ("\(side)CpuMillisecondsPerTransferBeyondCrypto", .number(String(format: "%.3f", cpu - crypto))),
+                                  ("\(side)SignaturesPerTransfer", .number(String(format: "%.2f", cost.signatures / completed))),
+                                  ("\(side)VerificationsPerTransfer", .number(String(format: "%.2f", cost.verifications / completed)))]
+                    }
+                    costs += [("openSSLSignPerSecond", .number(String(format: "%.0f", rates.sign))),
+                              ("openSSLVerifyPerSecond", .number(String(format: "%.0f", rates.verify)))]
+                }
                 printJSON(.object([
                     ("benchmark", .string(chaos ? "e2e-chaos" : "e2e-processes")), ("transfers", .number(String(r.transfers))),
                     ("kills", .number(String(r.kills))), ("seconds", .number(String(format: "%.1f", r.seconds))),
                     ("transfersPerSecond", .number(String(format: "%.1f", Double(r.reconciliation.completed) / max(r.seconds, 0.001)))),
                     ("payerPeakMemoryMiB", .number(String(format: "%.1f", r.payerPeakMemoryMiB ?? 0))),
                     ("payeePeakMemoryMiB", .number(String(format: "%.1f", r.payeePeakMemoryMiB ?? 0))),
+                ] + costs + [
                     ("completed", .number(String(c.completed))), ("failed", .number(String(c.failed))),
                     ("unrecorded", .number(String(c.unrecorded))), ("disagreements", .array(c.disagreements.map { .string($0) })),
                     ("committed", .string(CoreAmountText.text(c.committedUnits))), ("payeeCredited", .string(CoreAmountText.text(c.creditedUnits))),
