@@ -104,6 +104,21 @@ extension HubEngine {
             await receive(request, .authorizations) { message, headers throws(FSPIOPError) in try putAuthorization(message, headers, isError: true) }
         }
 
+        // Transactions (§6.8): a payer asks the payee's DFSP about a transaction.
+        router.get("transactions/:id") { request, _ in
+            await receive(request, .transactions) { message, headers throws(FSPIOPError) in try forwardQuery(message, headers, resource: .transactions) }
+        }
+        router.put("transactions/:id") { request, _ in
+            await receive(request, .transactions) { message, headers throws(FSPIOPError) in
+                try forwardCallback(message, headers, resource: .transactions, isError: false, TransactionsIDPutResponse.self)
+            }
+        }
+        router.put("transactions/:id/error") { request, _ in
+            await receive(request, .transactions) { message, headers throws(FSPIOPError) in
+                try forwardCallback(message, headers, resource: .transactions, isError: true, TransactionsIDPutResponse.self)
+            }
+        }
+
         // Transfers (§6.7).
         router.post("transfers") { request, _ in
             await receive(request, .transfers) { message, _ throws(FSPIOPError) in try postTransfer(message) }

@@ -6,11 +6,12 @@ import Logging
 import PaymentManager
 import Testing
 
-/// The hub's queries a DFSP answers from what it knows: `GET /quotes/{ID}` (the quote it sent),
+/// The hub's queries a DFSP answers from what it knows: `GET /quotes/{ID}` (the quote it sent), `GET /transactions/{ID}`
+/// (the state of a transaction it quoted),
 /// `GET /participants/{Type}/{ID}` (whether a party is its own) and `GET /authorizations/{ID}` (the OTP
 /// its customer entered for a request to pay). Each answer goes through the hub to the asking DFSP,
 /// whose log records it.
-@Suite("End to end: GET /quotes, GET /participants and GET /authorizations answered through the hub")
+@Suite("End to end: GET /quotes, GET /transactions, GET /participants and GET /authorizations answered through the hub")
 struct QueryResourcesEndToEndTests {
     /// The callbacks `log` received on `path`.
     static func received(_ log: any EventLog, path: String) async throws -> [Envelope] {
@@ -42,6 +43,20 @@ struct QueryResourcesEndToEndTests {
             try await eventually("3205 for an unknown quote") {
                 try await Self.received(topology.payerLog, path: "/quotes/no-such-quote/error").first?
                     .payload["body"]?["errorInformation"]?["errorCode"]?.stringValue == "3205"
+            }
+
+            // GET /transactions/{ID}: the transaction the payee quoted (the payer's transactionId is its transferId), or 3207.
+            _ = try await asPayer.send(HubRequest(method: "GET", resource: .transactions, path: "/transactions/\(transferId)", destination: "payeefsp",
+                                                  body: nil), logger: logger)
+            try await eventually("the transaction's state") { try await !Self.received(topology.payerLog, path: "/transactions/\(transferId)").isEmpty }
+            let transaction = try #require(try await Self.received(topology.payerLog, path: "/transactions/\(transferId)").first)
+            #expect(transaction.payload["body"]?["transactionState"]?.stringValue == "COMPLETED")
+            #expect(transaction.payload["body"]?["completedTimestamp"]?.stringValue != nil)
+            _ = try await asPayer.send(HubRequest(method: "GET", resource: .transactions, path: "/transactions/no-such-transaction", destination: "payeefsp",
+                                                  body: nil), logger: logger)
+            try await eventually("3207 for an unknown transaction") {
+                try await Self.received(topology.payerLog, path: "/transactions/no-such-transaction/error").first?
+                    .payload["body"]?["errorInformation"]?["errorCode"]?.stringValue == "3207"
             }
 
             // GET /participants/{Type}/{ID}: this DFSP's party gets its fspId; another gets 3204.

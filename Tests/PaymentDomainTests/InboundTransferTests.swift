@@ -244,4 +244,16 @@ struct InboundTransferTests {
         #expect(payer.phase.sdkState == "COMPLETED")
         #expect(payee.phase.sdkState == "COMPLETED")
     }
+
+    @Test("GET /transactions reports the phase as a TransactionState", arguments: InboundTransfer.Phase.allCases)
+    func transactionState(phase: InboundTransfer.Phase) throws {
+        var transfer = InboundTransfer(transactionId: "t")
+        transfer.phase = phase
+        transfer.fulfil = TransfersIDPutResponse(completedTimestamp: "2026-11-29T10:00:00.000Z", transferState: "COMMITTED")
+        let expected: [InboundTransfer.Phase: String] = [.new: "RECEIVED", .quoteRequested: "RECEIVED", .quoted: "PENDING", .prepared: "PENDING",
+                                                         .reserved: "PENDING", .committed: "COMPLETED", .aborted: "REJECTED"]
+        #expect(transfer.transactionState.transactionState == expected[phase])
+        #expect((transfer.transactionState.completedTimestamp != nil) == (phase == .committed))
+        #expect(throws: Never.self) { try transfer.transactionState.validate(version: .v1_1) }
+    }
 }

@@ -70,6 +70,8 @@ public struct InboundAPI: HTTPResponder {
         case bulkTransfersPost
         case bulkTransfersPut(id: String, error: Bool)
         case bulkTransfersGet(id: String)
+        case transactionsGet(id: String)
+        case transactionsPut(id: String, error: Bool)
 
         init?(method: String, segments: [Substring]) {
             guard let resource = segments.first else { return nil }
@@ -97,6 +99,8 @@ public struct InboundAPI: HTTPResponder {
             case ("POST", "bulkTransfers") where ids.isEmpty && !error: self = .bulkTransfersPost
             case ("PUT", "bulkTransfers") where ids.count == 1: self = .bulkTransfersPut(id: ids[0], error: error)
             case ("GET", "bulkTransfers") where ids.count == 1 && !error: self = .bulkTransfersGet(id: ids[0])
+            case ("GET", "transactions") where ids.count == 1 && !error: self = .transactionsGet(id: ids[0])
+            case ("PUT", "transactions") where ids.count == 1: self = .transactionsPut(id: ids[0], error: error)
             default: return nil
             }
         }
@@ -104,7 +108,7 @@ public struct InboundAPI: HTTPResponder {
         var isCallback: Bool {
             switch self {
             case .partiesPut, .quotesPut, .transfersPut, .transfersPatch, .participantsPut, .transactionRequestsPut, .authorizationsPut,
-                 .bulkQuotesPut, .bulkTransfersPut: return true
+                 .bulkQuotesPut, .bulkTransfersPut, .transactionsPut: return true
             default: return false
             }
         }
@@ -186,8 +190,13 @@ public struct InboundAPI: HTTPResponder {
         }
         switch route {
         case let .partiesGet(key), let .transfersGet(key), let .quotesGet(key), let .participantsGet(key), let .authorizationsGet(key),
-             let .bulkQuotesGet(key), let .bulkTransfersGet(key):
+             let .bulkQuotesGet(key), let .bulkTransfersGet(key), let .transactionsGet(key):
             return key
+        case let .transactionsPut(id, error):
+            try require()
+            if error { _ = try FSPIOPBodyDecoder.decode(ErrorInformationObject.self, from: data, version: version) }
+            else { _ = try FSPIOPBodyDecoder.decode(TransactionsIDPutResponse.self, from: data, version: version) }
+            return id
         case .bulkQuotesPost:
             try require()
             return try FSPIOPBodyDecoder.decode(BulkQuotesPostRequest.self, from: data, version: version).bulkQuoteId

@@ -448,6 +448,18 @@ private struct Step {
             }
         case ("PUT", "participants"):
             return
+        case ("GET", "transactions"):
+            // A payer asks about a transaction this payee quoted (its id is the quote's transactionId).
+            guard let id = ids.first else { return }
+            guard let transfer = store.inbound[id] else {
+                reply(message, path: "/transactions/\(id)/error", FSPIOPError(.txnIdNotFound))
+                return
+            }
+            routed.replies.append(.reply(HubRequest(method: "PUT", resource: .transactions, path: "/transactions/\(id)", destination: message.source,
+                                                    body: try? JSONValueEncoder.encode(transfer.transactionState))))
+        case ("PUT", "transactions"):
+            // The answer to a GET /transactions this connector does not send: recorded, nothing waits for it.
+            return
         default:
             routed.deadLetter = "no handler for \(message.method) \(message.path)"
         }

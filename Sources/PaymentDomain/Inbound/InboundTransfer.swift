@@ -55,6 +55,19 @@ public struct InboundTransfer: Sendable, Hashable {
     public var statusQueryCount = 0
 
     public init(transactionId: String) { self.transactionId = transactionId }
+
+    /// The transaction as `PUT /transactions/{ID}` reports it (API Definition v1.1 §6.8): `RECEIVED` while the
+    /// core quotes, `PENDING` once quoted and until the transfer is final, then `COMPLETED` (with the time the
+    /// fulfil gave) or `REJECTED`.
+    public var transactionState: TransactionsIDPutResponse {
+        switch phase {
+        case .new, .quoteRequested: return TransactionsIDPutResponse(transactionState: TransactionState.received.rawValue)
+        case .quoted, .prepared, .reserved: return TransactionsIDPutResponse(transactionState: TransactionState.pending.rawValue)
+        case .committed:
+            return TransactionsIDPutResponse(completedTimestamp: fulfil?.completedTimestamp, transactionState: TransactionState.completed.rawValue)
+        case .aborted: return TransactionsIDPutResponse(transactionState: TransactionState.rejected.rawValue)
+        }
+    }
 }
 
 /// The payee-side settings, with the SDK's names and defaults.
