@@ -122,7 +122,7 @@ public final class Connector: Service, Sendable {
         if edge {
             let inboundAPI = InboundAPI(log: log, settings: InboundAPI.Settings(topics: settings.topics, jwsKeys: keys,
                                                                                validatePutPartiesJWS: settings.validatePutPartiesJWS),
-                                        metrics: metrics, logger: logger)
+                                        metrics: metrics, hub: hub, logger: logger)
             inboundServer = HTTPServer(name: "inbound", host: settings.host, port: settings.inboundPort,
                                        tls: try settings.inboundTLS?.serverConfiguration(), responder: inboundAPI, logger: logger)
         } else {
@@ -131,6 +131,7 @@ public final class Connector: Service, Sendable {
         let readiness = self.readiness
         var outboundSettings = OutboundAPI.Settings(topics: settings.topics, configuration: settings.outbound)
         outboundSettings.servesAPI = edge
+        outboundSettings.followsLog = feeder != nil
         let outboundAPI = OutboundAPI(log: log, settings: outboundSettings, board: board, metrics: metrics,
                                       ready: { readiness.settledValue != nil }, logger: logger)
         // A processor-only process answers /health, /ready and /metrics on the outbound port.

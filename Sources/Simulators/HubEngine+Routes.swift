@@ -104,6 +104,14 @@ extension HubEngine {
             await receive(request, .authorizations) { message, headers throws(FSPIOPError) in try putAuthorization(message, headers, isError: true) }
         }
 
+        // Pings: the DFSP's answer to the hub's connectivity check (HubSimulator.ping).
+        router.put("ping/:id") { request, _ in
+            await receive(request, .ping) { message, _ throws(FSPIOPError) in try putPing(message, isError: false) }
+        }
+        router.put("ping/:id/error") { request, _ in
+            await receive(request, .ping) { message, _ throws(FSPIOPError) in try putPing(message, isError: true) }
+        }
+
         // Transactions (§6.8): a payer asks the payee's DFSP about a transaction.
         router.get("transactions/:id") { request, _ in
             await receive(request, .transactions) { message, headers throws(FSPIOPError) in try forwardQuery(message, headers, resource: .transactions) }

@@ -37,4 +37,16 @@ extension HubEngine {
     func putParticipant(_ message: HubInboundMessage, _ headers: RequestHeaders, isError: Bool) throws(FSPIOPError) -> Answer {
         try forwardCallback(message, headers, resource: .participants, isError: isError, ParticipantsTypeIDPutResponse.self)
     }
+
+    /// `PUT /ping/{requestId}` and its `/error`: a DFSP's answer to the hub's ping.
+    func putPing(_ message: HubInboundMessage, isError: Bool) throws(FSPIOPError) -> Answer {
+        let segments = Self.segments(message.path)
+        guard segments.count >= 2 else { throw FSPIOPError(.unknownUri, "PUT /ping needs a request id") }
+        if isError {
+            pings.answer(segments[1], .failed(try decode(ErrorInformationObject.self, message)))
+        } else {
+            pings.answer(segments[1], .success)
+        }
+        return .ok
+    }
 }

@@ -18,6 +18,7 @@ struct HubEngine: Sendable {
     let maximumBodySize: Int
     let logger: Logger
     let clock: @Sendable () -> Timestamp
+    let pings: HubPings
 
     /// The answer to a request that passed its checks: 202 for a request, 200 for a callback
     /// (API Definition v1.1 §3.2.4 and §3.3.3).
@@ -121,11 +122,13 @@ struct HubEngine: Sendable {
 
     /// Sends a request the hub originates, as the switch: `FSPIOP-Source` is the switch, the
     /// `Content-Type` carries the version of the request that caused it, and it is signed when a
-    /// switch key is configured. `Accept` is not sent: these are callbacks and notifications
-    /// (API Definition v1.1 §3.2.1.3).
+    /// switch key is configured. `Accept` is sent only with a `POST` (the ping): the others are callbacks and
+    /// notifications (API Definition v1.1 §3.2.1.3).
     func send(_ method: String, _ target: String, to participant: HubParticipant, resource: FSPIOPResource,
               version: APIVersion, body: [UInt8], purpose: String) {
         var headers = HeaderFields()
+        // A request the switch starts itself (its ping) asks for an answer in its version.
+        if method == "POST" { headers[FSPIOPHeader.accept] = MediaType.accept(resource.rawValue, major: version.major) }
         headers[FSPIOPHeader.contentType] = MediaType.contentType(resource.rawValue, version)
         headers[FSPIOPHeader.date] = clock().httpDate
         headers[FSPIOPHeader.source] = switchId

@@ -30,7 +30,8 @@ public final class HubSimulator: Service {
     private let listening = HubListening()
     /// A participant of the configuration that cannot be registered: ``run()`` throws it.
     private let configurationError: HubSimulatorError?
-    private let courierHandle = HubCourierHandle()
+    private let engineHandle = HubEngineHandle()
+    private let pings = HubPings()
     private let started = Mutex(false)
 
     /// Makes a hub with the configured participants and oracle records. Nothing is checked on disk
@@ -79,12 +80,12 @@ public final class HubSimulator: Service {
                                 configuration: try Self.clientConfiguration(configuration),
                                 backgroundActivityLogger: logger)
             let courier = HubCourier(client: client, timeout: configuration.requestTimeout, logger: logger)
-            courierHandle.set(courier)
             engine = HubEngine(
                 switchId: configuration.switchId, state: state, courier: courier,
                 timers: HubTimers(eventLoop: MultiThreadedEventLoopGroup.singleton.any()), signer: signer,
                 supportedVersions: configuration.supportedVersions, maximumBodySize: configuration.maximumBodySize,
-                logger: logger, clock: Self.now)
+                logger: logger, clock: Self.now, pings: pings)
+            engineHandle.set(engine)
         } catch {
             logger.error("The hub simulator cannot start", metadata: [HubLogKey.error: "\(error)"])
             listening.stopped(error)
@@ -182,9 +183,26 @@ public final class HubSimulator: Service {
         state.withLedger { ledger in ledger.bulkTransfer(id).map { ($0.phase.rawValue, $0.committed) } }
     }
 
+    /// Pings a DFSP as the hub's watcher does: `POST /ping` with a new `requestId`, signed with the switch's key,
+    /// then waits for `PUT /ping/{requestId}` (or its `/error`) until `timeout`.
+    ///
+    /// - Throws: ``HubSimulatorError/notListening(reason:)`` before the hub runs, `.invalidParticipant` for a
+    ///   DFSP that is not registered.
+    public func ping(_ fspId: String, timeout: Duration = .seconds(10)) async throws(HubSimulatorError) -> HubPingOutcome {
+        guard let engine = engineHandle.engine else { throw .notListening(reason: "the hub is not running") }
+        guard let participant = state.participant(fspId) else { throw .invalidParticipant(fspId: fspId, reason: "not a participant of this hub") }
+        let requestId = RandomUUID.make()
+        engine.send("POST", "/ping", to: participant, resource: .ping, version: .v2_0,
+                    body: CanonicalJSON.insertionOrderBytes(.object([("requestId", .string(requestId))])), purpose: "ping")
+        return await pings.wait(requestId, timeout: timeout)
+    }
+
+    /// What a DFSP answered to the ping `requestId` (the hub's or another sender's), if it answered.
+    public func pingOutcome(_ requestId: String) -> HubPingOutcome? { pings.outcome(requestId) }
+
     /// Messages delivered to DFSPs and failed so far (zero before ``run()``).
     public var deliveryCounts: HubDeliveryCounts {
-        courierHandle.courier?.deliveryCounts ?? HubDeliveryCounts()
+        engineHandle.engine?.courier.deliveryCounts ?? HubDeliveryCounts()
     }
 
     // MARK: Start-up
@@ -222,9 +240,9 @@ public final class HubSimulator: Service {
     }
 }
 
-/// The courier of a running hub, for ``HubSimulator/deliveryCounts``.
-private final class HubCourierHandle: Sendable {
-    private let value = Mutex<HubCourier?>(nil)
-    func set(_ courier: HubCourier) { value.withLock { $0 = courier } }
-    var courier: HubCourier? { value.withLock { $0 } }
+/// The engine of a running hub, for ``HubSimulator/deliveryCounts`` and ``HubSimulator/ping(_:timeout:)``.
+private final class HubEngineHandle: Sendable {
+    private let value = Mutex<HubEngine?>(nil)
+    func set(_ engine: HubEngine) { value.withLock { $0 = engine } }
+    var engine: HubEngine? { value.withLock { $0 } }
 }

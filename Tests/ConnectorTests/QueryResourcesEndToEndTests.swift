@@ -87,4 +87,28 @@ struct QueryResourcesEndToEndTests {
             try await http.shutdown()
         }
     }
+
+    @Test("the hub's ping is answered PUT /ping when its JWS signature verifies, and PUT /ping/error 3100 when it does not")
+    func ping() async throws {
+        try await withTopology { topology in
+            #expect(try await topology.hub.ping("payerfsp") == .success)
+            #expect(try await topology.hub.ping("payeefsp") == .success)
+
+            // A ping claiming to be the switch's but signed with another key.
+            let http = try topology.switchHTTPClient()
+            let forged = try topology.hubClient(to: topology.ports.payeeInbound, as: "switch",
+                                                signingKeyPath: try topology.pki.participant("payerfsp").jwsKeyPath, http: http)
+            let requestId = RandomUUID.make()
+            let sent = try await forged.send(HubRequest(method: "POST", resource: .ping, path: "/ping", destination: "payeefsp",
+                                                        body: .object([("requestId", .string(requestId))])), logger: Logger(label: "test"))
+            #expect(sent.status == 202)
+            try await eventually("the forged ping refused") {
+                guard case let .failed(error)? = topology.hub.pingOutcome(requestId) else { return false }
+                return error.errorInformation.errorCode.rawValue == "3100"
+            }
+            #expect(topology.payee.metrics.total("pm_pings_total") == 2)
+            try await http.shutdown()
+        }
+    }
 }
+

@@ -84,6 +84,47 @@ struct RecoveryCheckpointTests {
         }
     }
 
+    @Test("paying a request to pay: a restart sends again the rejection of an aborted payment, and the OTP request only while it waits for it")
+    func requestToPayEffects() async throws {
+        try await Self.withLog { log, topics, recoverer in
+            let now = WallClock().now
+            let payment = RequestToPayTransferRequest(
+                homeR2PTransactionId: "h", transactionRequestId: "b51ec534-ee48-4575-b6a9-ead2955b8069",
+                from: TransferParty(idType: "MSISDN", idValue: "1"), to: TransferParty(idType: "MSISDN", idValue: "2", fspId: "payeefsp"),
+                amountType: "RECEIVE", currency: "USD", amount: "5", scenario: "PAYMENT", initiator: "PAYEE", initiatorType: "CONSUMER",
+                authenticationType: "OTP")
+            let quote = QuotesIDPutResponse(transferAmount: Money(currency: "USD", amount: "5"), expiration: now.adding(milliseconds: 60_000).dateTime,
+                                            ilpPacket: "AYIBgQAAAAAAAASwNGxldmVsb25lLmRmc3AxLm1lci45T2RTOF81MDdqUUZERmZlakgyOVc4bXFmNEpLMHlGTFGCAUBQU0svMS4wCk5vbmNlOiB1SXlweUYzY3pYSXBFdzVVc05TYWh3CkVuY3J5cHRpb246IG5vbmUKUGF5bWVudC1JZDogMTMyMzZhM2ItOGZhOC00MTYzLTg0NDctNGMzZWQzZGE5OGE3CgpDb250ZW50LUxlbmd0aDogMTM1CkNvbnRlbnQtVHlwZTogYXBwbGljYXRpb24vanNvbgpTZW5kZXItSWRlbnRpZmllcjogOTI4MDYzOTEKCiJ7XCJmZWVcIjowLFwidHJhbnNmZXJDb2RlXCI6XCJpbnZvaWNlXCIsXCJkZWJpdE5hbWVcIjpcImFsaWNlIGNvb3BlclwiLFwiY3JlZGl0TmFtZVwiOlwibWVyIGNoYW50XCIsXCJkZWJpdElkZW50aWZpZXJcIjpcIjkyODA2MzkxXCJ9IgA",
+                                            condition: "f5sqb7tBTWPd5Y8BDFdMm9BJR_MNI4isf8p8n4D5pHA")
+            func events(_ id: String, rejected: Bool) -> [DomainEvent] {
+                var list: [OutboundTransferEvent] = [
+                    .paymentRequested(payment, autoAcceptQuote: false), .partyResolved(Party(partyIdInfo: payment.to.partyIdInfo)), .partyAccepted,
+                    .quoteRequested(QuotesPostRequest(quoteId: IDs.make(), transactionId: id, payee: Party(partyIdInfo: payment.to.partyIdInfo),
+                                                      payer: Party(partyIdInfo: payment.from.partyIdInfo), amountType: "RECEIVE",
+                                                      amount: Money(currency: "USD", amount: "5"),
+                                                      transactionType: TransactionType(scenario: "PAYMENT", initiator: "PAYEE", initiatorType: "CONSUMER")),
+                                    deadline: now.adding(milliseconds: 30_000)),
+                    .quoteReceived(quote, source: "payeefsp"), .quoteAccepted,
+                    .authorizationRequested(payment.authorizationQuery, deadline: now.adding(milliseconds: 30_000)),
+                ]
+                if rejected { list += [.authorizationReceived(AuthorizationsIDPutResponse(responseType: "ENTERED")), .paymentRequestRejected(reason: "OTP rejected by backend")] }
+                return list.map { .outbound(transferId: id, $0) }
+            }
+            try await Self.append(events("waiting", rejected: false), to: log, topics: topics)
+            try await Self.append(events("rejected", rejected: true), to: log, topics: topics)
+            let (store, work, _) = try await recoverer.recover()
+            #expect(store.outbound["rejected"]?.phase == .aborted)
+            #expect(store.outboundByTransactionRequest[payment.transactionRequestId] == "rejected")
+            let requests = work.compactMap { item -> String? in
+                guard case let .hub(request, ref) = item.effect else { return nil }
+                return "\(ref.id) \(request.method) \(request.path.split(separator: "?").first ?? "")"
+            }
+            #expect(requests.contains("waiting GET /authorizations/\(payment.transactionRequestId)"))
+            #expect(requests.contains("rejected PUT /transactionRequests/\(payment.transactionRequestId)"), "\(requests)")
+            #expect(!requests.contains("rejected GET /authorizations/\(payment.transactionRequestId)"), "the OTP came: not asked for again")
+        }
+    }
+
     @Test("an effect still under way keeps the checkpoint at its aggregate's start, even after the aggregate is evicted")
     func effectsInFlight() async throws {
         try await Self.withLog { _, _, recoverer in

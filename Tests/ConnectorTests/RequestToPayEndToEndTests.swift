@@ -141,6 +141,9 @@ struct RequestToPayEndToEndTests {
             #expect(topology.payeeCore.inboundTransferState(transferId) == "COMMITTED")
             let status = try await api.call("GET", "/transfers/\(transferId)")
             #expect(status.body["currentState"]?.stringValue == "COMPLETED")
+            // Paid: not paid again.
+            let again = try await api.call("POST", "/requestToPayTransfer", Self.payment(id))
+            #expect(again.status == 400, "\(again.body)")
 
             let types = try await topology.validatedRecordTypes()
             #expect(types.isSuperset(of: ["core.r2p-transfer-requested", "core.r2p-transfer-decided", "transfer.outbound.r2p-requested",

@@ -124,6 +124,7 @@ struct RequestToPayTransferTests {
         #expect(quoteRejected.phase == .aborted)
         #expect(quoteRejected.phase.sdkState == "ABORTED")
         #expect(events.last == .paymentRequestRejected(reason: "Quote rejected by backend"))
+        #expect(quoteRejected.rejectedPaymentRequest)
         let (otpRejected, more) = try Self.run([.paymentRequested(Self.payment()), .quoteDecision(accepted: true), .authorizationReceived(Self.entered),
                                                 .authorizationDecision(accepted: false)])
         #expect(otpRejected.phase == .aborted)
@@ -161,6 +162,14 @@ struct RequestToPayTransferTests {
         // A late or repeated OTP changes nothing.
         let (done, _) = try Self.run([.paymentRequested(Self.payment()), .quoteDecision(accepted: false)])
         #expect(try done.decide(.authorizationReceived(Self.entered), T.context()) == [])
+    }
+
+    @Test("a transfer the hub aborts is aborted, not a rejected request to pay")
+    func hubAborts() throws {
+        let (state, _) = try Self.run([.paymentRequested(Self.payment(authenticationType: nil)), .quoteDecision(accepted: true),
+                                       .fulfilReceived(TransfersIDPutResponse(transferState: "ABORTED"))])
+        #expect(state.phase == .aborted)
+        #expect(!state.rejectedPaymentRequest)
     }
 
     /// Events of every kind this flow adds, for the schema tests.

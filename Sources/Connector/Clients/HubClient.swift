@@ -129,7 +129,8 @@ public struct HubClient: Sendable {
 
     func sendOnce(_ request: HubRequest) async throws(HubRequestError) -> EffectOutcome {
         let url = url(for: request)
-        let version = resourceVersions[request.resource.rawValue] ?? .v1_1
+        // The ping exists only in version 2.0 (the SDK's PingRequests); the API's resources default to 1.1.
+        let version = resourceVersions[request.resource.rawValue] ?? (request.resource == .ping ? .v2_0 : .v1_1)
         var headers = HeaderFields()
         var fields: [(String, String)] = []
         fields.append((FSPIOPHeader.date, clock.now.httpDate))

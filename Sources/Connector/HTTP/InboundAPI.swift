@@ -38,9 +38,12 @@ public struct InboundAPI: HTTPResponder {
     let settings: Settings
     let logger: Logger
     let metrics: HTTPMetrics
+    /// Answers the hub's pings (`PUT /ping/{requestId}`); nil answers none.
+    let hub: HubClient?
     let clock = WallClock()
 
-    public init(log: any EventLog, settings: Settings, metrics: HTTPMetrics, logger: Logger) {
+    public init(log: any EventLog, settings: Settings, metrics: HTTPMetrics, hub: HubClient? = nil, logger: Logger) {
+        self.hub = hub
         self.log = log
         self.settings = settings
         self.metrics = metrics
@@ -137,6 +140,7 @@ public struct InboundAPI: HTTPResponder {
             return HTTPSupport.json(.ok, .object([("status", .string("OK"))]))
         }
         let segments = path.split(separator: "/")
+        if method == "POST", segments == ["ping"] { return await ping(request) }
         guard let route = Route(method: method, segments: segments) else {
             return await reject(method, path, source: nil, FSPIOPError(.unknownUri, "\(method) \(path) is not a resource of this API"), status: 404)
         }
@@ -254,6 +258,55 @@ public struct InboundAPI: HTTPResponder {
             _ = try FSPIOPBodyDecoder.decode(TransfersIDPatchResponse.self, from: data, version: version)
             return id
         }
+    }
+
+    /// `POST /ping` (the hub's connectivity check, as the SDK's `InboundPingModel`): headers and body checked
+    /// as for any request, answered 202, then `PUT /ping/{requestId}` when the hub's JWS signature verifies, or
+    /// `PUT /ping/{requestId}/error` with 3100 when it does not (or when `VALIDATE_INBOUND_JWS` is off: the
+    /// ping is how the hub learns that JWS works). A health check: counted (`pm_pings_total`), not recorded.
+    func ping(_ request: Request) async -> Response {
+        guard let body = await HTTPSupport.body(request, limit: settings.maximumBodyBytes) else {
+            return HTTPSupport.fspiopError(FSPIOPError(.tooLargePayload, "the body exceeds \(settings.maximumBodyBytes) bytes"), status: 413)
+        }
+        let headers = HTTPSupport.headerFields(request.headers)
+        let checked: RequestHeaders
+        do {
+            checked = try RequestHeaders.validate(method: "POST", resource: FSPIOPResource.ping.rawValue, headers: headers, hasBody: !body.isEmpty,
+                                                  supported: settings.supportedVersions)
+        } catch {
+            return HTTPSupport.fspiopError(error)
+        }
+        guard case let .object(members)? = try? JSONParser.parse(body),
+              case let .string(requestId)? = members.first(where: { $0.0 == "requestId" })?.1, !requestId.isEmpty,
+              !requestId.contains("/"), !requestId.contains("?") else {
+            return HTTPSupport.fspiopError(FSPIOPError(.missingElement, "requestId: is required"))
+        }
+        var failure: FSPIOPError?
+        if let keys = settings.jwsKeys {
+            do { try keys.validate(body: body, headers: headers) } catch {
+                failure = FSPIOPError(.validationError, "error on JWS ping validation: \(error.fspiopError.errorInformation.errorInformation.errorDescription)")
+            }
+        } else {
+            failure = FSPIOPError(.validationError, "error on JWS ping validation: JWS validation is off (VALIDATE_INBOUND_JWS)")
+        }
+        metrics.count("pm_pings_total", labels: ["outcome": failure == nil ? "valid" : "invalid"])
+        if let hub {
+            let callback: HubRequest
+            if let failure {
+                callback = HubRequest(method: "PUT", resource: .ping, path: "/ping/\(requestId)/error", destination: checked.source,
+                                      body: try? JSONValueEncoder.encode(failure.errorInformation))
+            } else {
+                callback = HubRequest(method: "PUT", resource: .ping, path: "/ping/\(requestId)", destination: checked.source,
+                                      body: .object([("requestId", .string(requestId))]))
+            }
+            let logger = self.logger
+            Task {
+                do { _ = try await hub.send(callback, logger: logger) } catch {
+                    logger.warning("cannot answer the hub's ping", metadata: ["requestId": "\(requestId)", "error": "\(error)"])
+                }
+            }
+        }
+        return HTTPSupport.empty(.accepted)
     }
 
     func record(_ fact: ConnectorFact, key: String) async throws {

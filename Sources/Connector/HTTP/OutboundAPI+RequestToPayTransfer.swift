@@ -52,9 +52,6 @@ extension OutboundAPI {
 
     /// `{"acceptQuote": bool}` or `{"acceptOTP": bool}`: true goes on; false rejects the request to pay.
     func putRequestToPayTransfer(_ request: Request, transactionRequestId: String) async -> Response {
-        guard let current = board.transfer(transactionRequestId: transactionRequestId) else {
-            return Self.error(.notFound, statusCode: FSPIOPErrorCode.transferIdNotFound.rawValue, "no transfer pays transaction request \(transactionRequestId)")
-        }
         guard let body = await HTTPSupport.body(request, limit: settings.maximumBodyBytes),
               case let .object(members)? = try? JSONParser.parse(body) else {
             return Self.error(.badRequest, statusCode: FSPIOPErrorCode.malformedSyntax.rawValue, "body: must be a JSON object")
@@ -64,6 +61,9 @@ extension OutboundAPI {
         }
         let isQuote = members[0].0 == "acceptQuote"
         let expected: OutboundTransfer.Phase = isQuote ? .waitingForQuoteAcceptance : .waitingForAuthorizationAcceptance
+        guard let current = await settled({ [board] in board.transfer(transactionRequestId: transactionRequestId) }, until: { $0.phase == expected }) else {
+            return Self.error(.notFound, statusCode: FSPIOPErrorCode.transferIdNotFound.rawValue, "no transfer pays transaction request \(transactionRequestId)")
+        }
         guard current.phase == expected else {
             let detail = "the transfer is not waiting for \(members[0].0) (it is \(current.phase.sdkState ?? current.phase.rawValue))"
             return Self.stateError(current.lastError, status: .internalServerError, FSPIOPError(.clientError, detail),
@@ -87,7 +87,7 @@ extension OutboundAPI {
                 return Self.stateError(transfer.lastError, status: HTTPResponse.Status(code: timedOut ? 504 : 500), nil,
                                        stateKey: stateKey, state: Self.paymentResponse(transfer))
             }
-            if transfer.phase == .aborted, let id = transfer.paymentRequest?.transactionRequestId {
+            if transfer.phase == .aborted, transfer.rejectedPaymentRequest, let id = transfer.paymentRequest?.transactionRequestId {
                 return HTTPSupport.json(.ok, .object([("status", .string("\(id) has been REJECTED"))]))
             }
             return HTTPSupport.json(.ok, Self.paymentResponse(transfer))

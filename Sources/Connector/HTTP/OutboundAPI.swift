@@ -20,6 +20,9 @@ public struct OutboundAPI: HTTPResponder {
         public var maximumBodyBytes: Int
         /// False in a process without the edge role: only `/health`, `/ready` and `/metrics` are served.
         public var servesAPI = true
+        /// True when the board follows a processor in another process (``BoardFeeder``): a continuation may reach
+        /// this edge before the state another edge answered with, so it waits a little for it.
+        public var followsLog = false
 
         public init(topics: ConnectorTopics, configuration: OutboundConfiguration, maximumBodyBytes: Int = 1 << 20) {
             self.topics = topics
@@ -436,9 +439,6 @@ public struct OutboundAPI: HTTPResponder {
     // MARK: - PUT /transfers/{id}
 
     func putTransfer(_ request: Request, id: String) async -> Response {
-        guard let current = board.transfer(id) else {
-            return Self.error(.notFound, statusCode: FSPIOPErrorCode.transferIdNotFound.rawValue, "no transfer \(id)")
-        }
         guard let body = await HTTPSupport.body(request, limit: settings.maximumBodyBytes),
               case let .object(members)? = try? JSONParser.parse(body) else {
             return Self.error(.badRequest, statusCode: FSPIOPErrorCode.malformedSyntax.rawValue, "body: must be a JSON object")
@@ -459,6 +459,9 @@ public struct OutboundAPI: HTTPResponder {
             return Self.error(.badRequest, statusCode: FSPIOPErrorCode.missingElement.rawValue, "body: needs exactly one of acceptParty, acceptQuote")
         }
         let expected: OutboundTransfer.Phase = acceptParty != nil ? .waitingForPartyAcceptance : .waitingForQuoteAcceptance
+        guard let current = await settled({ [board] in board.transfer(id) }, until: { $0.phase == expected }) else {
+            return Self.error(.notFound, statusCode: FSPIOPErrorCode.transferIdNotFound.rawValue, "no transfer \(id)")
+        }
         guard current.phase == expected else {
             return Self.transferError(current, status: .internalServerError,
                                       FSPIOPError(.clientError, "the transfer is not waiting for \(acceptParty != nil ? "acceptParty" : "acceptQuote") (it is \(current.phase.sdkState ?? current.phase.rawValue))"))
@@ -467,6 +470,19 @@ public struct OutboundAPI: HTTPResponder {
             return Self.error(.serviceUnavailable, statusCode: FSPIOPErrorCode.serviceCurrentlyUnavailable.rawValue, "the decision could not be recorded")
         }
         return await answer(id, after: current.version)
+    }
+
+    /// The transfer `lookup` finds; with the processor in another process, waits up to two seconds for it to be
+    /// there and ready (this edge may fold the processor's events after another edge answered with them).
+    func settled(_ lookup: @Sendable () -> OutboundTransfer?, until ready: (OutboundTransfer) -> Bool) async -> OutboundTransfer? {
+        var current = lookup()
+        guard settings.followsLog else { return current }
+        let deadline = ContinuousClock.now + .seconds(2)
+        while current.map(ready) != true, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+            current = lookup()
+        }
+        return current
     }
 
     // MARK: - GET /transfers/{id}

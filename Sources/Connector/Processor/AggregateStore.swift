@@ -130,7 +130,15 @@ struct AggregateStore {
             outbound[id] = next
             switch event {
             case let .quoteRequested(request, _): outboundByQuote[request.quoteId] = id
-            case let .paymentRequested(payment, _): outboundByTransactionRequest[payment.transactionRequestId] = id
+            case let .paymentRequested(payment, _):
+                // The latest transfer paying the request (a replay may fold an older one after it).
+                let requestId = payment.transactionRequestId
+                if let current = outboundByTransactionRequest[requestId], current != id,
+                   let currentStart = firstEvents[AggregateRef(.outbound, current)], let start = firstEvents[AggregateRef(.outbound, id)],
+                   currentStart > start {
+                    break
+                }
+                outboundByTransactionRequest[requestId] = id
             default: break
             }
             deadlines[event.ref(id)] = next.phase.isTerminal ? nil : next.deadline

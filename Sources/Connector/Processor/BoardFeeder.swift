@@ -54,12 +54,15 @@ final class BoardFeeder: Sendable {
     let clock = WallClock()
     private let readiness = Latch<Void>()
 
+    /// `retentionMilliseconds` is the processor's: the feeder keeps ended aggregates twice as long, so that it
+    /// never forgets one the processor still continues (a party lookup goes on with its next sequence number
+    /// until the processor evicts it; once evicted, it starts again at 1).
     init(log: any EventLog, topics: ConnectorTopics, board: OutboundBoard, recoverer: Recoverer, retentionMilliseconds: Int64, logger: Logger) {
         self.log = log
         self.topics = topics
         self.board = board
         self.recoverer = recoverer
-        self.retentionMilliseconds = retentionMilliseconds
+        self.retentionMilliseconds = retentionMilliseconds * 2
         self.logger = logger
     }
 
@@ -141,7 +144,14 @@ final class BoardFeeder: Sendable {
         let current = store.version(of: ref)
         // An aggregate evicted by the processor and started again begins anew at 1.
         if envelope.sequence == 1, current > 0, store.isFinished(ref) { store.remove(ref) }
-        guard envelope.sequence == store.version(of: ref) + 1 else { return nil }
+        let expected = store.version(of: ref) + 1
+        guard envelope.sequence == expected else {
+            if envelope.sequence > expected, expected > 1 {
+                logger.warning("an event of pm.transfers is missing; the aggregate stays as it was", metadata: [
+                    "aggregate": "\(ref)", "sequence": "\(envelope.sequence)", "expected": "\(expected)"])
+            }
+            return nil
+        }
         store.apply(event, causation: nil, at: envelope.occurredAt)
         return event
     }

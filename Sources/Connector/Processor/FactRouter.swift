@@ -243,10 +243,13 @@ private struct Step {
         case let .relayRequested(resource, id, destination, body):
             relayed(RelayedRequest.key(resource, id), .requested(resource, id: id, destination: destination, body: body), &store)
         case let .paymentRequested(transferId, request):
+            // One transfer at a time pays a request, and a paid request is not paid again (after an error or a
+            // rejection the core may try again).
             if let current = store.outboundByTransactionRequest[request.transactionRequestId], let transfer = store.outbound[current],
-               !transfer.phase.isTerminal {
+               !transfer.phase.isTerminal || transfer.phase == .completed {
+                let verb = transfer.phase == .completed ? "paid" : "pays"
                 routed.rejections.append((AggregateRef(.outbound, transferId),
-                                          FSPIOPError(.validationError, "transfer \(current) already pays transaction request \(request.transactionRequestId)")))
+                                          FSPIOPError(.validationError, "transfer \(current) already \(verb) transaction request \(request.transactionRequestId)")))
                 return
             }
             outbound(transferId, .paymentRequested(request), &store)

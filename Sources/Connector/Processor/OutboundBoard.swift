@@ -47,7 +47,15 @@ public final class OutboundBoard: Sendable {
             for transfer in changed { if let home = transfer.request?.homeTransactionId { index[home] = transfer.transferId } }
         }
         byTransactionRequest.withLock { index in
-            for transfer in changed { if let id = transfer.paymentRequest?.transactionRequestId { index[id] = transfer.transferId } }
+            for transfer in changed {
+                guard let id = transfer.paymentRequest?.transactionRequestId else { continue }
+                // A transfer still paying the request stays indexed over one that ended (the order of a batch is arbitrary).
+                if let current = index[id], current != transfer.transferId, transfer.phase.isTerminal,
+                   let existing = transfers.value(current), !existing.phase.isTerminal {
+                    continue
+                }
+                index[id] = transfer.transferId
+            }
         }
         func refused(_ kind: AggregateKind) -> [(id: String, error: FSPIOPError)] {
             refusals.filter { $0.ref.kind == kind }.map { ($0.ref.id, $0.error) }

@@ -87,8 +87,16 @@ struct Recoverer: Sendable {
         let work = order.compactMap { id -> Processor.Work? in
             guard let item = pending[id] else { return nil }
             // A payer transfer that ended, or a lookup no longer in flight, needs no more requests.
-            if case let .hub(_, ref) = item.effect {
-                if ref.kind == .outbound, store.outbound[ref.id]?.phase.isTerminal ?? true { return nil }
+            if case let .hub(request, ref) = item.effect {
+                if ref.kind == .outbound {
+                    let phase = store.outbound[ref.id]?.phase
+                    switch (request.method, request.resource) {
+                    // The rejection of a request to pay is sent as the transfer ends: it must still reach the DFSP that asked.
+                    case ("PUT", .transactionRequests): break
+                    case ("GET", .authorizations): if phase != .requestingAuthorization { return nil }
+                    default: if phase?.isTerminal ?? true { return nil }
+                    }
+                }
                 if ref.kind == .party, !(store.lookups[ref.id]?.inFlight ?? false) { return nil }
                 if ref.kind == .relayed, store.relayed[ref.id]?.phase != .sent { return nil }
                 if ref.kind == .requestToPay, store.requestsToPay[ref.id]?.phase != .requestSent { return nil }

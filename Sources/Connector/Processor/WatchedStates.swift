@@ -20,7 +20,12 @@ final class WatchedStates<Value: Sendable>: Sendable {
         var values: [String: Value] = [:]
         var waiters: [String: [Waiter]] = [:]
         var nextWaiter = 0
+        /// Refusals of facts for aggregates not known here that no caller waited for yet: with the processor in
+        /// another process, a refusal may come before its caller starts waiting. Kept for ``refusalMemory``.
+        var unclaimedRefusals: [String: (error: FSPIOPError, at: ContinuousClock.Instant)] = [:]
     }
+
+    static var refusalMemory: Duration { .seconds(30) }
 
     private let state = Mutex(State())
 
@@ -43,7 +48,13 @@ final class WatchedStates<Value: Sendable>: Sendable {
                 state.waiters[id] = waiting.isEmpty ? nil : waiting
             }
             for (id, error) in refusals {
-                for waiter in state.waiters.removeValue(forKey: id) ?? [] { wake.append((waiter.continuation, .refused(error))) }
+                let waiting = state.waiters.removeValue(forKey: id) ?? []
+                for waiter in waiting { wake.append((waiter.continuation, .refused(error))) }
+                if waiting.isEmpty, state.values[id] == nil { state.unclaimedRefusals[id] = (error, .now) }
+            }
+            if !state.unclaimedRefusals.isEmpty {
+                let cutoff = ContinuousClock.now - Self.refusalMemory
+                state.unclaimedRefusals = state.unclaimedRefusals.filter { $0.value.at > cutoff }
             }
         }
         for (continuation, update) in wake { continuation.resume(returning: update) }
@@ -66,12 +77,13 @@ final class WatchedStates<Value: Sendable>: Sendable {
         return await withTaskGroup(of: WatchUpdate<Value>?.self) { group in
             group.addTask {
                 await withCheckedContinuation { (continuation: CheckedContinuation<WatchUpdate<Value>?, Never>) in
-                    let current: Value? = self.state.withLock { state in
-                        if let value = state.values[id], accepts(value) { return value }
+                    let current: WatchUpdate<Value>? = self.state.withLock { state in
+                        if let value = state.values[id], accepts(value) { return .state(value) }
+                        if state.values[id] == nil, let refusal = state.unclaimedRefusals.removeValue(forKey: id) { return .refused(refusal.error) }
                         state.waiters[id, default: []].append(Waiter(id: waiterId, accepts: accepts, continuation: continuation))
                         return nil
                     }
-                    if let current { continuation.resume(returning: .state(current)) }
+                    if let current { continuation.resume(returning: current) }
                 }
             }
             group.addTask {

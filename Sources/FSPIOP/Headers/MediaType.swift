@@ -3,6 +3,8 @@
 public enum FSPIOPResource: String, Sendable, Hashable, CaseIterable, Codable {
     case participants, parties, quotes, transactionRequests, authorizations, transfers, transactions
     case bulkQuotes, bulkTransfers, fxQuotes, fxTransfers, services
+    /// The hub's connectivity check (`POST /ping`, `PUT /ping/{requestId}`), outside the API Definition; version 2.0.
+    case ping
 }
 
 /// `application/vnd.interoperability[.iso20022].{resource}+json[;version=…]` (API Definition v1.1

@@ -27,6 +27,7 @@ extension OutboundTransfer {
             break
         case let .paymentRequestRejected(reason):
             next.abortReason = reason
+            next.rejectedPaymentRequest = true
             next.phase = .aborted
             next.deadline = nil
         case let .partyLookupStarted(_, deadline):

@@ -75,6 +75,8 @@ public struct OutboundTransfer: Sendable, Hashable {
     public var lastError: TransferError?
     /// Why it was aborted.
     public var abortReason: String?
+    /// The request to pay it was to pay was rejected (`PUT /transactionRequests/{ID}` `REJECTED` sent).
+    public var rejectedPaymentRequest = false
     /// When the current wait ends; a ``OutboundTransferFact/deadlinePassed(_:)`` fact at or after it fails the transfer.
     public var deadline: Timestamp?
     /// How many `GET /transfers/{id}` were sent after the fulfil was late.
