@@ -188,8 +188,14 @@ struct CoreLedger: Sendable {
                                         payeeReceiveAmount: receiveAmount, fee: fee, response: response)
         quoteHistory.inserted(request.quoteId)
         if let limit = keepFinished {
-            let known = quotes
-            for id in quoteHistory.forgettable(limit: limit, count: quotes.count, isFinished: { known[$0] == nil ? nil : true }) { quotes[id] = nil }
+            // The closure reads a copy of the table: it is dropped before the table changes, so that removing
+            // entries does not copy the whole table each time.
+            var forget: [String] = []
+            do {
+                let known = quotes
+                forget = quoteHistory.forgettable(limit: limit, count: known.count, isFinished: { known[$0] == nil ? nil : true })
+            }
+            for id in forget { quotes[id] = nil }
         }
         return response
     }
@@ -249,10 +255,12 @@ struct CoreLedger: Sendable {
             receivedAt: now, notifications: [])
         inboundHistory.inserted(request.transferId)
         if let limit = keepFinished {
-            let known = inbound
-            for id in inboundHistory.forgettable(limit: limit, count: inbound.count, isFinished: { known[$0].map { $0.state != "RESERVED" } }) {
-                inbound[id] = nil
+            var forget: [String] = []
+            do {
+                let known = inbound
+                forget = inboundHistory.forgettable(limit: limit, count: known.count, isFinished: { known[$0].map { $0.state != "RESERVED" } })
             }
+            for id in forget { inbound[id] = nil }
         }
         return response
     }
@@ -365,10 +373,12 @@ struct CoreLedger: Sendable {
                                                        currency: currency, amount: amount, phase: .reserved)
         outboundHistory.inserted(homeTransactionId)
         if let limit = keepFinished {
-            let known = outbound
-            for id in outboundHistory.forgettable(limit: limit, count: outbound.count, isFinished: { known[$0].map { $0.phase != .reserved } }) {
-                outbound[id] = nil
+            var forget: [String] = []
+            do {
+                let known = outbound
+                forget = outboundHistory.forgettable(limit: limit, count: known.count, isFinished: { known[$0].map { $0.phase != .reserved } })
             }
+            for id in forget { outbound[id] = nil }
         }
         return state.account
     }

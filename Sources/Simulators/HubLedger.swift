@@ -131,10 +131,14 @@ struct HubLedger: Sendable {
     private mutating func recorded(_ transferId: String) {
         history.inserted(transferId)
         guard let limit = keepFinishedTransfers else { return }
-        let ledger = self
-        for id in history.forgettable(limit: limit, count: transfers.count, isFinished: { ledger.transfers[$0]?.isFinal }) {
-            transfers[id] = nil
+        // The closure reads a copy of the table, dropped before the table changes: removing entries must not
+        // copy the whole table each time.
+        var forget: [String] = []
+        do {
+            let known = transfers
+            forget = history.forgettable(limit: limit, count: known.count, isFinished: { known[$0]?.isFinal })
         }
+        for id in forget { transfers[id] = nil }
     }
 
     /// `PUT /transfers/{ID}` from the payee (§6.7.4.1, §6.7.2.6): checks that the sender is the payee,
