@@ -23,6 +23,8 @@ public enum EndToEndBenchmark {
         public var directory: String
         public var durability: SQLiteLogConfiguration.Durability = .full
         public var finishedRetentionSeconds = 300
+        /// How many finished transfers the hub and core simulators keep.
+        public var simulatorKeepFinished = 10_000
 
         public init(transfers: Int, concurrency: Int, warmup: Int = 200, mutualTLS: Bool = true, jws: Bool = true, directory: String) {
             self.transfers = transfers
@@ -66,9 +68,9 @@ public enum EndToEndBenchmark {
         topologyOptions.jws = options.jws
         topologyOptions.durability = options.durability
         topologyOptions.finishedRetentionSeconds = options.finishedRetentionSeconds
-        // The simulators forget finished transfers beyond 10,000 so that the process's memory follows
+        // The simulators forget finished transfers beyond `simulatorKeepFinished` (10,000) so that the process's memory follows
         // the traffic, not the run's length (the results come from the driver, not from the hub).
-        topologyOptions.simulatorKeepFinished = 10_000
+        topologyOptions.simulatorKeepFinished = options.simulatorKeepFinished
         topologyOptions.accounts = max(10, options.concurrency * 2)
         topologyOptions.openingBalance = String(options.transfers + options.warmup + 1000)
         let topology = try await Topology(options: topologyOptions, logger: logger)

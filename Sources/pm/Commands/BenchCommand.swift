@@ -173,6 +173,8 @@ extension BenchCommand {
         var noJWS = false
         @Option(name: .long, help: "Seconds an ended transfer stays in the connectors' memory (PM_FINISHED_RETENTION_SECONDS).")
         var retention = 300
+        @Option(name: .customLong("simulator-keep"), help: "Finished transfers the hub and core simulators keep (in-process runs; memory studies).")
+        var simulatorKeep = 10_000
         @Option(name: .long, help: "The embedded logs' durability: full (synchronous=FULL, the default) or normal.")
         var durability = "full"
         @Flag(name: .long, help: "Run the payer and payee as pm serve processes and kill them (SIGKILL) at random moments; reconcile afterwards.")
@@ -230,6 +232,7 @@ extension BenchCommand {
             guard let level = SQLiteLogConfiguration.Durability(rawValue: durability) else { throw ValidationError("--durability must be full or normal") }
             options.durability = level
             options.finishedRetentionSeconds = retention
+            options.simulatorKeepFinished = simulatorKeep
             let r = try await EndToEndBenchmark.run(options, logger: logger)
             func number(_ value: Double, _ digits: Int = 2) -> JSONValue { .number(String(format: "%.\(digits)f", value)) }
             let object: JSONValue = .object([
