@@ -66,6 +66,17 @@ struct DemoFeeder: Service {
         print("payee connector    inbound https://127.0.0.1:\(ports.payeeInbound), outbound API http://127.0.0.1:\(ports.payeeOutbound)")
         print("core simulators    payer http://127.0.0.1:\(ports.payerCore), payee http://127.0.0.1:\(ports.payeeCore)")
         print("metrics            http://127.0.0.1:\(ports.payerOutbound)/metrics")
+        // The hub checks each DFSP as its watcher does: mutual TLS, and its JWS signature verified by the DFSP.
+        for fspId in [topology.options.payerId, topology.options.payeeId] {
+            let outcome = try await topology.hub.ping(fspId, timeout: .seconds(5))
+            let text: String
+            switch outcome {
+            case .success: text = "SUCCESS"
+            case let .failed(error): text = "FAILED \(error.errorInformation.errorCode.rawValue) \(error.errorInformation.errorDescription)"
+            case .timedOut: text = "TIMED OUT"
+            }
+            print("hub ping \(fspId.padding(toLength: 10, withPad: " ", startingAt: 0)) \(text)")
+        }
         print("Sending transfers; Ctrl-C stops.")
         let started = ContinuousClock.now
         await cancelWhenGracefulShutdown {
