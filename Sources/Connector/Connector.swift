@@ -108,10 +108,12 @@ public final class Connector: Service, Sendable {
                             resourceVersions: settings.resourceVersions, http: hubHTTP,
                             timeout: .seconds(Int64(settings.outbound.requestTimeoutSeconds)), metrics: metrics)
         let backend = BackendClient(baseURL: settings.backendURL, http: backendHTTP, metrics: metrics)
-        let processorSettings = Processor.Settings(outbound: settings.outbound, inbound: settings.inbound, topics: settings.topics,
+        var processorSettings = Processor.Settings(outbound: settings.outbound, inbound: settings.inbound, topics: settings.topics,
                                                    group: settings.processorGroup,
                                                    finishedRetentionMilliseconds: Int64(settings.finishedRetentionSeconds) * 1000,
                                                    checkpointIntervalMilliseconds: Int64(settings.checkpointIntervalMilliseconds))
+        // Dedicated processor processes may run in several copies: one leads, the others stand by.
+        processorSettings.electsLeader = settings.roles == .processor
         let processor = Processor(log: log, settings: processorSettings, hub: hub, backend: backend, board: board, metrics: metrics, logger: logger)
         self.processor = settings.roles.contains(.processor) ? processor : nil
         // Without the processor in this process, the board follows the processor's events on the log.

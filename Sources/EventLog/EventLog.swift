@@ -64,10 +64,15 @@ public struct Subscription: Sendable, Hashable {
         case latest
     }
 
-    public init(group: String, topics: [String], startAt: StartPosition = .earliest) {
+    /// Members keep the partitions they hold when others join or leave (on Kafka the `cooperative-sticky`
+    /// assignor, instead of every partition being revoked and assigned again).
+    public var keepsAssignments = false
+
+    public init(group: String, topics: [String], startAt: StartPosition = .earliest, keepsAssignments: Bool = false) {
         self.group = group
         self.topics = topics
         self.startAt = startAt
+        self.keepsAssignments = keepsAssignments
     }
 }
 

@@ -35,6 +35,7 @@ final class ConsumerCore: Sendable {
             kind: .groupMember,
             properties: configuration.clientProperties([
                 ("group.id", subscription.group),
+                ("partition.assignment.strategy", subscription.keepsAssignments ? "cooperative-sticky" : "range,roundrobin"),
                 ("enable.auto.commit", "false"),
                 ("enable.auto.offset.store", "false"),
                 ("auto.offset.reset", subscription.startAt == .earliest ? "earliest" : "latest"),

@@ -2,7 +2,9 @@ import Connector
 import EventLog
 import FSPIOP
 import Foundation
+import Logging
 import PaymentManager
+import ServiceLifecycle
 import Simulators
 import Testing
 
@@ -69,6 +71,43 @@ struct KafkaEndToEndTests {
             let operations = OutboundCaller(port: try await processor.ready().outbound)
             #expect(try await operations.call("GET", "/health").status == 200)
             #expect(try await operations.call("GET", "/transfers/\(id)").status == 404)
+        }
+    }
+
+    @Test("two processor processes: one leads, the other stands by and takes over when the leader stops")
+    func processorFailover() async throws {
+        try await withTopology({ options in
+            options.payerLog = "kafka-mock"
+            options.payeeLog = "kafka-mock"
+            options.splitPayer = true
+            options.runsPayerProcessor = false
+        }) { topology in
+            let logger = Logger(label: "test")
+            let (first, firstLog) = try topology.makePayerProcessor("first")
+            let (second, secondLog) = try topology.makePayerProcessor("second")
+            let firstGroup = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: first)], logger: logger))
+            let secondGroup = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: second)], logger: logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await firstGroup.run() }
+                _ = try await first.ready()
+                tasks.addTask { try await secondGroup.run() }
+                try await eventually(timeout: .seconds(30), "the second processor to stand by") {
+                    second.metrics.gaugeValue("pm_processor_leader") == 0 && first.metrics.gaugeValue("pm_processor_leader") == 1
+                }
+                let before = try await topology.payerCore.sendTransfer(from: topology.payerAccount(0), to: topology.payeeParty(0), amount: "2", currency: "XXX")
+                #expect(before.state == "COMPLETED", "\(before)")
+                #expect(second.metrics.gaugeValue("pm_processor_leader") == 0, "one leader at a time")
+
+                // The leader stops: the standby takes over the facts and the transfers go on.
+                await firstGroup.triggerGracefulShutdown()
+                try await eventually(timeout: .seconds(60), "the second processor to lead") { second.metrics.gaugeValue("pm_processor_leader") == 1 }
+                let after = try await topology.payerCore.sendTransfer(from: topology.payerAccount(1), to: topology.payeeParty(1), amount: "3", currency: "XXX")
+                #expect(after.state == "COMPLETED", "\(after)")
+                await secondGroup.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            await firstLog.shutdown()
+            await secondLog.shutdown()
         }
     }
 }

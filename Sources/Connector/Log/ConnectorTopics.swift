@@ -18,6 +18,8 @@ public struct ConnectorTopics: Sendable, Hashable {
     /// Facts of the core the processor refused (a duplicate request, a decision not awaited), with the error
     /// the caller gets: how an edge in another process learns of a refusal.
     public var refusals: String
+    /// One partition, never written: the processor that holds it through its consumer group leads (``Processor``).
+    public var leader: String
     /// Partitions of each topic when the connector creates it.
     public var partitions: Int32
 
@@ -29,6 +31,7 @@ public struct ConnectorTopics: Sendable, Hashable {
         deadLetter = prefix + "pm.dead-letter"
         checkpoints = prefix + "pm.checkpoints"
         refusals = prefix + "pm.refusals"
+        leader = prefix + "pm.processor.leader"
         self.partitions = partitions
     }
 
@@ -36,7 +39,8 @@ public struct ConnectorTopics: Sendable, Hashable {
     public var specs: [TopicSpec] {
         [fspiopInbound, coreInbound, transfers, fspiopOutbound, deadLetter, refusals].map { TopicSpec(name: $0, partitions: partitions) }
             // Only the latest checkpoint is read: a day of them is plenty.
-            + [TopicSpec(name: checkpoints, partitions: 1, retentionMilliseconds: 86_400_000)]
+            + [TopicSpec(name: checkpoints, partitions: 1, retentionMilliseconds: 86_400_000),
+               TopicSpec(name: leader, partitions: 1, retentionMilliseconds: 86_400_000)]
     }
 
     /// The topics the processor consumes facts from.

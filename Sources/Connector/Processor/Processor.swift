@@ -30,6 +30,10 @@ public final class Processor: Service, Sendable {
         public var checkpointIntervalMilliseconds: Int64
         /// How much earlier than the checkpoint a restart starts reading, for clocks that stepped back.
         public var recoveryMarginMilliseconds: Int64
+        /// Elect one leader among the processors of the group (dedicated processor processes, `PM_ROLES=processor`):
+        /// only the member holding the leader topic's partition consumes facts; the others stand by and take over
+        /// when it leaves or dies. Without it the processor consumes at once.
+        public var electsLeader = false
 
         public init(outbound: OutboundConfiguration, inbound: InboundConfiguration, topics: ConnectorTopics,
                     group: String = "pm.processor", timerInterval: Duration = .milliseconds(50),
@@ -87,6 +91,30 @@ public final class Processor: Service, Sendable {
     public func run() async throws {
         defer { readiness.fail("the processor stopped before it was ready") }
         for spec in settings.topics.specs { try await log.ensureTopic(spec) }
+        guard settings.electsLeader else {
+            try await lead(while: nil)
+            return
+        }
+        // Several processors sharing the facts would each see a part of the correlations: one leads, the others
+        // stand by. Leadership is the one partition of the leader topic, held through a consumer group.
+        let lock = try await log.consumer(Subscription(group: settings.group + ".leader", topics: [settings.topics.leader], startAt: .latest,
+                                                       keepsAssignments: true))
+        defer { Task { await lock.close() } }
+        metrics.gauge("pm_processor_leader", 0)
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            guard await lock.assignment().isEmpty else {
+                logger.info("processor leads its group", metadata: ["group": "\(settings.group)"])
+                metrics.gauge("pm_processor_leader", 1)
+                try await lead(while: lock)
+                metrics.gauge("pm_processor_leader", 0)
+                continue
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// Consumes facts until graceful shutdown, or until `lock` no longer holds the leadership.
+    func lead(while lock: LogConsumer?) async throws {
         var (store, pending) = try await recover()
         _ = store.evict(endedBefore: clock.now.adding(milliseconds: -settings.finishedRetentionMilliseconds))
         publish(all: store)
@@ -102,8 +130,17 @@ public final class Processor: Service, Sendable {
         readiness.succeed(())
         try await withThrowingDiscardingTaskGroup { tasks in
             tasks.addTask {
-                // Leaving the group on graceful shutdown ends the consuming loop below.
-                try? await gracefulShutdown()
+                // Leaving the group on graceful shutdown, or when the leadership is lost, ends the consuming loop below.
+                if let lock {
+                    await cancelWhenGracefulShutdown {
+                        while !Task.isCancelled, await !lock.assignment().isEmpty { try? await Task.sleep(for: .milliseconds(200)) }
+                    }
+                    if !Task.isShuttingDownGracefully {
+                        self.logger.error("processor lost the leadership of its group; standing by", metadata: ["group": "\(self.settings.group)"])
+                    }
+                } else {
+                    try? await gracefulShutdown()
+                }
                 await consumer.close()
             }
             tasks.addTask { await self.runTimers() }

@@ -52,6 +52,9 @@ public final class Topology: Sendable {
         /// The payer as two Payment Managers on its Kafka log (`payerLog` `kafka-mock`): one with the edges
         /// (the ports), one with the processor, each with its own Kafka clients, as two processes would be.
         public var splitPayer = false
+        /// With ``splitPayer``: whether the topology runs the payer's processor itself; without, the caller makes
+        /// and runs them (``makePayerProcessor()``), say two to watch one take over from the other.
+        public var runsPayerProcessor = true
 
         public init(directory: String) { self.directory = directory }
     }
@@ -64,6 +67,9 @@ public final class Topology: Sendable {
     /// The payer's processor, when ``Options/splitPayer`` runs it apart from the payer's edges (`payer`).
     public let payerProcessor: Connector?
     let payerProcessorLog: (any EventLog)?
+    /// The settings of the payer's processor-only Payment Managers, with ``Options/splitPayer``.
+    let payerProcessorSettings: ConnectorSettings?
+    let logger: Logger
     public let payerCore: CoreSimulator
     public let payeeCore: CoreSimulator
     public let payerLog: any EventLog
@@ -163,22 +169,40 @@ public final class Topology: Sendable {
             return settings
         }
         var payerSettings = try settings(options.payerId, inbound: ports.payerInbound, outbound: ports.payerOutbound, core: ports.payerCore)
+        self.logger = logger
         if options.splitPayer {
             guard let cluster = payerOpenLog.mockCluster else { throw TopologyError("splitPayer needs payerLog kafka-mock") }
             var processorSettings = payerSettings
             processorSettings.roles = .processor
             processorSettings.outboundPort = 0
-            let processorLog = try cluster.makeEventLog()
-            payerProcessorLog = processorLog
-            payerProcessor = try Connector(settings: processorSettings, log: processorLog, logger: logger.labelled("\(options.payerId)-processor"))
+            payerProcessorSettings = processorSettings
+            if options.runsPayerProcessor {
+                let processorLog = try cluster.makeEventLog()
+                payerProcessorLog = processorLog
+                payerProcessor = try Connector(settings: processorSettings, log: processorLog, logger: logger.labelled("\(options.payerId)-processor"))
+            } else {
+                payerProcessorLog = nil
+                payerProcessor = nil
+            }
             payerSettings.roles = .edge
         } else {
+            payerProcessorSettings = nil
             payerProcessorLog = nil
             payerProcessor = nil
         }
         payer = try Connector(settings: payerSettings, log: payerLog, logger: logger.labelled(options.payerId))
         payee = try Connector(settings: try settings(options.payeeId, inbound: ports.payeeInbound, outbound: ports.payeeOutbound, core: ports.payeeCore),
                               log: payeeLog, logger: logger.labelled(options.payeeId))
+    }
+
+    /// A payer processor-only Payment Manager with Kafka clients of its own on the payer's cluster (as another
+    /// process would have), for the caller to run and stop; shut its log down after it stopped.
+    public func makePayerProcessor(_ name: String) throws -> (connector: Connector, log: any EventLog) {
+        guard let settings = payerProcessorSettings, let cluster = payerOpenLog.mockCluster else {
+            throw TopologyError("makePayerProcessor needs splitPayer and payerLog kafka-mock")
+        }
+        let log = try cluster.makeEventLog()
+        return (try Connector(settings: settings, log: log, logger: logger.labelled("\(options.payerId)-\(name)")), log)
     }
 
     /// Every service of the topology, for one service group.
