@@ -148,7 +148,8 @@ struct ConsumerStateMachine<BatchWaiter, CommitWaiter, CloseWaiter> {
 
     /// The partitions whose records this member hands out now.
     var assignment: Set<TopicPartition> {
-        guard !closeRequested, phase != .leaving, phase != .closed else { return [] }
+        // A member that failed holds nothing it can use (the group gives its partitions to others).
+        guard failure == nil, !closeRequested, phase != .leaving, phase != .closed else { return [] }
         return owned.subtracting(revoking)
     }
 

@@ -42,10 +42,9 @@ extension HubEngine {
     func putPing(_ message: HubInboundMessage, isError: Bool) throws(FSPIOPError) -> Answer {
         let segments = Self.segments(message.path)
         guard segments.count >= 2 else { throw FSPIOPError(.unknownUri, "PUT /ping needs a request id") }
-        if isError {
-            pings.answer(segments[1], .failed(try decode(ErrorInformationObject.self, message)))
-        } else {
-            pings.answer(segments[1], .success)
+        let outcome: HubPingOutcome = isError ? .failed(try decode(ErrorInformationObject.self, message)) : .success
+        guard pings.answer(segments[1], from: message.source, outcome) else {
+            throw FSPIOPError(.destinationFspError, "ping \(segments[1]) was not sent to \(message.source)")
         }
         return .ok
     }

@@ -18,21 +18,35 @@ final class HubPings: Sendable {
         var waiting: [String: CheckedContinuation<HubPingOutcome, Never>] = [:]
         var answered: [String: HubPingOutcome] = [:]
         var order: [String] = []
+        /// The DFSP each of the hub's own pings went to: only it may answer.
+        var pinged: [String: String] = [:]
     }
 
     private let state = Mutex(State())
     static let kept = 1000
 
-    /// Records the answer to ping `requestId` and wakes its caller.
-    func answer(_ requestId: String, _ outcome: HubPingOutcome) {
-        let waiter = state.withLock { state -> CheckedContinuation<HubPingOutcome, Never>? in
+    /// Notes that the hub pinged `fspId` with `requestId`.
+    func sent(_ requestId: String, to fspId: String) {
+        state.withLock { $0.pinged[requestId] = fspId }
+    }
+
+    /// Records the answer to ping `requestId` from `source` and wakes its caller; an answer from another DFSP than
+    /// the one pinged is ignored (false).
+    @discardableResult
+    func answer(_ requestId: String, from source: String, _ outcome: HubPingOutcome) -> Bool {
+        let (accepted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<HubPingOutcome, Never>?) in
+            if let pinged = state.pinged[requestId] {
+                guard pinged == source else { return (false, nil) }
+                state.pinged[requestId] = nil
+            }
             if state.answered.updateValue(outcome, forKey: requestId) == nil {
                 state.order.append(requestId)
                 if state.order.count > Self.kept { state.answered[state.order.removeFirst()] = nil }
             }
-            return state.waiting.removeValue(forKey: requestId)
+            return (true, state.waiting.removeValue(forKey: requestId))
         }
         waiter?.resume(returning: outcome)
+        return accepted
     }
 
     /// The answer to ping `requestId`, or ``HubPingOutcome/timedOut`` when none comes within `timeout`.
@@ -49,7 +63,10 @@ final class HubPings: Sendable {
             }
             Task {
                 try? await Task.sleep(for: timeout)
-                self.state.withLock { $0.waiting.removeValue(forKey: requestId) }?.resume(returning: .timedOut)
+                self.state.withLock { state in
+                    state.pinged[requestId] = nil
+                    return state.waiting.removeValue(forKey: requestId)
+                }?.resume(returning: .timedOut)
             }
         }
     }

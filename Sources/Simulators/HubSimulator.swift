@@ -192,6 +192,7 @@ public final class HubSimulator: Service {
         guard let engine = engineHandle.engine else { throw .notListening(reason: "the hub is not running") }
         guard let participant = state.participant(fspId) else { throw .invalidParticipant(fspId: fspId, reason: "not a participant of this hub") }
         let requestId = RandomUUID.make()
+        pings.sent(requestId, to: fspId)
         engine.send("POST", "/ping", to: participant, resource: .ping, version: .v2_0,
                     body: CanonicalJSON.insertionOrderBytes(.object([("requestId", .string(requestId))])), purpose: "ping")
         return await pings.wait(requestId, timeout: timeout)

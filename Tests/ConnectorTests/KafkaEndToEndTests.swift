@@ -89,21 +89,26 @@ struct KafkaEndToEndTests {
             let secondGroup = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: second)], logger: logger))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await firstGroup.run() }
-                _ = try await first.ready()
                 tasks.addTask { try await secondGroup.run() }
-                try await eventually(timeout: .seconds(30), "the second processor to stand by") {
-                    second.metrics.gaugeValue("pm_processor_leader") == 0 && first.metrics.gaugeValue("pm_processor_leader") == 1
+                // A standby is ready too; exactly one of the two leads.
+                _ = try await first.ready()
+                _ = try await second.ready()
+                try await eventually(timeout: .seconds(30), "one processor to lead and the other to stand by") {
+                    first.metrics.gaugeValue("pm_processor_leader") + second.metrics.gaugeValue("pm_processor_leader") == 1
                 }
+                let firstLeads = first.metrics.gaugeValue("pm_processor_leader") == 1
+                let (leader, standby) = firstLeads ? (first, second) : (second, first)
                 let before = try await topology.payerCore.sendTransfer(from: topology.payerAccount(0), to: topology.payeeParty(0), amount: "2", currency: "XXX")
                 #expect(before.state == "COMPLETED", "\(before)")
-                #expect(second.metrics.gaugeValue("pm_processor_leader") == 0, "one leader at a time")
+                #expect(standby.metrics.gaugeValue("pm_processor_leader") == 0, "one leader at a time")
+                #expect(leader.metrics.gaugeValue("pm_processor_leader") == 1)
 
                 // The leader stops: the standby takes over the facts and the transfers go on.
-                await firstGroup.triggerGracefulShutdown()
-                try await eventually(timeout: .seconds(60), "the second processor to lead") { second.metrics.gaugeValue("pm_processor_leader") == 1 }
+                await (firstLeads ? firstGroup : secondGroup).triggerGracefulShutdown()
+                try await eventually(timeout: .seconds(60), "the standby to lead") { standby.metrics.gaugeValue("pm_processor_leader") == 1 }
                 let after = try await topology.payerCore.sendTransfer(from: topology.payerAccount(1), to: topology.payeeParty(1), amount: "3", currency: "XXX")
                 #expect(after.state == "COMPLETED", "\(after)")
-                await secondGroup.triggerGracefulShutdown()
+                await (firstLeads ? secondGroup : firstGroup).triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }
             await firstLog.shutdown()

@@ -269,17 +269,26 @@ public struct InboundAPI: HTTPResponder {
             return HTTPSupport.fspiopError(FSPIOPError(.tooLargePayload, "the body exceeds \(settings.maximumBodyBytes) bytes"), status: 413)
         }
         let headers = HTTPSupport.headerFields(request.headers)
+        // The SDK does not require `Accept` on the ping: one is assumed when it is missing.
+        var checkedHeaders = headers
+        if checkedHeaders[FSPIOPHeader.accept] == nil {
+            checkedHeaders[FSPIOPHeader.accept] = MediaType.accept(FSPIOPResource.ping.rawValue, major: 2)
+        }
         let checked: RequestHeaders
         do {
-            checked = try RequestHeaders.validate(method: "POST", resource: FSPIOPResource.ping.rawValue, headers: headers, hasBody: !body.isEmpty,
+            checked = try RequestHeaders.validate(method: "POST", resource: FSPIOPResource.ping.rawValue, headers: checkedHeaders, hasBody: !body.isEmpty,
                                                   supported: settings.supportedVersions)
         } catch {
             return HTTPSupport.fspiopError(error)
         }
         guard case let .object(members)? = try? JSONParser.parse(body),
-              case let .string(requestId)? = members.first(where: { $0.0 == "requestId" })?.1, !requestId.isEmpty,
-              !requestId.contains("/"), !requestId.contains("?") else {
+              case let .string(requestId)? = members.first(where: { $0.0 == "requestId" })?.1 else {
             return HTTPSupport.fspiopError(FSPIOPError(.missingElement, "requestId: is required"))
+        }
+        // It goes into the callback's path: letters, digits, `-` and `_` only (a UUID, a ULID, a timestamp).
+        guard (1...128).contains(requestId.utf8.count),
+              requestId.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x5F }) else {
+            return HTTPSupport.fspiopError(FSPIOPError(.malformedSyntax, "requestId: must be 1 to 128 letters, digits, '-' or '_'"))
         }
         var failure: FSPIOPError?
         if let keys = settings.jwsKeys {

@@ -454,7 +454,8 @@ private struct Step {
         case ("GET", "transactions"):
             // A payer asks about a transaction this payee quoted (its id is the quote's transactionId).
             guard let id = ids.first else { return }
-            guard let transfer = store.inbound[id] else {
+            // Only the payer's DFSP learns of its transaction; to others it is unknown.
+            guard let transfer = store.inbound[id], transfer.payerFsp == nil || transfer.payerFsp == message.source else {
                 reply(message, path: "/transactions/\(id)/error", FSPIOPError(.txnIdNotFound))
                 return
             }

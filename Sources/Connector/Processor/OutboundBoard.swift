@@ -46,12 +46,14 @@ public final class OutboundBoard: Sendable {
         byHomeTransaction.withLock { index in
             for transfer in changed { if let home = transfer.request?.homeTransactionId { index[home] = transfer.transferId } }
         }
+        let batch = Dictionary(changed.map { ($0.transferId, $0) }) { _, last in last }
         byTransactionRequest.withLock { index in
             for transfer in changed {
                 guard let id = transfer.paymentRequest?.transactionRequestId else { continue }
-                // A transfer still paying the request stays indexed over one that ended (the order of a batch is arbitrary).
+                // A transfer still paying the request stays indexed over one that ended (the order of a batch is
+                // arbitrary; the indexed one's state is this batch's when it is in it).
                 if let current = index[id], current != transfer.transferId, transfer.phase.isTerminal,
-                   let existing = transfers.value(current), !existing.phase.isTerminal {
+                   let existing = batch[current] ?? transfers.value(current), !existing.phase.isTerminal {
                     continue
                 }
                 index[id] = transfer.transferId

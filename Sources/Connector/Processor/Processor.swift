@@ -101,6 +101,8 @@ public final class Processor: Service, Sendable {
                                                        keepsAssignments: true))
         defer { Task { await lock.close() } }
         metrics.gauge("pm_processor_leader", 0)
+        // Standing by is a ready state (a standby answers /ready 200; the gauge says which one leads).
+        readiness.succeed(())
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             guard await lock.assignment().isEmpty else {
                 logger.info("processor leads its group", metadata: ["group": "\(settings.group)"])
@@ -115,12 +117,26 @@ public final class Processor: Service, Sendable {
 
     /// Consumes facts until graceful shutdown, or until `lock` no longer holds the leadership.
     func lead(while lock: LogConsumer?) async throws {
+        // A new term starts clean: what the last one had under way is on the log, or performed again from it.
+        inFlight.withLock { $0 = InFlight() }
+        timers.withLock { $0 = Timers() }
+        let consumer = try await log.consumer(Subscription(group: settings.group, topics: settings.topics.factTopics))
+        if let lock {
+            // The previous leader may still hold fact partitions (it has not noticed, or its session has not
+            // expired): fold the log only once this member holds them all, so that nothing it appends is missed.
+            let total = try await log.describeTopics().filter { settings.topics.factTopics.contains($0.name) }.reduce(0) { $0 + $1.partitions.count }
+            while await consumer.assignment().count < total {
+                let leads = await !lock.assignment().isEmpty
+                if Task.isCancelled || Task.isShuttingDownGracefully || !leads {
+                    await consumer.close()
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
         var (store, pending) = try await recover()
         _ = store.evict(endedBefore: clock.now.adding(milliseconds: -settings.finishedRetentionMilliseconds))
         publish(all: store)
-        var lastEviction = ContinuousClock.now
-        var lastCheckpoint = ContinuousClock.now
-        let consumer = try await log.consumer(Subscription(group: settings.group, topics: settings.topics.factTopics))
         let recovered = lastRecovery
         logger.info("processor started", metadata: [
             "transfers": "\(store.outbound.count + store.inbound.count)", "redriven": "\(pending.count)",
@@ -128,6 +144,19 @@ public final class Processor: Service, Sendable {
         ])
         metrics.gauge("pm_processor_recovery_events_folded", Double(recovered.eventsFolded))
         readiness.succeed(())
+        do {
+            try await consume(consumer, lock: lock, store: &store, pending: &pending)
+        } catch {
+            // A term ends with errors of its closed consumer (a commit refused after a rebalance): stand by again.
+            guard let lock, await lock.assignment().isEmpty else { throw error }
+            logger.warning("processor stopped leading", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The consuming loop of a term: facts to events, effects, timers, evictions, checkpoints.
+    private func consume(_ consumer: LogConsumer, lock: LogConsumer?, store: inout AggregateStore, pending: inout [Work]) async throws {
+        var lastEviction = ContinuousClock.now
+        var lastCheckpoint = ContinuousClock.now
         try await withThrowingDiscardingTaskGroup { tasks in
             tasks.addTask {
                 // Leaving the group on graceful shutdown, or when the leadership is lost, ends the consuming loop below.
@@ -147,6 +176,8 @@ public final class Processor: Service, Sendable {
             for item in pending { tasks.addTask { await self.perform(item) } }
             pending = []
             while let batch = try await consumer.nextBatch() {
+                // The leadership lost: nothing more is appended or committed in this term.
+                if let lock, await lock.assignment().isEmpty { break }
                 let started = ContinuousClock.now
                 let decided = process(batch, &store)
                 // The events and the input offsets in one step (one transaction on the embedded log).
@@ -362,6 +393,12 @@ public final class Processor: Service, Sendable {
     }
 
     func record(_ fact: ConnectorFact, topic: String, key: String, _ item: Work) async {
+        // Cancelled (graceful shutdown, or the leadership lost): the outcome may be the cancellation's, not the
+        // world's. Nothing is recorded; the effect stays without an outcome, so the next processor performs it again.
+        guard !Task.isCancelled else {
+            logger.debug("an effect was cancelled; its outcome is not recorded", metadata: ["fact": "\(fact.wireName)", "key": "\(key)"])
+            return
+        }
         do {
             _ = try await log.append([factRecord(fact, topic: topic, key: key, causation: item.causation, correlation: item.correlation)])
             if let token = item.token { _ = inFlight.withLock { $0.since.removeValue(forKey: token) } }
