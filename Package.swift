@@ -78,6 +78,7 @@ let package = Package(
             dependencies: [
                 "FSPIOP", "COpenSSL", "EventLog", "KafkaLog", "CSQLite", "CRdKafka", "Connector", "Simulators", "PaymentDomain",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -6,6 +6,8 @@ import Testing
 /// The backends the contract suite runs against.
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite
+    /// The embedded log keeping only about one record per partition in memory: consumers read mostly from the table.
+    case sqliteShortMemory
     /// librdkafka's mock cluster, three brokers on 127.0.0.1, started by the test itself.
     case kafka
 
@@ -17,6 +19,12 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .sqlite:
             let directory = try TemporaryDirectory()
             let log = try SQLiteEventLog(configuration: SQLiteLogConfiguration(path: directory.path("log.sqlite"), sessionTimeoutMilliseconds: 5000))
+            return (log, [directory])
+        case .sqliteShortMemory:
+            let directory = try TemporaryDirectory()
+            var configuration = SQLiteLogConfiguration(path: directory.path("log.sqlite"), sessionTimeoutMilliseconds: 5000)
+            configuration.recentBytesPerPartition = 1
+            let log = try SQLiteEventLog(configuration: configuration)
             return (log, [directory])
         case .kafka:
             let cluster = try MockKafkaCluster(brokers: 3)

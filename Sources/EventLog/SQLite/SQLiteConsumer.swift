@@ -71,21 +71,35 @@ final class SQLiteConsumerBackend: AtomicCommitBackend {
                 guard let topic = try? log.topic(partition.topic) else { continue }
                 requests.append((partition, topic.id, offset))
             }
-            let perPartition = Int64(max(1, limit / max(1, requests.count)))
-            let fetchPlan = requests
-            let fetched = try await connection.run { connection throws(LogError) in
-                var records: [ConsumerRecord] = []
-                for (partition, topicID, offset) in fetchPlan {
-                    let statement = try connection.statement("SELECT offset, ts, key, headers, value FROM records WHERE topic_id = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?")
-                    statement.bind(1, topicID)
-                    statement.bind(2, Int64(partition.partition))
-                    statement.bind(3, offset)
-                    statement.bind(4, perPartition)
-                    while try statement.step() {
-                        records.append(SQLiteEventLog.record(statement, topic: partition.topic, partition: partition.partition))
+            let perPartition = max(1, limit / max(1, requests.count))
+            // What keeps up is in memory; only partitions further behind are read from the table.
+            var fetched: [ConsumerRecord] = []
+            var fetchPlan: [(TopicPartition, Int64, Int64)] = []
+            log.recent.withLock { recent in
+                for request in requests {
+                    if let records = recent.records(PartitionKey(topicID: request.1, partition: request.0.partition), from: request.2, limit: perPartition) {
+                        fetched += records
+                    } else {
+                        fetchPlan.append(request)
                     }
                 }
-                return records
+            }
+            if !fetchPlan.isEmpty {
+                let plan = fetchPlan
+                fetched += try await connection.run { connection throws(LogError) in
+                    var records: [ConsumerRecord] = []
+                    for (partition, topicID, offset) in plan {
+                        let statement = try connection.statement("SELECT offset, ts, key, headers, value FROM records WHERE topic_id = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?")
+                        statement.bind(1, topicID)
+                        statement.bind(2, Int64(partition.partition))
+                        statement.bind(3, offset)
+                        statement.bind(4, Int64(perPartition))
+                        while try statement.step() {
+                            records.append(SQLiteEventLog.record(statement, topic: partition.topic, partition: partition.partition))
+                        }
+                    }
+                    return records
+                }
             }
             // Hand out only what is still ours, from where we were, in order.
             let delivered = state.withLock { state -> [ConsumerRecord] in

@@ -21,6 +21,9 @@ public struct SQLiteLogConfiguration: Sendable {
     public var maximumBatch: Int
     /// How often retention runs (it also runs on ``SQLiteEventLog/enforceRetention()``).
     public var retentionIntervalMilliseconds: Int64
+    /// How many bytes of each partition's latest records stay in memory for consumers that keep up
+    /// (0: every read is a query).
+    public var recentBytesPerPartition = 262_144
     /// The clock stamping appended records, in milliseconds since the Unix epoch.
     public var now: @Sendable () -> Int64
 
@@ -51,10 +54,13 @@ public final class SQLiteEventLog: EventLog {
     private let pending = Mutex<PendingWork>(PendingWork())
     private let coordinators = Mutex<[String: GroupCoordinator]>([:])
     private let reader: SQLiteConnection
+    /// The latest committed records of each partition, for consumers that keep up.
+    let recent: Mutex<RecentRecords>
 
     /// Opens (or creates) the log file.
     public init(configuration: SQLiteLogConfiguration) throws(LogError) {
         self.configuration = configuration
+        recent = Mutex(RecentRecords(maximumBytes: configuration.recentBytesPerPartition))
         writer = try SQLiteConnection(path: configuration.path, label: "pm.log.sqlite.writer")
         try writer.runSynchronously { connection throws(LogError) in
             try connection.execute("""
@@ -81,6 +87,14 @@ public final class SQLiteEventLog: EventLog {
         reader = try SQLiteConnection(path: configuration.path, label: "pm.log.sqlite.reader")
         let catalog = try writer.runSynchronously { connection throws(LogError) in try TopicCatalog.load(connection) }
         topics.withLock { $0 = catalog }
+        startRecentRuns(catalog)
+    }
+
+    /// Every partition's run of recent records starts at its end: what is appended from now on is in memory.
+    private func startRecentRuns(_ catalog: TopicCatalog) {
+        recent.withLock { recent in
+            for (key, next) in catalog.nextOffsets { recent.start(key, at: next) }
+        }
     }
 
     // MARK: Topics
@@ -117,6 +131,7 @@ public final class SQLiteEventLog: EventLog {
             return try TopicCatalog.load(connection)
         }
         topics.withLock { $0 = catalog }
+        startRecentRuns(catalog)
     }
 
     func topic(_ name: String) throws(LogError) -> TopicCatalog.Topic {
@@ -154,7 +169,8 @@ public final class SQLiteEventLog: EventLog {
             let topic = try topic(record.topic)
             rows.append(PendingWork.Row(topicID: topic.id, topic: topic.name,
                                         partition: Partitioner.partition(for: record.key, partitions: topic.partitions),
-                                        key: record.key, headers: HeaderCodec.encode(record.headers), value: record.value))
+                                        key: record.key, headers: HeaderCodec.encode(record.headers), headerList: record.headers,
+                                        value: record.value))
         }
         return rows
     }
@@ -256,6 +272,16 @@ public final class SQLiteEventLog: EventLog {
             try connection.execute("COMMIT")
             topics.withLock { catalog in
                 for (key, _) in bytesAdded { catalog.nextOffsets[key] = next[key] }
+            }
+            // Committed: consumers that keep up get these from memory (they are woken after this).
+            recent.withLock { recent in
+                for (item, positions) in zip(items, answers) {
+                    for (row, position) in zip(item.rows, positions) {
+                        recent.committed(ConsumerRecord(topic: row.topic, partition: row.partition, offset: position.offset, key: row.key,
+                                                        headers: row.headerList, value: row.value, timestamp: now),
+                                         key: PartitionKey(topicID: row.topicID, partition: row.partition))
+                    }
+                }
             }
             return .success(answers)
         } catch {
@@ -515,6 +541,7 @@ public final class SQLiteEventLog: EventLog {
                     update.bind(4, Int64(partition))
                     try update.run()
                     try connection.execute("COMMIT")
+                    recent.withLock { $0.removeBefore(newStart, key: PartitionKey(topicID: topic.id, partition: partition)) }
                 } catch {
                     try? connection.execute("ROLLBACK")
                     throw error
@@ -583,8 +610,11 @@ struct PendingWork: Sendable {
         var partition: Int32
         var key: [UInt8]
         var headers: [UInt8]
+        /// The headers as given (for the records kept in memory).
+        var headerList: [LogHeader]
         var value: [UInt8]
     }
+
 
     enum Item: Sendable {
         case append([Row], CheckedContinuation<Result<[RecordPosition], LogError>, Never>)
@@ -594,6 +624,13 @@ struct PendingWork: Sendable {
         var continuation: CheckedContinuation<Result<[RecordPosition], LogError>, Never> {
             switch self {
             case let .append(_, continuation), let .commit(_, _, continuation), let .appendAndCommit(_, _, _, continuation): return continuation
+            }
+        }
+
+        var rows: [Row] {
+            switch self {
+            case let .append(rows, _), let .appendAndCommit(rows, _, _, _): return rows
+            case .commit: return []
             }
         }
 

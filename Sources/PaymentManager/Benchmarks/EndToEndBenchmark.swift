@@ -25,6 +25,8 @@ public enum EndToEndBenchmark {
         public var finishedRetentionSeconds = 300
         /// How many finished transfers the hub and core simulators keep.
         public var simulatorKeepFinished = 10_000
+        /// How many times during the measured transfers the process's resident memory is sampled.
+        public var memorySamples = 10
 
         public init(transfers: Int, concurrency: Int, warmup: Int = 200, mutualTLS: Bool = true, jws: Bool = true, directory: String) {
             self.transfers = transfers
@@ -60,6 +62,8 @@ public enum EndToEndBenchmark {
         /// Transfers held in memory by the payer's and the payee's processor at the end (ended ones are
         /// evicted after the retention).
         public var transfersInMemory: Int = 0
+        /// The process's resident memory (MiB) after so many measured transfers, at evenly spaced points of the run.
+        public var residentMemory: [(transfers: Int, mebibytes: Double)] = []
     }
 
     public static func run(_ options: Options, logger: Logger) async throws -> Result {
@@ -88,8 +92,14 @@ public enum EndToEndBenchmark {
                 let cpuBefore = cpuSeconds()
                 let started = ContinuousClock.now
                 let driver = TransferDriver(topology: topology, options: .init(transfers: options.transfers, concurrency: options.concurrency, businessFailures: false))
+                let sampler = Task { await sampleMemory(of: driver, transfers: options.transfers, samples: options.memorySamples) }
                 await driver.run()
                 let elapsed = ContinuousClock.now - started
+                sampler.cancel()
+                var residentMemory = await sampler.value
+                if let last = residentMemory.last, last.transfers < driver.answered, let now = residentMebibytes() {
+                    residentMemory.append((driver.answered, now))
+                }
                 let cpu = cpuSeconds() - cpuBefore
                 let signs = topology.payer.metrics.total("pm_jws_signatures_total") + topology.payee.metrics.total("pm_jws_signatures_total") - signsBefore
                 let verifies = topology.payer.metrics.total("pm_jws_verifications_total") + topology.payee.metrics.total("pm_jws_verifications_total") - verifiesBefore
@@ -111,7 +121,8 @@ public enum EndToEndBenchmark {
                     openSSLSignPerSecond: 0, openSSLVerifyPerSecond: 0, cores: ProcessInfo.processInfo.activeProcessorCount,
                     cryptoBoundTransfersPerSecond: 0, cryptoBoundRatio: 0, failures: tally.failures,
                     transfersInMemory: Int(topology.payer.metrics.gaugeValue("pm_processor_transfers_in_memory")
-                                           + topology.payee.metrics.gaugeValue("pm_processor_transfers_in_memory")))
+                                           + topology.payee.metrics.gaugeValue("pm_processor_transfers_in_memory")),
+                    residentMemory: residentMemory)
             } catch {
                 await group.triggerGracefulShutdown()
                 try? await tasks.waitForAll()
@@ -137,6 +148,31 @@ public enum EndToEndBenchmark {
     public static func openSSLRates() throws -> (sign: Double, verify: Double) {
         let baseline = try OpenSSLBaseline(key: try SigningKey.generateRSA(bits: 2048))
         return (try CryptoBenchmark.rate(seconds: 1, baseline.signer()), try CryptoBenchmark.rate(seconds: 1, baseline.verifier()))
+    }
+
+    /// Samples the resident memory each time the driver has answered another `transfers / samples` transfers.
+    static func sampleMemory(of driver: TransferDriver, transfers: Int, samples: Int) async -> [(transfers: Int, mebibytes: Double)] {
+        guard samples > 0 else { return [] }
+        let step = max(1, transfers / samples)
+        var next = step
+        var taken: [(transfers: Int, mebibytes: Double)] = []
+        while !Task.isCancelled {
+            let answered = driver.answered
+            if answered >= next, let resident = residentMebibytes() {
+                taken.append((answered, resident))
+                next = (answered / step + 1) * step
+            }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+        return taken
+    }
+
+    /// The process's resident memory now (`VmRSS`), in MiB; nil where /proc is not available.
+    static func residentMebibytes() -> Double? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return nil }
+        return kilobytes / 1024
     }
 
     static func cpuSeconds() -> Double {

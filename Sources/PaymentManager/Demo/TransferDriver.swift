@@ -46,6 +46,9 @@ public final class TransferDriver: Sendable {
 
     public var snapshot: Tally { tally.withLock { $0 } }
 
+    /// Transfers answered so far (without copying the latencies).
+    public var answered: Int { tally.withLock { $0.sent } }
+
     /// Sends the transfers; returns when all are answered, or when the task is cancelled.
     public func run() async {
         await withDiscardingTaskGroup { group in

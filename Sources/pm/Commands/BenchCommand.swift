@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks, each against a baseline measured in the same run (use a release build).",
-        subcommands: [Crypto.self, Log.self, EndToEnd.self]
+        subcommands: [Crypto.self, Log.self, HTTP.self, EndToEnd.self]
     )
 
     struct Crypto: ParsableCommand {
@@ -177,6 +177,8 @@ extension BenchCommand {
         var simulatorKeep = 10_000
         @Option(name: .long, help: "The embedded logs' durability: full (synchronous=FULL, the default) or normal.")
         var durability = "full"
+        @Option(name: .customLong("memory-samples"), help: "How many times the process's resident memory is sampled during the measured transfers (in-process runs).")
+        var memorySamples = 10
         @Flag(name: .long, help: "Run the payer and payee as pm serve processes and kill them (SIGKILL) at random moments; reconcile afterwards.")
         var chaos = false
         @Flag(name: .long, help: "Run the payer and payee as pm serve processes (without killing them) and report their peak memory.")
@@ -233,6 +235,7 @@ extension BenchCommand {
             options.durability = level
             options.finishedRetentionSeconds = retention
             options.simulatorKeepFinished = simulatorKeep
+            options.memorySamples = memorySamples
             let r = try await EndToEndBenchmark.run(options, logger: logger)
             func number(_ value: Double, _ digits: Int = 2) -> JSONValue { .number(String(format: "%.\(digits)f", value)) }
             let object: JSONValue = .object([
@@ -249,6 +252,7 @@ extension BenchCommand {
                 ("openSSLSignPerSecond", number(r.openSSLSignPerSecond, 0)), ("openSSLVerifyPerSecond", number(r.openSSLVerifyPerSecond, 0)),
                 ("cores", .number(String(r.cores))), ("cryptoBoundTransfersPerSecond", number(r.cryptoBoundTransfersPerSecond, 1)),
                 ("cryptoBoundRatio", number(r.cryptoBoundRatio, 3)),
+                ("residentMiBAfter", .array(r.residentMemory.map { .object([("transfers", .number(String($0.transfers))), ("MiB", number($0.mebibytes, 1))]) })),
                 ("failures", .object(r.failures.sorted { $0.key < $1.key }.map { ($0.key, .number(String($0.value))) })),
             ])
             if json {
@@ -256,6 +260,45 @@ extension BenchCommand {
             } else {
                 print(String(decoding: CanonicalJSON.insertionOrderBytes(object), as: UTF8.self))
             }
+        }
+    }
+}
+
+extension BenchCommand {
+    struct HTTP: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What one FSPIOP-sized HTTP exchange costs in the HTTP stack alone (Hummingbird server, AsyncHTTPClient).",
+            discussion: """
+                A server answering 202 and a client configured as the connector's hub client, in this process, over \
+                127.0.0.1: a 1.3 KB transfer body with the headers of a signed FSPIOP request, C requests in flight on \
+                pooled keep-alive connections. Reports exchanges per second, CPU microseconds per exchange (client and \
+                server together) and latency, with mutual TLS and without it, measured in the same run.
+                """)
+
+        @Option(name: .long, help: "Exchanges to measure (after a warm-up).")
+        var requests = 20_000
+        @Option(name: .long, help: "Requests in flight at once.")
+        var concurrency = 32
+        @Flag(name: .long, help: "Print one JSON object.")
+        var json = false
+
+        func run() async throws {
+            var logger = Logger(label: "pm-bench")
+            logger.logLevel = .critical
+            var rows: [JSONValue] = []
+            for mutualTLS in [false, true] {
+                let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pm-bench-http-\(UUID().uuidString.prefix(8))").path
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                let r = try await HTTPBenchmark.run(requests: requests, concurrency: concurrency, mutualTLS: mutualTLS, directory: directory, logger: logger)
+                rows.append(.object([
+                    ("mutualTLS", .bool(r.mutualTLS)), ("exchanges", .number(String(r.requests))), ("failed", .number(String(r.failed))),
+                    ("exchangesPerSecond", .number(String(format: "%.0f", r.requestsPerSecond))),
+                    ("cpuMicrosecondsPerExchange", .number(String(format: "%.1f", r.cpuMicrosecondsPerExchange))),
+                    ("p50Ms", .number(String(format: "%.2f", r.p50Ms))), ("p99Ms", .number(String(format: "%.2f", r.p99Ms))),
+                ]))
+            }
+            let object: JSONValue = .object([("benchmark", .string("http")), ("concurrency", .number(String(concurrency))), ("results", .array(rows))])
+            if json { printJSON(object) } else { print(String(decoding: CanonicalJSON.insertionOrderBytes(object), as: UTF8.self)) }
         }
     }
 }

@@ -1,0 +1,135 @@
+import AsyncHTTPClient
+import Connector
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+import Synchronization
+
+/// `pm bench http`: what one FSPIOP-sized HTTP exchange costs in the HTTP stack the connector is built on, with
+/// nothing of ours in it: a Hummingbird server that collects the body and answers 202, and an AsyncHTTPClient
+/// client configured as the connector's hub client (pooled keep-alive connections, mutual TLS with the same kind
+/// of certificates), sending a 1.3 KB transfer body with the FSPIOP headers of a signed request. Both ends run
+/// in this process, so the CPU per exchange counts the client and the server, as an exchange between two
+/// components of `pm bench e2e` does. A transfer makes 16 such exchanges (15 under mutual TLS), which puts a
+/// floor under the end-to-end CPU that no change to our own code moves.
+public enum HTTPBenchmark {
+    public struct Result: Sendable {
+        public var requests: Int
+        public var concurrency: Int
+        public var mutualTLS: Bool
+        public var seconds: Double
+        public var requestsPerSecond: Double
+        /// CPU of the whole process (client and server) per exchange.
+        public var cpuMicrosecondsPerExchange: Double
+        public var p50Ms: Double
+        public var p99Ms: Double
+        public var failed: Int
+    }
+
+    /// The server's side: reads the whole body, answers 202 with no body (as the FSPIOP API answers a request).
+    struct Sink: HTTPResponder {
+        typealias Context = BasicRequestContext
+        func respond(to request: Request, context: Context) async throws -> Response {
+            var request = request
+            _ = try await request.collectBody(upTo: 1 << 20)
+            return Response(status: .accepted)
+        }
+    }
+
+    public static func run(requests: Int, concurrency: Int, mutualTLS: Bool, directory: String, logger: Logger) async throws -> Result {
+        let pki = try TestPKI.generate(in: directory, participants: ["server", "client"])
+        let server = HTTPServer(name: "bench", host: "127.0.0.1", port: 0,
+                                tls: mutualTLS ? try pki.participant("server").server.serverConfiguration() : nil,
+                                responder: Sink(), logger: logger)
+        let pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        var configuration = HTTPClient.Configuration(tlsConfiguration: mutualTLS ? try pki.participant("client").client.clientConfiguration() : nil,
+                                                     timeout: .init(connect: .seconds(10)), connectionPool: pool)
+        configuration.tracing.tracer = nil
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration, backgroundActivityLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await server.run() }
+            defer { tasks.cancelAll() }
+            let port = try await server.listeningPort()
+            let url = "\(mutualTLS ? "https" : "http")://127.0.0.1:\(port)/transfers"
+            let body = ByteBuffer(bytes: Array(sampleBody.utf8))
+            let send: @Sendable () async -> Double? = {
+                var request = HTTPClientRequest(url: url)
+                request.method = .POST
+                for (name, value) in sampleHeaders { request.headers.add(name: name, value: value) }
+                request.body = .bytes(body)
+                let started = ContinuousClock.now
+                guard let response = try? await client.execute(request, timeout: .seconds(30)),
+                      (try? await response.body.collect(upTo: 1 << 20)) != nil, response.status == .accepted else { return nil }
+                let elapsed = ContinuousClock.now - started
+                return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            }
+            // Warm up: every connection of the pool opened and its TLS session set up before measuring.
+            try await drive(requests: max(concurrency * 20, 500), concurrency: concurrency, send)
+            let cpuBefore = EndToEndBenchmark.cpuSeconds()
+            let started = ContinuousClock.now
+            let tally = try await drive(requests: requests, concurrency: concurrency, send)
+            let elapsed = ContinuousClock.now - started
+            let cpu = EndToEndBenchmark.cpuSeconds() - cpuBefore
+            try? await client.shutdown()
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let latencies = tally.latencies.sorted()
+            func percentile(_ p: Double) -> Double {
+                guard !latencies.isEmpty else { return 0 }
+                return latencies[min(latencies.count - 1, Int((Double(latencies.count) * p).rounded(.up)) - 1)]
+            }
+            return Result(requests: latencies.count, concurrency: concurrency, mutualTLS: mutualTLS, seconds: seconds,
+                          requestsPerSecond: Double(latencies.count) / seconds,
+                          cpuMicrosecondsPerExchange: cpu * 1e6 / Double(max(latencies.count, 1)),
+                          p50Ms: percentile(0.5), p99Ms: percentile(0.99), failed: tally.failed)
+        }
+    }
+
+    struct Tally: Sendable {
+        var latencies: [Double] = []
+        var failed = 0
+    }
+
+    @discardableResult
+    static func drive(requests: Int, concurrency: Int, _ send: @escaping @Sendable () async -> Double?) async throws -> Tally {
+        final class Shared: Sendable {
+            let next = Atomic<Int>(0)
+            let tally = Mutex(Tally())
+        }
+        let shared = Shared()
+        await withDiscardingTaskGroup { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    while shared.next.wrappingAdd(1, ordering: .relaxed).oldValue < requests {
+                        let latency = await send()
+                        shared.tally.withLock { tally in
+                            if let latency { tally.latencies.append(latency) } else { tally.failed += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        return shared.tally.withLock { $0 }
+    }
+
+    /// The headers of a signed FSPIOP POST /transfers (the signature's size included).
+    static let sampleHeaders: [(String, String)] = [
+        ("Content-Type", "application/vnd.interoperability.transfers+json;version=1.1"),
+        ("Accept", "application/vnd.interoperability.transfers+json;version=1"),
+        ("Date", "Sun, 29 Nov 2026 15:40:54 GMT"),
+        ("FSPIOP-Source", "payerfsp"),
+        ("FSPIOP-Destination", "payeefsp"),
+        ("FSPIOP-URI", "/transfers"),
+        ("FSPIOP-HTTP-Method", "POST"),
+        ("FSPIOP-Signature", "{\"signature\":\"" + String(repeating: "A", count: 342)
+            + "\",\"protectedHeader\":\"" + String(repeating: "e", count: 240) + "\"}"),
+    ]
+
+    /// A transfer prepare of the usual size (about 1.3 KB).
+    static let sampleBody = """
+        {"transferId":"0d6a9b5e-7f55-4d3a-9a53-1d3f6f0b1c2e","payerFsp":"payerfsp","payeeFsp":"payeefsp",\
+        "amount":{"amount":"100","currency":"USD"},"ilpPacket":"\(String(repeating: "A", count: 900))",\
+        "condition":"GRzLaTP7DJ9t4P-a_BA0WA9wzzlsugf00-Tn6kESAfM","expiration":"2026-11-29T15:41:54.000Z"}
+        """
+}
