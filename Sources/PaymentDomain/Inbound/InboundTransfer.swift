@@ -43,12 +43,12 @@ public struct InboundTransfer: Sendable, Hashable {
     public var version: Int64 = 0
     /// The payer FSP (the quote's `FSPIOP-Source`).
     public var payerFsp: String?
-    public var quoteRequest: QuotesPostRequest?
-    public var quoteResponse: QuotesIDPutResponse?
-    public var prepare: TransfersPostRequest?
-    public var fulfil: TransfersIDPutResponse?
+    @Indirect public var quoteRequest: QuotesPostRequest?
+    @Indirect public var quoteResponse: QuotesIDPutResponse?
+    @Indirect public var prepare: TransfersPostRequest?
+    @Indirect public var fulfil: TransfersIDPutResponse?
     public var homeTransactionId: String?
-    public var error: ErrorInformationObject?
+    @Indirect public var error: ErrorInformationObject?
     /// When a RESERVED transfer asks the hub for its outcome if no PATCH came (timers are data).
     public var deadline: Timestamp?
     /// How many times the hub was asked (`GET /transfers/{id}`).

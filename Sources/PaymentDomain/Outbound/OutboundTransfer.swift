@@ -54,25 +54,25 @@ public struct OutboundTransfer: Sendable, Hashable {
     public var phase: Phase = .new
     /// How many events have been folded in (the next event's sequence is `version + 1`).
     public var version: Int64 = 0
-    public var request: OutboundTransferRequest?
+    @Indirect public var request: OutboundTransferRequest?
     /// The request to pay this transfer pays (`POST /requestToPayTransfer`), or nil for a transfer the core
     /// started (`POST /transfers`).
-    public var paymentRequest: RequestToPayTransferRequest?
+    @Indirect public var paymentRequest: RequestToPayTransferRequest?
     public var autoAcceptParty = false
     public var autoAcceptQuote = false
     /// The payee as the lookup answered (`PUT /parties`).
-    public var party: Party?
+    @Indirect public var party: Party?
     public var quoteId: String?
-    public var quoteRequest: QuotesPostRequest?
-    public var quoteResponse: QuotesIDPutResponse?
+    @Indirect public var quoteRequest: QuotesPostRequest?
+    @Indirect public var quoteResponse: QuotesIDPutResponse?
     /// The FSP that answered the quote (its `FSPIOP-Source`).
     public var quoteResponseSource: String?
     /// What the DFSP that asked to be paid answered to `GET /authorizations` (the OTP its customer entered).
-    public var authorizationResponse: AuthorizationsIDPutResponse?
-    public var prepare: TransfersPostRequest?
-    public var fulfil: TransfersIDPutResponse?
+    @Indirect public var authorizationResponse: AuthorizationsIDPutResponse?
+    @Indirect public var prepare: TransfersPostRequest?
+    @Indirect public var fulfil: TransfersIDPutResponse?
     /// The last error, as the SDK reports it in `lastError`.
-    public var lastError: TransferError?
+    @Indirect public var lastError: TransferError?
     /// Why it was aborted.
     public var abortReason: String?
     /// The request to pay it was to pay was rejected (`PUT /transactionRequests/{ID}` `REJECTED` sent).

@@ -55,16 +55,16 @@ public struct RequestToPay: Sendable, Hashable {
     }
 
     public var transactionRequestId: String
-    public var request: RequestToPayRequest?
+    @Indirect public var request: RequestToPayRequest?
     public var autoAcceptParty = false
     public var phase: Phase = .new
-    public var party: Party?
-    public var transactionRequest: TransactionRequestsPostRequest?
-    public var response: TransactionRequestsIDPutResponse?
+    @Indirect public var party: Party?
+    @Indirect public var transactionRequest: TransactionRequestsPostRequest?
+    @Indirect public var response: TransactionRequestsIDPutResponse?
     public var responseSource: String?
     /// The payer DFSP's later answers, passed on to the core.
     public var notifications = 0
-    public var lastError: TransferError?
+    @Indirect public var lastError: TransferError?
     public var deadline: Timestamp?
     public var version: Int64 = 0
 
