@@ -166,6 +166,12 @@ extension InboundTransfer {
             next.error = error
             next.phase = .aborted
         case let .prepareAccepted(prepare):
+            var prepare = prepare
+            // The packet and condition are the quote's (the decision checked it): keep one copy of each in memory.
+            if let quote = next.quoteResponse {
+                if prepare.ilpPacket == quote.ilpPacket { prepare.ilpPacket = quote.ilpPacket }
+                if prepare.condition == quote.condition { prepare.condition = quote.condition }
+            }
             next.prepare = prepare
             next.phase = .prepared
         case let .prepareRejected(prepare, error):
