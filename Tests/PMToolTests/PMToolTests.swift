@@ -220,7 +220,7 @@ struct PMILPToolTests {
 
     @Test("every subcommand has --help", arguments: [
         [], ["jws"], ["jws", "verify"], ["jws", "sign"], ["ilp"], ["ilp", "decode"], ["ilp", "fulfilment"],
-        ["ilp", "condition"], ["ilp", "packet"], ["bench"], ["bench", "crypto"], ["bench", "log"],
+        ["ilp", "condition"], ["ilp", "packet"], ["bench"], ["bench", "crypto"], ["bench", "log"], ["bench", "http"], ["bench", "e2e"],
         ["topics"], ["topics", "list"], ["topics", "describe"], ["topics", "tail"],
     ])
     func help(path: [String]) throws {

@@ -615,7 +615,6 @@ struct PendingWork: Sendable {
         var value: [UInt8]
     }
 
-
     enum Item: Sendable {
         case append([Row], CheckedContinuation<Result<[RecordPosition], LogError>, Never>)
         case commit(String, [(topicID: Int64, partition: Int32, next: Int64)], CheckedContinuation<Result<[RecordPosition], LogError>, Never>)

@@ -80,7 +80,7 @@ public enum ChaosBenchmark {
                 let payerAfter = await ProcessCost.measure(topology.payer), payeeAfter = await ProcessCost.measure(topology.payee)
                 let reconciliation = try await topology.reconcile(list, answers: answers.byHome.withLock { $0 })
                 result = Result(transfers: transfers, kills: kills,
-                                seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                                seconds: Measure.seconds(elapsed),
                                 reconciliation: reconciliation, payerPeakMemoryMiB: topology.payer.peakMemoryMiB(),
                                 payeePeakMemoryMiB: topology.payee.peakMemoryMiB(),
                                 // Counters start again with a killed process: costs mean something only without kills.

@@ -104,12 +104,9 @@ public enum EndToEndBenchmark {
                 let signs = topology.payer.metrics.total("pm_jws_signatures_total") + topology.payee.metrics.total("pm_jws_signatures_total") - signsBefore
                 let verifies = topology.payer.metrics.total("pm_jws_verifications_total") + topology.payee.metrics.total("pm_jws_verifications_total") - verifiesBefore
                 let tally = driver.snapshot
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                let seconds = Measure.seconds(elapsed)
                 let latencies = tally.latencies.sorted()
-                func percentile(_ p: Double) -> Double {
-                    guard !latencies.isEmpty else { return 0 }
-                    return latencies[min(latencies.count - 1, Int((Double(latencies.count) * p).rounded(.up)) - 1)]
-                }
+                func percentile(_ p: Double) -> Double { Measure.percentile(latencies, p) }
                 let completed = max(tally.completed, 1)
                 result = Result(
                     completed: tally.completed, failed: tally.failed, seconds: seconds,

@@ -48,7 +48,19 @@ public enum HTTPBenchmark {
                                                      timeout: .init(connect: .seconds(10)), connectionPool: pool)
         configuration.tracing.tracer = nil
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration, backgroundActivityLogger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        let result: Result
+        do {
+            result = try await measure(server: server, client: client, requests: requests, concurrency: concurrency, mutualTLS: mutualTLS)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try? await client.shutdown()
+        return result
+    }
+
+    static func measure(server: HTTPServer<Sink>, client: HTTPClient, requests: Int, concurrency: Int, mutualTLS: Bool) async throws -> Result {
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await server.run() }
             defer { tasks.cancelAll() }
             let port = try await server.listeningPort()
@@ -62,27 +74,20 @@ public enum HTTPBenchmark {
                 let started = ContinuousClock.now
                 guard let response = try? await client.execute(request, timeout: .seconds(30)),
                       (try? await response.body.collect(upTo: 1 << 20)) != nil, response.status == .accepted else { return nil }
-                let elapsed = ContinuousClock.now - started
-                return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+                return Measure.milliseconds(ContinuousClock.now - started)
             }
             // Warm up: every connection of the pool opened and its TLS session set up before measuring.
-            try await drive(requests: max(concurrency * 20, 500), concurrency: concurrency, send)
+            await drive(requests: max(concurrency * 20, 500), concurrency: concurrency, send)
             let cpuBefore = EndToEndBenchmark.cpuSeconds()
             let started = ContinuousClock.now
-            let tally = try await drive(requests: requests, concurrency: concurrency, send)
-            let elapsed = ContinuousClock.now - started
+            let tally = await drive(requests: requests, concurrency: concurrency, send)
+            let seconds = Measure.seconds(ContinuousClock.now - started)
             let cpu = EndToEndBenchmark.cpuSeconds() - cpuBefore
-            try? await client.shutdown()
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let latencies = tally.latencies.sorted()
-            func percentile(_ p: Double) -> Double {
-                guard !latencies.isEmpty else { return 0 }
-                return latencies[min(latencies.count - 1, Int((Double(latencies.count) * p).rounded(.up)) - 1)]
-            }
             return Result(requests: latencies.count, concurrency: concurrency, mutualTLS: mutualTLS, seconds: seconds,
                           requestsPerSecond: Double(latencies.count) / seconds,
                           cpuMicrosecondsPerExchange: cpu * 1e6 / Double(max(latencies.count, 1)),
-                          p50Ms: percentile(0.5), p99Ms: percentile(0.99), failed: tally.failed)
+                          p50Ms: Measure.percentile(latencies, 0.5), p99Ms: Measure.percentile(latencies, 0.99), failed: tally.failed)
         }
     }
 
@@ -92,7 +97,7 @@ public enum HTTPBenchmark {
     }
 
     @discardableResult
-    static func drive(requests: Int, concurrency: Int, _ send: @escaping @Sendable () async -> Double?) async throws -> Tally {
+    static func drive(requests: Int, concurrency: Int, _ send: @escaping @Sendable () async -> Double?) async -> Tally {
         final class Shared: Sendable {
             let next = Atomic<Int>(0)
             let tally = Mutex(Tally())

@@ -218,9 +218,7 @@ public enum LogBenchmark {
         return Int(String(decoding: value.prefix(16), as: UTF8.self))
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+    static func seconds(_ duration: Duration) -> Double { Measure.seconds(duration) }
 
     /// The resident set size once the allocator has handed freed memory back (`malloc_trim`): the
     /// benchmark makes and frees each round's records, which would otherwise stay counted.
