@@ -128,6 +128,9 @@ final class SQLiteConnection: @unchecked Sendable {
             }
         }
 
+        /// Ends the statement's current run (its read of the database) before its next use.
+        func reset() { sqlite3_reset(handle) }
+
         /// Steps through to the end (for statements without results).
         func run() throws(LogError) {
             while try step() {}

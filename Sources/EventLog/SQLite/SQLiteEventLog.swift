@@ -57,6 +57,9 @@ public final class SQLiteEventLog: EventLog {
     /// The latest committed records of each partition, for consumers that keep up.
     let recent: Mutex<RecentRecords>
 
+    /// The SQL creating the records table and its index in a new log file (for baselines of the same layout).
+    public static var recordsSchema: String { RecordsLayout.appendOrderSchema }
+
     /// Opens (or creates) the log file.
     public init(configuration: SQLiteLogConfiguration) throws(LogError) {
         self.configuration = configuration
@@ -75,14 +78,11 @@ public final class SQLiteEventLog: EventLog {
                     topic_id INTEGER NOT NULL, partition INTEGER NOT NULL, start_offset INTEGER NOT NULL,
                     next_offset INTEGER NOT NULL, bytes INTEGER NOT NULL,
                     PRIMARY KEY(topic_id, partition)) WITHOUT ROWID;
-                CREATE TABLE IF NOT EXISTS records(
-                    topic_id INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
-                    ts INTEGER NOT NULL, key BLOB NOT NULL, headers BLOB NOT NULL, value BLOB NOT NULL,
-                    PRIMARY KEY(topic_id, partition, offset)) WITHOUT ROWID;
                 CREATE TABLE IF NOT EXISTS group_offsets(
                     grp TEXT NOT NULL, topic_id INTEGER NOT NULL, partition INTEGER NOT NULL,
                     next_offset INTEGER NOT NULL, PRIMARY KEY(grp, topic_id, partition)) WITHOUT ROWID;
                 """)
+            try RecordsLayout.prepare(connection)
         }
         reader = try SQLiteConnection(path: configuration.path, label: "pm.log.sqlite.reader")
         let catalog = try writer.runSynchronously { connection throws(LogError) in try TopicCatalog.load(connection) }

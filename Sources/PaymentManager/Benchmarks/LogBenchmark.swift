@@ -250,9 +250,7 @@ public enum LogBenchmark {
         defer { sqlite3_close(db) }
         sqlite3_exec(db, """
             PRAGMA journal_mode=WAL; PRAGMA synchronous=\(durabilityFull ? "FULL" : "NORMAL");
-            CREATE TABLE records(topic_id INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
-              ts INTEGER NOT NULL, key BLOB NOT NULL, headers BLOB NOT NULL, value BLOB NOT NULL,
-              PRIMARY KEY(topic_id, partition, offset)) WITHOUT ROWID;
+            \(SQLiteEventLog.recordsSchema)
             """, nil, nil, nil)
         var statement: OpaquePointer?
         sqlite3_prepare_v2(db, "INSERT INTO records VALUES(?, ?, ?, ?, ?, ?, ?)", -1, &statement, nil)
