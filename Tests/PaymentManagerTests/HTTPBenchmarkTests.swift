@@ -18,5 +18,8 @@ struct HTTPBenchmarkTests {
         #expect(result.requestsPerSecond > 0)
         #expect(result.cpuMicrosecondsPerExchange > 0)
         #expect(result.p50Ms > 0 && result.p50Ms <= result.p99Ms)
+        // The baseline made its exchanges too (it throws if one failed or was not answered 202).
+        #expect(result.bareNIORequestsPerSecond > 0)
+        #expect(result.bareNIOCpuMicrosecondsPerExchange > 0)
     }
 }

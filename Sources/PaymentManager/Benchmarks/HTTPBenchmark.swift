@@ -14,6 +14,9 @@ import Synchronization
 /// in this process, so the CPU per exchange counts the client and the server, as an exchange between two
 /// components of `pm bench e2e` does. A transfer makes 16 such exchanges (15 under mutual TLS), which puts a
 /// floor under the end-to-end CPU that no change to our own code moves.
+///
+/// The baseline, measured first in the same run, is the same exchange over SwiftNIO's HTTP/1.1 codec and NIOSSL
+/// with no framework above them (``BareNIOExchange``): the least this stack can cost.
 public enum HTTPBenchmark {
     public struct Result: Sendable {
         public var requests: Int
@@ -26,6 +29,12 @@ public enum HTTPBenchmark {
         public var p50Ms: Double
         public var p99Ms: Double
         public var failed: Int
+        /// The baseline, measured in the same run: the same exchanges over SwiftNIO's HTTP/1.1 codec and NIOSSL
+        /// alone (``BareNIOExchange``).
+        public var bareNIORequestsPerSecond: Double
+        public var bareNIOCpuMicrosecondsPerExchange: Double
+        /// CPU per exchange of the connector's stack divided by the baseline's.
+        public var cpuRatioToBareNIO: Double { cpuMicrosecondsPerExchange / max(bareNIOCpuMicrosecondsPerExchange, 0.001) }
     }
 
     /// The server's side: reads the whole body, answers 202 with no body (as the FSPIOP API answers a request).
@@ -40,6 +49,9 @@ public enum HTTPBenchmark {
 
     public static func run(requests: Int, concurrency: Int, mutualTLS: Bool, directory: String, logger: Logger) async throws -> Result {
         let pki = try TestPKI.generate(in: directory, participants: ["server", "client"])
+        let bare = try await BareNIOExchange.run(requests: requests, concurrency: concurrency,
+                                                 server: mutualTLS ? try pki.participant("server").server.serverConfiguration() : nil,
+                                                 client: mutualTLS ? try pki.participant("client").client.clientConfiguration() : nil)
         let server = HTTPServer(name: "bench", host: "127.0.0.1", port: 0,
                                 tls: mutualTLS ? try pki.participant("server").server.serverConfiguration() : nil,
                                 responder: Sink(), logger: logger)
@@ -50,7 +62,7 @@ public enum HTTPBenchmark {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration, backgroundActivityLogger: logger)
         let result: Result
         do {
-            result = try await measure(server: server, client: client, requests: requests, concurrency: concurrency, mutualTLS: mutualTLS)
+            result = try await measure(server: server, client: client, requests: requests, concurrency: concurrency, mutualTLS: mutualTLS, bare: bare)
         } catch {
             try? await client.shutdown()
             throw error
@@ -59,7 +71,8 @@ public enum HTTPBenchmark {
         return result
     }
 
-    static func measure(server: HTTPServer<Sink>, client: HTTPClient, requests: Int, concurrency: Int, mutualTLS: Bool) async throws -> Result {
+    static func measure(server: HTTPServer<Sink>, client: HTTPClient, requests: Int, concurrency: Int, mutualTLS: Bool,
+                        bare: BareNIOExchange.Measured) async throws -> Result {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await server.run() }
             defer { tasks.cancelAll() }
@@ -87,7 +100,9 @@ public enum HTTPBenchmark {
             return Result(requests: latencies.count, concurrency: concurrency, mutualTLS: mutualTLS, seconds: seconds,
                           requestsPerSecond: Double(latencies.count) / seconds,
                           cpuMicrosecondsPerExchange: cpu * 1e6 / Double(max(latencies.count, 1)),
-                          p50Ms: Measure.percentile(latencies, 0.5), p99Ms: Measure.percentile(latencies, 0.99), failed: tally.failed)
+                          p50Ms: Measure.percentile(latencies, 0.5), p99Ms: Measure.percentile(latencies, 0.99), failed: tally.failed,
+                          bareNIORequestsPerSecond: Double(bare.exchanges) / bare.seconds,
+                          bareNIOCpuMicrosecondsPerExchange: bare.cpuSeconds * 1e6 / Double(max(bare.exchanges, 1)))
         }
     }
 

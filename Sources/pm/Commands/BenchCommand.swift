@@ -272,7 +272,7 @@ extension BenchCommand {
                 A server answering 202 and a client configured as the connector's hub client, in this process, over \
                 127.0.0.1: a 1.3 KB transfer body with the headers of a signed FSPIOP request, C requests in flight on \
                 pooled keep-alive connections. Reports exchanges per second, CPU microseconds per exchange (client and \
-                server together) and latency, with mutual TLS and without it, measured in the same run.
+                server together) and latency, with mutual TLS and without it, measured in the same run, against a                 baseline measured first: the same exchanges over SwiftNIO's HTTP/1.1 codec and NIOSSL with no framework                 above them (cpuRatioToBareNIO: the connector's stack's CPU per exchange over the baseline's).
                 """)
 
         @Option(name: .long, help: "Exchanges to measure (after a warm-up).")
@@ -295,6 +295,9 @@ extension BenchCommand {
                     ("exchangesPerSecond", .number(String(format: "%.0f", r.requestsPerSecond))),
                     ("cpuMicrosecondsPerExchange", .number(String(format: "%.1f", r.cpuMicrosecondsPerExchange))),
                     ("p50Ms", .number(String(format: "%.2f", r.p50Ms))), ("p99Ms", .number(String(format: "%.2f", r.p99Ms))),
+                    ("bareNIOExchangesPerSecond", .number(String(format: "%.0f", r.bareNIORequestsPerSecond))),
+                    ("bareNIOCpuMicrosecondsPerExchange", .number(String(format: "%.1f", r.bareNIOCpuMicrosecondsPerExchange))),
+                    ("cpuRatioToBareNIO", .number(String(format: "%.2f", r.cpuRatioToBareNIO))),
                 ]))
             }
             let object: JSONValue = .object([("benchmark", .string("http")), ("concurrency", .number(String(concurrency))), ("results", .array(rows))])
