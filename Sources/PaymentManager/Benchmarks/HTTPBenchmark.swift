@@ -12,8 +12,8 @@ import Synchronization
 /// client configured as the connector's hub client (pooled keep-alive connections, mutual TLS with the same kind
 /// of certificates), sending a 1.3 KB transfer body with the FSPIOP headers of a signed request. Both ends run
 /// in this process, so the CPU per exchange counts the client and the server, as an exchange between two
-/// components of `pm bench e2e` does. A transfer makes 16 such exchanges (15 under mutual TLS), which puts a
-/// floor under the end-to-end CPU that no change to our own code moves.
+/// components of `pm bench e2e` does. A transfer makes 16 such exchanges, which puts a floor under the
+/// end-to-end CPU for as long as the connector is built on these frameworks.
 ///
 /// The baseline, measured first in the same run, is the same exchange over SwiftNIO's HTTP/1.1 codec and NIOSSL
 /// with no framework above them (``BareNIOExchange``): the least this stack can cost.
