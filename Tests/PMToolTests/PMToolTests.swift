@@ -26,10 +26,11 @@ enum PMProcess {
         let stderr: String
     }
 
-    static func run(_ arguments: [String]) throws -> Output {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = try executable
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -216,6 +217,18 @@ struct PMILPToolTests {
         #expect(decode.status == 1)
         #expect(decode.stderr.contains("malformed"))
         #expect(try PMProcess.run(["ilp", "fulfilment", "--secret", "s", "--packet", "!!"]).status == 1)
+    }
+
+    @Test("PM_IO_THREADS sizes the event loops; a value that is not a count from 1 to 1024 stops pm with a clear error")
+    func ioThreads() throws {
+        let fulfilment = Base64.urlEncoded([UInt8](repeating: 1, count: 32))
+        for bad in ["0", "two", "-1", "100000"] {
+            let refused = try PMProcess.run(["ilp", "condition", "--fulfilment", fulfilment], environment: ["PM_IO_THREADS": bad])
+            #expect(refused.status == 2, "PM_IO_THREADS=\(bad) exited \(refused.status)")
+            #expect(refused.stderr.contains("pm: invalid configuration: PM_IO_THREADS: '\(bad)' is not a whole number from 1 to 1024"))
+        }
+        let accepted = try PMProcess.run(["ilp", "condition", "--fulfilment", fulfilment], environment: ["PM_IO_THREADS": "3"])
+        #expect(accepted.status == 0)
     }
 
     @Test("every subcommand has --help", arguments: [

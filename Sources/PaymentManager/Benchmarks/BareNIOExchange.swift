@@ -102,25 +102,36 @@ enum BareNIOExchange {
         }
     }
 
-    /// `requests` exchanges over `concurrency` connections, after a warm-up of as many per connection as
-    /// `pm bench http` warms its pool with.
-    static func run(requests: Int, concurrency: Int, server serverTLS: TLSConfiguration?, client clientTLS: TLSConfiguration?) async throws -> Measured {
-        let group = MultiThreadedEventLoopGroup.singleton
-        let serverContext = try serverTLS.map { try NIOSSLContext(configuration: $0) }
-        let clientContext = try clientTLS.map { try NIOSSLContext(configuration: $0) }
-        let server = try await ServerBootstrap(group: group)
+    /// A server answering every request with 202 on 127.0.0.1.
+    static func startServer(tls: TLSConfiguration?) async throws -> Channel {
+        let context = try tls.map { try NIOSSLContext(configuration: $0) }
+        return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if let serverContext { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: serverContext)) }
+                    if let context { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: false)
                     try channel.pipeline.syncOperations.addHandler(Sink())
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
+    }
+
+    /// `requests` exchanges over `concurrency` connections, after a warm-up of as many per connection as
+    /// `pm bench http` warms its pool with.
+    static func run(requests: Int, concurrency: Int, server serverTLS: TLSConfiguration?, client clientTLS: TLSConfiguration?) async throws -> Measured {
+        let server = try await startServer(tls: serverTLS)
+        defer { server.close(promise: nil) }
         guard let port = server.localAddress?.port else { throw ChannelError.unknownLocalAddress }
+        return try await runClients(requests: requests, concurrency: concurrency, port: port, tls: clientTLS)
+    }
+
+    /// Clients of the baseline: `requests` exchanges with the server at `port` over `concurrency` connections.
+    static func runClients(requests: Int, concurrency: Int, port: Int, tls clientTLS: TLSConfiguration?) async throws -> Measured {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let clientContext = try clientTLS.map { try NIOSSLContext(configuration: $0) }
         let head = {
             var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/transfers")
             for (name, value) in HTTPBenchmark.sampleHeaders { head.headers.add(name: name, value: value) }
@@ -168,11 +179,9 @@ enum BareNIOExchange {
             let measured = Measured(exchanges: latencies.count, seconds: Measure.seconds(ContinuousClock.now - started),
                                     cpuSeconds: EndToEndBenchmark.cpuSeconds() - cpuBefore, latenciesMs: latencies.sorted())
             for connection in connections { try? await connection.channel.close() }
-            try? await server.close()
             return measured
         } catch {
             for connection in connections { try? await connection.channel.close() }
-            try? await server.close()
             throw error
         }
     }
