@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import EventLog
 import FSPIOP
 import Foundation
@@ -74,8 +73,8 @@ public final class Connector: Service, Sendable {
     public let board = OutboundBoard()
     let log: any EventLog
     let logger: Logger
-    let hubHTTP: HTTPClient
-    let backendHTTP: HTTPClient
+    let hubHTTP: PooledHTTPClient
+    let backendHTTP: PooledHTTPClient
     /// The processor, when this process has the processor role.
     public let processor: Processor?
     let feeder: BoardFeeder?
@@ -90,15 +89,9 @@ public final class Connector: Service, Sendable {
         self.settings = settings
         self.log = log
         self.logger = logger
-        let pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
-        var hubConfiguration = HTTPClient.Configuration(tlsConfiguration: try settings.outboundTLS?.clientConfiguration(),
-                                                        timeout: .init(connect: .seconds(10)), connectionPool: pool)
-        // No distributed tracing is configured: skip building span attributes for every request.
-        hubConfiguration.tracing.tracer = nil
-        hubHTTP = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: hubConfiguration, backgroundActivityLogger: logger)
-        var backendConfiguration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10)), connectionPool: pool)
-        backendConfiguration.tracing.tracer = nil
-        backendHTTP = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: backendConfiguration, backgroundActivityLogger: logger)
+        // Keep-alive connections, at most 64 per origin, closed after 60 s idle; 10 s to connect.
+        hubHTTP = try PooledHTTPClient(configuration: .init(tls: try settings.outboundTLS?.clientConfiguration()))
+        backendHTTP = try PooledHTTPClient(configuration: .init())
         var signer: JWSSigner?
         if let path = settings.jwsSigningKeyPath {
             signer = JWSSigner(key: try SigningKey(pem: try String(contentsOfFile: path, encoding: .utf8)))
@@ -175,8 +168,8 @@ public final class Connector: Service, Sendable {
                 self.logger.debug("outbound server stopped")
             }
         }
-        try? await hubHTTP.shutdown()
-        try? await backendHTTP.shutdown()
+        await hubHTTP.shutdown()
+        await backendHTTP.shutdown()
     }
 
     /// Waits until both servers listen and the processor consumes; returns the two ports. Throws if the

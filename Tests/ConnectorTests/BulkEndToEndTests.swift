@@ -50,10 +50,10 @@ struct BulkEndToEndTests {
             let asPayer = try topology.hubClient(to: topology.ports.payeeInbound, as: "payerfsp", signingKeyPath: key, http: http)
             let viaHub = try topology.hubClient(to: topology.ports.hub, as: "payerfsp", signingKeyPath: key, http: http)
             do { try await body(topology, asPayer, viaHub, Logger(label: "test")) } catch {
-                try await http.shutdown()
+                await http.shutdown()
                 throw error
             }
-            try await http.shutdown()
+            await http.shutdown()
         }
     }
 

@@ -109,16 +109,14 @@ extension Topology {
 
     /// A hub client that talks to the payer's inbound API as `fspId` would through the hub: the
     /// switch's client certificate, signing with `signingKey`.
-    func hubClient(to port: Int, as fspId: String, signingKeyPath: String, http: HTTPClient) throws -> HubClient {
+    func hubClient(to port: Int, as fspId: String, signingKeyPath: String, http: PooledHTTPClient) throws -> HubClient {
         let signer = JWSSigner(key: try SigningKey(pem: try String(contentsOfFile: signingKeyPath, encoding: .utf8)))
         return HubClient(dfspId: fspId, endpoints: HubEndpoints(peer: "https://127.0.0.1:\(port)"), signer: signer,
                          signPutParties: true, http: http, retries: 0)
     }
 
-    func switchHTTPClient() throws -> HTTPClient {
-        HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-                   configuration: HTTPClient.Configuration(tlsConfiguration: try pki.participant("switch").client.clientConfiguration()),
-                   backgroundActivityLogger: Logger(label: "test-hub"))
+    func switchHTTPClient() throws -> PooledHTTPClient {
+        try PooledHTTPClient(configuration: .init(tls: try pki.participant("switch").client.clientConfiguration()))
     }
 }
 

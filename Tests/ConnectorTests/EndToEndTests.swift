@@ -183,7 +183,7 @@ struct EndToEndTests {
             }
             #expect(topology.payer.board.transfer(transferId)?.version == version)
             #expect(topology.payer.board.transfer(transferId)?.phase == .completed)
-            try await http.shutdown()
+            await http.shutdown()
         }
     }
 

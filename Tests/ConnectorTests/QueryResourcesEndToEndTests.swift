@@ -84,7 +84,7 @@ struct QueryResourcesEndToEndTests {
             #expect(authorization.payload["body"]?["responseType"]?.stringValue == "ENTERED")
             #expect(authorization.payload["body"]?["authenticationInfo"]?["authentication"]?.stringValue == "OTP")
             #expect(authorization.payload["body"]?["authenticationInfo"]?["authenticationValue"]?.stringValue?.count == 6)
-            try await http.shutdown()
+            await http.shutdown()
         }
     }
 
@@ -107,7 +107,7 @@ struct QueryResourcesEndToEndTests {
                 return error.errorInformation.errorCode.rawValue == "3100"
             }
             #expect(topology.payee.metrics.total("pm_pings_total") == 2)
-            try await http.shutdown()
+            await http.shutdown()
         }
     }
 }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import FSPIOP
 import Foundation
 import Logging
@@ -13,11 +12,11 @@ public struct BackendClient: Sendable {
     public var baseURL: String
     public var timeout: TimeAmount
     public var retries: Int
-    let http: HTTPClient
+    let http: PooledHTTPClient
     let metrics: HTTPMetrics?
     let clock = WallClock()
 
-    public init(baseURL: String, http: HTTPClient, timeout: TimeAmount = .seconds(65), retries: Int = 2, metrics: HTTPMetrics? = nil) {
+    public init(baseURL: String, http: PooledHTTPClient, timeout: TimeAmount = .seconds(65), retries: Int = 2, metrics: HTTPMetrics? = nil) {
         self.metrics = metrics
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
@@ -165,19 +164,20 @@ public struct BackendClient: Sendable {
     }
 
     func callOnce(_ method: String, _ path: String, body: JSONValue?, notFound: FSPIOPErrorCode) async throws(Failure) -> JSONValue {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = HTTPMethod(rawValue: method)
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "Date", value: clock.now.httpDate)
+        var headers = HTTPHeaders()
+        headers.add(name: "Accept", value: "application/json")
+        headers.add(name: "Date", value: clock.now.httpDate)
+        var bodyBuffer: ByteBuffer?
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: CanonicalJSON.insertionOrderBytes(body)))
+            headers.add(name: "Content-Type", value: "application/json")
+            bodyBuffer = ByteBuffer(bytes: CanonicalJSON.insertionOrderBytes(body))
         }
-        let response: HTTPClientResponse
+        let response: PooledHTTPClient.Response
         let bytes: ByteBuffer
         do {
-            response = try await http.execute(request, timeout: timeout)
-            bytes = try await response.body.collect(upTo: 4 << 20)
+            response = try await http.execute(method: HTTPMethod(rawValue: method), url: baseURL + path, headers: headers, body: bodyBuffer,
+                                              timeout: timeout)
+            bytes = response.body
         } catch {
             throw Failure(error: FSPIOPError(.payeeError, "the core did not answer \(method) \(path): \(error)"), retryable: true)
         }

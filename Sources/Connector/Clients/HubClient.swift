@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import FSPIOP
 import Foundation
 import Logging
@@ -78,12 +77,12 @@ public struct HubClient: Sendable {
     public var resourceVersions: [String: APIVersion]
     public var timeout: TimeAmount
     public var retries: Int
-    let http: HTTPClient
+    let http: PooledHTTPClient
     let metrics: HTTPMetrics?
     let clock = WallClock()
 
     public init(dfspId: String, endpoints: HubEndpoints, signer: JWSSigner?, signPutParties: Bool,
-                resourceVersions: [String: APIVersion] = [:], http: HTTPClient, timeout: TimeAmount = .seconds(30), retries: Int = 3,
+                resourceVersions: [String: APIVersion] = [:], http: PooledHTTPClient, timeout: TimeAmount = .seconds(30), retries: Int = 3,
                 metrics: HTTPMetrics? = nil) {
         self.metrics = metrics
         self.dfspId = dfspId
@@ -154,26 +153,26 @@ public struct HubClient: Sendable {
                 }
             }
         }
-        var http = HTTPClientRequest(url: url)
-        http.method = HTTPMethod(rawValue: request.method)
-        for (name, value) in fields { http.headers.add(name: name, value: value) }
+        var httpHeaders = HTTPHeaders()
+        httpHeaders.reserveCapacity(fields.count + 2)
+        for (name, value) in fields { httpHeaders.add(name: name, value: value) }
         let resource = request.resource.rawValue
         if bodyBytes != nil || request.method == "PUT" || request.method == "PATCH" {
-            http.headers.add(name: FSPIOPHeader.contentType, value: MediaType.contentType(resource, version))
+            httpHeaders.add(name: FSPIOPHeader.contentType, value: MediaType.contentType(resource, version))
         }
         if request.method == "GET" || request.method == "POST" || request.method == "DELETE" {
-            http.headers.add(name: FSPIOPHeader.accept, value: MediaType.accept(resource, major: version.major))
+            httpHeaders.add(name: FSPIOPHeader.accept, value: MediaType.accept(resource, major: version.major))
         }
-        if let bodyBytes { http.body = .bytes(ByteBuffer(bytes: bodyBytes)) }
 
-        let response: HTTPClientResponse
+        let response: PooledHTTPClient.Response
         do {
-            response = try await self.http.execute(http, timeout: timeout)
+            response = try await self.http.execute(method: HTTPMethod(rawValue: request.method), url: url, headers: httpHeaders,
+                                                   body: bodyBytes.map { ByteBuffer(bytes: $0) }, timeout: timeout)
         } catch {
             throw HubRequestError(error: FSPIOPError(.destinationCommunicationError, "\(request.method) \(url): \(error)"), retryable: true)
         }
         let status = Int(response.status.code)
-        let answer = try? await response.body.collect(upTo: 1 << 20)
+        let answer: ByteBuffer? = response.body
         if (200..<300).contains(status) {
             return EffectOutcome(method: request.method, url: url, status: status, error: nil)
         }

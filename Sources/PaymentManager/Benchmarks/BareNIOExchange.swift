@@ -9,7 +9,7 @@ import Synchronization
 /// connections, mutual TLS with the same certificates) over SwiftNIO's own HTTP/1.1 codec and NIOSSL with
 /// nothing above them: a channel handler answers on the server, and each client connection sends its next
 /// request from the event loop the moment the last answer ends. No framework could spend less in this stack,
-/// so the ratio of the connector's stack to it is what Hummingbird and AsyncHTTPClient add.
+/// so the ratio of the connector's stack to it is what Hummingbird and the connector's client add.
 enum BareNIOExchange {
     struct Measured: Sendable {
         var exchanges: Int

@@ -1,19 +1,19 @@
-import AsyncHTTPClient
 import Connector
 import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 import Synchronization
 
 /// `pm bench http`: what one FSPIOP-sized HTTP exchange costs in the HTTP stack the connector is built on, with
-/// nothing of ours in it: a Hummingbird server that collects the body and answers 202, and an AsyncHTTPClient
-/// client configured as the connector's hub client (pooled keep-alive connections, mutual TLS with the same kind
-/// of certificates), sending a 1.3 KB transfer body with the FSPIOP headers of a signed request. Both ends run
+/// nothing else of ours in it: a Hummingbird server that collects the body and answers 202, and the connector's
+/// hub client (``PooledHTTPClient``: pooled keep-alive connections, mutual TLS with the same kind of
+/// certificates), sending a 1.3 KB transfer body with the FSPIOP headers of a signed request. Both ends run
 /// in this process, so the CPU per exchange counts the client and the server, as an exchange between two
 /// components of `pm bench e2e` does. A transfer makes 16 such exchanges, which puts a floor under the
-/// end-to-end CPU for as long as the connector is built on these frameworks.
+/// end-to-end CPU for as long as the connector's server is built on Hummingbird.
 ///
 /// The baseline, measured first in the same run, is the same exchange over SwiftNIO's HTTP/1.1 codec and NIOSSL
 /// with no framework above them (``BareNIOExchange``): the least this stack can cost.
@@ -55,23 +55,19 @@ public enum HTTPBenchmark {
         let server = HTTPServer(name: "bench", host: "127.0.0.1", port: 0,
                                 tls: mutualTLS ? try pki.participant("server").server.serverConfiguration() : nil,
                                 responder: Sink(), logger: logger)
-        let pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
-        var configuration = HTTPClient.Configuration(tlsConfiguration: mutualTLS ? try pki.participant("client").client.clientConfiguration() : nil,
-                                                     timeout: .init(connect: .seconds(10)), connectionPool: pool)
-        configuration.tracing.tracer = nil
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration, backgroundActivityLogger: logger)
+        let client = try PooledHTTPClient(configuration: .init(tls: mutualTLS ? try pki.participant("client").client.clientConfiguration() : nil))
         let result: Result
         do {
             result = try await measure(server: server, client: client, requests: requests, concurrency: concurrency, mutualTLS: mutualTLS, bare: bare)
         } catch {
-            try? await client.shutdown()
+            await client.shutdown()
             throw error
         }
-        try? await client.shutdown()
+        await client.shutdown()
         return result
     }
 
-    static func measure(server: HTTPServer<Sink>, client: HTTPClient, requests: Int, concurrency: Int, mutualTLS: Bool,
+    static func measure(server: HTTPServer<Sink>, client: PooledHTTPClient, requests: Int, concurrency: Int, mutualTLS: Bool,
                         bare: BareNIOExchange.Measured) async throws -> Result {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await server.run() }
@@ -79,14 +75,13 @@ public enum HTTPBenchmark {
             let port = try await server.listeningPort()
             let url = "\(mutualTLS ? "https" : "http")://127.0.0.1:\(port)/transfers"
             let body = ByteBuffer(bytes: Array(sampleBody.utf8))
+            var headers = HTTPHeaders()
+            for (name, value) in sampleHeaders { headers.add(name: name, value: value) }
+            let fixedHeaders = headers
             let send: @Sendable () async -> Double? = {
-                var request = HTTPClientRequest(url: url)
-                request.method = .POST
-                for (name, value) in sampleHeaders { request.headers.add(name: name, value: value) }
-                request.body = .bytes(body)
                 let started = ContinuousClock.now
-                guard let response = try? await client.execute(request, timeout: .seconds(30)),
-                      (try? await response.body.collect(upTo: 1 << 20)) != nil, response.status == .accepted else { return nil }
+                guard let response = try? await client.execute(method: .POST, url: url, headers: fixedHeaders, body: body, timeout: .seconds(30)),
+                      response.status == .accepted else { return nil }
                 return Measure.milliseconds(ContinuousClock.now - started)
             }
             // Warm up: every connection of the pool opened and its TLS session set up before measuring.

@@ -267,7 +267,7 @@ extension BenchCommand {
 extension BenchCommand {
     struct HTTP: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "What one FSPIOP-sized HTTP exchange costs in the HTTP stack alone (Hummingbird server, AsyncHTTPClient).",
+            abstract: "What one FSPIOP-sized HTTP exchange costs in the connector's HTTP stack alone (Hummingbird server, its pooled client).",
             discussion: """
                 A server answering 202 and a client configured as the connector's hub client, in this process, over \
                 127.0.0.1: a 1.3 KB transfer body with the headers of a signed FSPIOP request, C requests in flight on \
