@@ -89,7 +89,7 @@ public final class Connector: Service, Sendable {
         self.settings = settings
         self.log = log
         self.logger = logger
-        // Keep-alive connections, at most 64 per origin, closed after 60 s idle; 10 s to connect.
+        // Keep-alive connections, at most 64 per origin, closed after 4 s idle; 10 s to connect.
         hubHTTP = try PooledHTTPClient(configuration: .init(tls: try settings.outboundTLS?.clientConfiguration()))
         backendHTTP = try PooledHTTPClient(configuration: .init())
         var signer: JWSSigner?

@@ -67,7 +67,7 @@ public struct HubEndpoints: Sendable, Hashable {
 
 /// Sends FSPIOP requests to the hub: `Date` and `FSPIOP-*` headers, the JWS signature over the exact
 /// body bytes (`JWS_SIGN`; `PUT /parties` only with `JWS_SIGN_PUT_PARTIES`), per-resource endpoints,
-/// pooled keep-alive connections (one shared `HTTPClient`), and retries with backoff when the hub
+/// pooled keep-alive connections (one shared ``PooledHTTPClient``), and retries with backoff when the hub
 /// cannot be reached or answers 5xx.
 public struct HubClient: Sendable {
     public var dfspId: String

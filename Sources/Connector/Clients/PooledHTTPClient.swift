@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import Synchronization
 
 /// The connector's HTTP/1.1 client for its calls to the hub and to the core: keep-alive connections pooled per
@@ -22,8 +23,9 @@ public final class PooledHTTPClient: Sendable {
         public var connectTimeout: TimeAmount = .seconds(10)
         /// Connections open at once to one origin; requests beyond wait for one to be free.
         public var maximumConnectionsPerOrigin = 64
-        /// An idle connection is closed after this long.
-        public var idleTimeout: TimeAmount = .seconds(60)
+        /// An idle connection is closed after this long: less than the 5 s a Node server (the hub's services, most
+        /// core connectors) keeps one open, so that a request is not written as the server closes it.
+        public var idleTimeout: TimeAmount = .seconds(4)
         /// A larger answer fails the request.
         public var maximumResponseBytes = 4 << 20
 
@@ -94,9 +96,12 @@ public final class PooledHTTPClient: Sendable {
             }
         } catch {
             release(connection, reusable: false)
+            // A cancelled request says so, so that its caller does not take it for a failure to retry.
+            if Task.isCancelled { throw CancellationError() }
             throw error
         }
-        release(connection, reusable: answer.keepAlive)
+        // Cancelled as the answer arrived: the connection may be closing.
+        release(connection, reusable: answer.keepAlive && !Task.isCancelled)
         return answer.response
     }
 
@@ -106,10 +111,17 @@ public final class PooledHTTPClient: Sendable {
             pools.closed = true
             let channels = pools.byOrigin.values.flatMap { $0.idle.map(\.channel) + $0.busy.map(\.channel) }
             let waiters = pools.byOrigin.values.flatMap(\.waiters)
-            pools.byOrigin = [:]
+            for origin in pools.byOrigin.keys {
+                pools.byOrigin[origin]?.idle = []
+                pools.byOrigin[origin]?.busy = []
+                pools.byOrigin[origin]?.waiters = []
+            }
             return (channels, waiters)
         }
-        for waiter in waiters { waiter.continuation.resume(throwing: Failure.shutDown) }
+        for waiter in waiters {
+            waiter.timer?.cancel()
+            waiter.continuation.resume(throwing: Failure.shutDown)
+        }
         for channel in channels { try? await channel.close() }
     }
 
@@ -141,9 +153,17 @@ public final class PooledHTTPClient: Sendable {
         }
     }
 
+    /// A request waiting for a connection of a full pool.
     struct Waiter {
         var id: Int
-        var continuation: CheckedContinuation<Connection, any Error>
+        var continuation: CheckedContinuation<Grant, any Error>
+        var timer: Scheduled<Void>?
+    }
+
+    /// What a request waiting for a connection is given: a free one, or the room to open one itself.
+    enum Grant {
+        case connection(Connection)
+        case open
     }
 
     struct Pool {
@@ -160,78 +180,95 @@ public final class PooledHTTPClient: Sendable {
         var nextWaiter = 0
     }
 
-    private enum Acquired {
-        case connection(Connection)
-        case open
-        case wait
+    private enum Decision {
+        case granted(Grant)
+        case waiting(Int)
         case closed
     }
 
+    /// A free connection to `origin`, a new one, or one freed before `deadline`.
     private func acquire(_ origin: Origin, deadline: NIODeadline) async throws -> Connection {
-        let decision = pools.withLock { pools -> Acquired in
-            if pools.closed { return .closed }
-            var pool = pools.byOrigin[origin, default: Pool()]
-            defer { pools.byOrigin[origin] = pool }
-            while let connection = pool.idle.popLast() {
-                if connection.channel.isActive {
-                    pool.busy.append(connection)
-                    return .connection(connection)
+        let waiterID = Mutex<Int?>(nil)
+        let grant = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Grant, any Error>) in
+                // Deciding and queueing under one lock: a connection released meanwhile finds the waiter.
+                let decision = pools.withLock { pools -> Decision in
+                    if pools.closed { return .closed }
+                    var pool = pools.byOrigin[origin, default: Pool()]
+                    defer { pools.byOrigin[origin] = pool }
+                    while let connection = pool.idle.popLast() {
+                        if connection.channel.isActive {
+                            pool.busy.append(connection)
+                            return .granted(.connection(connection))
+                        }
+                    }
+                    if pool.busy.count + pool.opening < configuration.maximumConnectionsPerOrigin {
+                        pool.opening += 1
+                        return .granted(.open)
+                    }
+                    pools.nextWaiter += 1
+                    pool.waiters.append(Waiter(id: pools.nextWaiter, continuation: continuation))
+                    return .waiting(pools.nextWaiter)
+                }
+                switch decision {
+                case .closed:
+                    continuation.resume(throwing: Failure.shutDown)
+                case let .granted(grant):
+                    continuation.resume(returning: grant)
+                case let .waiting(id):
+                    waiterID.withLock { $0 = id }
+                    let timer = group.next().scheduleTask(deadline: deadline) { [self] () -> Void in
+                        removeWaiter(id, of: origin)?.continuation.resume(throwing: Failure.timedOut)
+                    }
+                    let served = pools.withLock { pools -> Bool in
+                        guard let index = pools.byOrigin[origin]?.waiters.firstIndex(where: { $0.id == id }) else { return true }
+                        pools.byOrigin[origin]?.waiters[index].timer = timer
+                        return false
+                    }
+                    if served { timer.cancel() }
+                    // Cancelled before it was queued: the cancellation handler found nothing to remove.
+                    if Task.isCancelled { removeWaiter(id, of: origin)?.continuation.resume(throwing: CancellationError()) }
                 }
             }
-            if pool.busy.count + pool.opening < configuration.maximumConnectionsPerOrigin {
-                pool.opening += 1
-                return .open
-            }
-            return .wait
+        } onCancel: {
+            if let id = waiterID.withLock({ $0 }) { removeWaiter(id, of: origin)?.continuation.resume(throwing: CancellationError()) }
         }
-        switch decision {
+        switch grant {
         case let .connection(connection):
             connection.idleClose.withLock { $0?.cancel(); $0 = nil }
             return connection
-        case .closed:
-            throw Failure.shutDown
         case .open:
+            let connection: Connection
             do {
-                let connection = try await connect(origin, deadline: deadline)
-                pools.withLock { pools in
-                    pools.byOrigin[origin, default: Pool()].opening -= 1
-                    pools.byOrigin[origin, default: Pool()].busy.append(connection)
-                }
-                return connection
+                connection = try await connect(origin, deadline: deadline)
             } catch {
-                pools.withLock { $0.byOrigin[origin, default: Pool()].opening -= 1 }
-                // Room for another connection: a request waiting for one has it opened for itself.
-                openForWaiter(origin)
+                pools.withLock { $0.byOrigin[origin]?.opening -= 1 }
+                // The room is free again: the next waiting request opens a connection of its own.
+                grantRoom(origin)
                 throw error
             }
-        case .wait:
-            return try await waitForConnection(origin, deadline: deadline)
+            let closed = pools.withLock { pools -> Bool in
+                pools.byOrigin[origin]?.opening -= 1
+                if pools.closed { return true }
+                pools.byOrigin[origin]?.busy.append(connection)
+                return false
+            }
+            if closed {
+                connection.channel.close(promise: nil)
+                throw Failure.shutDown
+            }
+            return connection
         }
     }
 
-    private func waitForConnection(_ origin: Origin, deadline: NIODeadline) async throws -> Connection {
-        let id = pools.withLock { pools in
-            pools.nextWaiter += 1
-            return pools.nextWaiter
+    /// The waiter `id`, taken out of the queue with its timer cancelled; nil when it was served already.
+    private func removeWaiter(_ id: Int, of origin: Origin) -> Waiter? {
+        let waiter = pools.withLock { pools -> Waiter? in
+            guard let index = pools.byOrigin[origin]?.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return pools.byOrigin[origin]?.waiters.remove(at: index)
         }
-        let timer = group.next().scheduleTask(deadline: deadline) { [self] in
-            let waiter = pools.withLock { pools -> Waiter? in
-                guard let index = pools.byOrigin[origin]?.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return pools.byOrigin[origin]?.waiters.remove(at: index)
-            }
-            waiter?.continuation.resume(throwing: Failure.timedOut)
-        }
-        defer { timer.cancel() }
-        let connection = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Connection, any Error>) in
-            let closed = pools.withLock { pools -> Bool in
-                if pools.closed { return true }
-                pools.byOrigin[origin, default: Pool()].waiters.append(Waiter(id: id, continuation: continuation))
-                return false
-            }
-            if closed { continuation.resume(throwing: Failure.shutDown) }
-        }
-        connection.idleClose.withLock { $0?.cancel(); $0 = nil }
-        return connection
+        waiter?.timer?.cancel()
+        return waiter
     }
 
     /// Hands a connection whose exchange ended to a waiter, back to the idle ones, or closes it.
@@ -245,9 +282,7 @@ public final class PooledHTTPClient: Sendable {
             }
             defer { pools.byOrigin[connection.origin] = pool }
             pool.busy.removeAll { $0.id == connection.id }
-            guard keep else {
-                return nil
-            }
+            guard keep else { return nil }
             if !pool.waiters.isEmpty {
                 pool.busy.append(connection)
                 return pool.waiters.removeFirst()
@@ -255,42 +290,44 @@ public final class PooledHTTPClient: Sendable {
             pool.idle.append(connection)
             return nil
         }
-        if !keep {
+        guard keep else {
             connection.channel.close(promise: nil)
-            openForWaiter(connection.origin)
+            grantRoom(connection.origin)
             return
         }
         if let waiter {
-            waiter.continuation.resume(returning: connection)
+            waiter.timer?.cancel()
+            waiter.continuation.resume(returning: .connection(connection))
             return
         }
-        let scheduled = connection.channel.eventLoop.scheduleTask(in: configuration.idleTimeout) { connection.channel.close(promise: nil) }
+        // Closed after idleTimeout unless taken again first (the close checks that it is still idle).
+        let scheduled = connection.channel.eventLoop.scheduleTask(in: configuration.idleTimeout) { [weak self] () -> Void in
+            self?.closeIfIdle(connection)
+        }
         connection.idleClose.withLock { $0?.cancel(); $0 = scheduled }
     }
 
-    /// A connection went away: a waiter gets a new one opened for it.
-    private func openForWaiter(_ origin: Origin) {
+    private func closeIfIdle(_ connection: Connection) {
+        let idle = pools.withLock { pools -> Bool in
+            guard let index = pools.byOrigin[connection.origin]?.idle.firstIndex(where: { $0.id == connection.id }) else { return false }
+            pools.byOrigin[connection.origin]?.idle.remove(at: index)
+            return true
+        }
+        if idle { connection.channel.close(promise: nil) }
+    }
+
+    /// Room for one more connection: the first waiting request gets it and opens its own.
+    private func grantRoom(_ origin: Origin) {
         let waiter = pools.withLock { pools -> Waiter? in
-            guard var pool = pools.byOrigin[origin], !pool.waiters.isEmpty,
+            guard !pools.closed, var pool = pools.byOrigin[origin], !pool.waiters.isEmpty,
                   pool.busy.count + pool.opening < configuration.maximumConnectionsPerOrigin else { return nil }
             defer { pools.byOrigin[origin] = pool }
             pool.opening += 1
             return pool.waiters.removeFirst()
         }
         guard let waiter else { return }
-        Task {
-            do {
-                let connection = try await connect(origin, deadline: .now() + configuration.connectTimeout)
-                pools.withLock { pools in
-                    pools.byOrigin[origin, default: Pool()].opening -= 1
-                    pools.byOrigin[origin, default: Pool()].busy.append(connection)
-                }
-                waiter.continuation.resume(returning: connection)
-            } catch {
-                pools.withLock { $0.byOrigin[origin, default: Pool()].opening -= 1 }
-                waiter.continuation.resume(throwing: error)
-            }
-        }
+        waiter.timer?.cancel()
+        waiter.continuation.resume(returning: .open)
     }
 
     /// A connection closed by its peer or by an error leaves the pool.
@@ -301,24 +338,44 @@ public final class PooledHTTPClient: Sendable {
         connection.idleClose.withLock { $0?.cancel(); $0 = nil }
     }
 
+    /// A new connection, its TLS handshake done (so that a certificate problem is reported as such), within the
+    /// connect timeout and the request's deadline.
     private func connect(_ origin: Origin, deadline: NIODeadline) async throws -> Connection {
-        let remaining = deadline - .now()
-        let timeout = min(configuration.connectTimeout, max(remaining, .milliseconds(1)))
+        let limit = min(deadline, .now() + configuration.connectTimeout)
         let sslContext = sslContext
         let serverHostname = origin.secure && !Target.isIPAddress(origin.host) ? origin.host : nil
-        let channel = try await ClientBootstrap(group: group)
-            .connectTimeout(timeout)
+        let handshake: EventLoopPromise<Void>? = origin.secure ? group.next().makePromise() : nil
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(max(limit - .now(), .milliseconds(1)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if origin.secure {
                         try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
+                        if let handshake { try channel.pipeline.syncOperations.addHandler(HandshakeWatcher(promise: handshake)) }
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(ExchangeHandler())
                 }
             }
-            .connect(host: origin.host, port: origin.port).get()
+        let channel: Channel
+        do {
+            channel = try await bootstrap.connect(host: origin.host, port: origin.port).get()
+        } catch {
+            handshake?.fail(error)
+            throw error
+        }
+        if let handshake {
+            let timer = channel.eventLoop.scheduleTask(deadline: limit) { channel.close(promise: nil) }
+            do {
+                try await handshake.futureResult.get()
+                timer.cancel()
+            } catch {
+                timer.cancel()
+                channel.close(promise: nil)
+                throw limit <= .now() ? Failure.timedOut : error
+            }
+        }
         let connection = Connection(channel: channel, origin: origin)
         channel.closeFuture.whenComplete { [weak self] _ in self?.forget(connection) }
         return connection
@@ -397,6 +454,37 @@ final class Exchange: Sendable {
     }
 }
 
+/// Completes its promise when the TLS handshake is done, or fails it with the handshake's error, then leaves
+/// the pipeline.
+final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    let promise: EventLoopPromise<Void>
+
+    init(promise: EventLoopPromise<Void>) { self.promise = promise }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
+            promise.succeed(())
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        promise.fail(error)
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.fail(PooledHTTPClient.Failure.connectionClosed)
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        promise.fail(PooledHTTPClient.Failure.connectionClosed)
+    }
+}
+
 /// Writes an ``Exchange``'s request and completes its promise with the answer, on the connection's event loop.
 final class ExchangeHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPClientResponsePart
@@ -418,6 +506,13 @@ final class ExchangeHandler: ChannelDuplexHandler {
         guard current == nil else {
             exchange.promise.fail(ChannelError.inappropriateOperationForState)
             promise?.fail(ChannelError.inappropriateOperationForState)
+            return
+        }
+        // Closed meanwhile, or too late: nothing is sent.
+        guard context.channel.isActive, exchange.deadline > .now() else {
+            let error: any Error = context.channel.isActive ? PooledHTTPClient.Failure.timedOut : PooledHTTPClient.Failure.connectionClosed
+            exchange.promise.fail(error)
+            promise?.fail(error)
             return
         }
         current = exchange
