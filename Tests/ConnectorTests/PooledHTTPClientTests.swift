@@ -114,6 +114,20 @@ struct PooledHTTPClientTests {
         return (try TestPKI.generate(in: directory.path, participants: ["server", "client"]), directory)
     }
 
+    /// Cancels `request` and expects it to end within 5 s (not at its own deadline) with `CancellationError`.
+    static func expectCancellationEnds(_ request: Task<PooledHTTPClient.Response, any Error>) async throws {
+        final class Ended: Sendable { let flag = Atomic<Bool>(false) }
+        let ended = Ended()
+        Task {
+            _ = await request.result
+            ended.flag.store(true, ordering: .relaxed)
+        }
+        request.cancel()
+        try await eventually(timeout: .seconds(5), "the cancelled request to end") { ended.flag.load(ordering: .relaxed) }
+        let result = await request.result
+        #expect(throws: CancellationError.self) { try result.get() }
+    }
+
     @Test("requests over mutual TLS get their answers whole, one keep-alive connection carrying them one after the other")
     func mutualTLSAndKeepAlive() async throws {
         let (pki, directory) = try Self.pki()
@@ -219,16 +233,7 @@ struct PooledHTTPClientTests {
         #expect(ContinuousClock.now - started < .seconds(5))
         let waiting = Task { try await client.execute(method: .GET, url: base + "/silent", timeout: .seconds(60)) }
         try await eventually("the server to receive the second silent request") { server.silentRequests == 2 }
-        final class Ended: Sendable { let flag = Atomic<Bool>(false) }
-        let ended = Ended()
-        Task {
-            _ = await waiting.result
-            ended.flag.store(true, ordering: .relaxed)
-        }
-        waiting.cancel()
-        try await eventually(timeout: .seconds(5), "the cancelled request to end") { ended.flag.load(ordering: .relaxed) }
-        let result = await waiting.result
-        #expect(throws: CancellationError.self) { try result.get() }
+        try await Self.expectCancellationEnds(waiting)
         #expect(try await client.execute(method: .GET, url: base + "/echo", timeout: .seconds(10)).status == .ok)
         await client.shutdown()
         await server.stop()
@@ -247,17 +252,8 @@ struct PooledHTTPClientTests {
         await #expect(throws: PooledHTTPClient.Failure.timedOut) {
             _ = try await client.execute(method: .GET, url: base + "/echo", timeout: .milliseconds(300))
         }
-        final class Ended: Sendable { let flag = Atomic<Bool>(false) }
-        let ended = Ended()
         let waiting = Task { try await client.execute(method: .GET, url: base + "/echo", timeout: .seconds(60)) }
-        Task {
-            _ = await waiting.result
-            ended.flag.store(true, ordering: .relaxed)
-        }
-        waiting.cancel()
-        try await eventually(timeout: .seconds(5), "the cancelled waiting request to end") { ended.flag.load(ordering: .relaxed) }
-        let result = await waiting.result
-        #expect(throws: CancellationError.self) { try result.get() }
+        try await Self.expectCancellationEnds(waiting)
         // The holder gives its connection up: the next request gets one.
         holder.cancel()
         _ = await holder.result
