@@ -22,6 +22,9 @@ public enum IOThreads {
         return value
     }
 
+    /// The event loops of SwiftNIO's shared group (as configured, or SwiftNIO's default).
+    public static var current: Int { NIOSingletons.groupLoopCountSuggestion }
+
     /// Sizes SwiftNIO's shared event loop group; call before anything opens a socket.
     public static func configure(environment: [String: String]) throws(Invalid) {
         NIOSingletons.groupLoopCountSuggestion = try count(environment: environment, cores: System.coreCount)

@@ -229,6 +229,12 @@ struct PMILPToolTests {
         }
         let accepted = try PMProcess.run(["ilp", "condition", "--fulfilment", fulfilment], environment: ["PM_IO_THREADS": "3"])
         #expect(accepted.status == 0)
+        // pm serve reports the event loops it runs with, among its effective configuration.
+        let serve = ["ILP_SECRET": "secret", "JWS_SIGN": "false", "VALIDATE_INBOUND_JWS": "false", "DFSP_ID": "payerfsp",
+                     "PEER_ENDPOINT": "127.0.0.1:3000", "BACKEND_ENDPOINT": "127.0.0.1:3001"]
+        let configured = try PMProcess.run(["serve", "--check-config"], environment: serve.merging(["PM_IO_THREADS": "3"]) { $1 })
+        #expect(configured.status == 0)
+        #expect(configured.stdout.contains("PM_IO_THREADS=3\n"), "\(configured.stdout)")
     }
 
     @Test("every subcommand has --help", arguments: [

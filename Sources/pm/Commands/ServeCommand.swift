@@ -58,9 +58,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "pm")
         logger.logLevel = Logger.Level(rawValue: logLevel ?? environment["PM_LOG_LEVEL"] ?? "info") ?? .info
-        for line in configuration.redactedLines { logger.info("configuration", metadata: ["setting": "\(line)"]) }
+        let lines = configuration.redactedLines + ["PM_IO_THREADS=\(IOThreads.current)"]
+        for line in lines { logger.info("configuration", metadata: ["setting": "\(line)"]) }
         if checkConfig {
-            for line in configuration.redactedLines { print(line) }
+            for line in lines { print(line) }
             return
         }
         if case let .sqlite(path) = configuration.log {
