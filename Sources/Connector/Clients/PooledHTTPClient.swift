@@ -538,7 +538,7 @@ final class ExchangeHandler: ChannelDuplexHandler {
                 fail(PooledHTTPClient.Failure.responseTooLarge(limit: exchange.limit), context: context)
                 return
             }
-            if body == nil { body = part } else { body!.writeBuffer(&part) }
+            body.setOrWriteBuffer(&part)
         case .end:
             guard let response = head else {
                 fail(PooledHTTPClient.Failure.connectionClosed, context: context)

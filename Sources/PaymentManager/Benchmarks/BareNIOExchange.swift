@@ -163,8 +163,12 @@ enum BareNIOExchange {
             func round(_ perConnection: [Int]) async throws -> [Double] {
                 let futures = zip(connections, perConnection).map { connection, count in
                     connection.channel.eventLoop.flatSubmit {
-                        let context = try! connection.channel.pipeline.syncOperations.context(handlerType: Sender.self)
-                        return connection.sender.value.start(count, context: context)
+                        do {
+                            let context = try connection.channel.pipeline.syncOperations.context(handlerType: Sender.self)
+                            return connection.sender.value.start(count, context: context)
+                        } catch {
+                            return connection.channel.eventLoop.makeFailedFuture(error)
+                        }
                     }
                 }
                 var all: [Double] = []
