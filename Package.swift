@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Layers, bottom to top (imports point downward only):
-//   PMCore (pure values: JSON, timestamps)  ->  FSPIOP (pure protocol, over COpenSSL)
+//   PMCore (pure values: JSON, timestamps)  ->  FSPIOP (pure protocol, over COpenSSL)  ->  PaymentDomain (aggregates)
+//   ->  Processing (the processor's pure decisions)
 //   EventLog (log interface + SQLite backend, over CSQLite)  ->  KafkaLog (over CRdKafka)
 //   PaymentManager (composition root)  ->  pm (the executable)
 let package = Package(
@@ -43,10 +44,12 @@ let package = Package(
             providers: [.apt(["librdkafka-dev"])]
         ),
         .target(name: "KafkaLog", dependencies: ["EventLog", "CRdKafka"]),
+        // The processor's decisions, pure: facts routed to aggregates, who may send what, the effects of events.
+        .target(name: "Processing", dependencies: ["PaymentDomain", "FSPIOP", "PMCore"]),
         .target(
             name: "Connector",
             dependencies: [
-                "PaymentDomain", "FSPIOP", "EventLog",
+                "PaymentDomain", "FSPIOP", "EventLog", "Processing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -77,7 +80,7 @@ let package = Package(
         .target(
             name: "PaymentManager",
             dependencies: [
-                "FSPIOP", "COpenSSL", "EventLog", "KafkaLog", "CSQLite", "CRdKafka", "Connector", "Simulators", "PaymentDomain",
+                "FSPIOP", "COpenSSL", "EventLog", "KafkaLog", "Processing", "CSQLite", "CRdKafka", "Connector", "Simulators", "PaymentDomain",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -92,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "pm",
             dependencies: [
-                "PaymentManager", "FSPIOP", "EventLog", "Connector", "Simulators", "PaymentDomain",
+                "PaymentManager", "FSPIOP", "EventLog", "Connector", "Simulators", "PaymentDomain", "Processing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -100,6 +103,7 @@ let package = Package(
         ),
         .testTarget(name: "FSPIOPTests", dependencies: ["FSPIOP", "PMCore"]),
         .testTarget(name: "PaymentDomainTests", dependencies: ["PaymentDomain", "FSPIOP"]),
+        .testTarget(name: "ProcessingTests", dependencies: ["Processing", "PaymentDomain", "FSPIOP", "PMCore"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "KafkaLog", "PMCore"]),
         .testTarget(name: "PaymentManagerTests", dependencies: ["PaymentManager", "FSPIOP"]),
         .testTarget(
@@ -118,7 +122,7 @@ let package = Package(
         .testTarget(
             name: "ConnectorTests",
             dependencies: [
-                "Connector", "Simulators", "PaymentManager", "FSPIOP", "EventLog", "PaymentDomain",
+                "Connector", "Simulators", "PaymentManager", "FSPIOP", "EventLog", "PaymentDomain", "Processing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -131,7 +135,7 @@ let package = Package(
         .testTarget(
             name: "PMToolTests",
             dependencies: [
-                "pm", "FSPIOP", "EventLog", "PaymentManager", "Simulators", "Connector",
+                "pm", "FSPIOP", "EventLog", "PaymentManager", "Simulators", "Connector", "Processing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

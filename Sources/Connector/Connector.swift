@@ -10,10 +10,62 @@ import ServiceLifecycle
 
 /// Everything the Mojaloop Connector needs to run, as typed values (built from the YAML file, the
 /// SDK's environment variables and flags by the composition root).
+/// How the core reaches the outbound API: a private API, on loopback unless configured otherwise, that can
+/// require a bearer token and a client certificate.
+public struct OutboundAccess: Sendable, Hashable {
+    /// `PM_OUTBOUND_API_TOKEN_PATH`: a file holding the token the core must send as `Authorization: Bearer ...`.
+    public var tokenPath: String?
+    /// `PM_OUTBOUND_API_MUTUAL_TLS_ENABLED`: the outbound API serves TLS and requires a client certificate
+    /// signed by one of these CAs.
+    public var tls: TLSFiles?
+
+    public init(tokenPath: String? = nil, tls: TLSFiles? = nil) {
+        self.tokenPath = tokenPath
+        self.tls = tls
+    }
+
+    /// True when the core must prove who it is (a token, a client certificate, or both).
+    public var authenticates: Bool { tokenPath != nil || tls != nil }
+
+    /// The shortest token accepted, in bytes: long enough that guessing it is hopeless.
+    public static let minimumTokenBytes = 16
+
+    /// Reads the token file: its content without surrounding whitespace.
+    /// - Throws: ``OutboundAccessError`` when it cannot be read or is shorter than ``minimumTokenBytes``.
+    func token() throws(OutboundAccessError) -> [UInt8]? {
+        guard let tokenPath else { return nil }
+        let text: String
+        do { text = try String(contentsOfFile: tokenPath, encoding: .utf8) } catch {
+            throw OutboundAccessError("the outbound API token file '\(tokenPath)' cannot be read: \(error.localizedDescription)")
+        }
+        let token = Array(text.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+        guard token.count >= Self.minimumTokenBytes else {
+            throw OutboundAccessError("the outbound API token in '\(tokenPath)' has \(token.count) bytes; at least \(Self.minimumTokenBytes) are required")
+        }
+        return token
+    }
+}
+
+/// A token file that cannot serve: unreadable, or too short.
+public struct OutboundAccessError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
 public struct ConnectorSettings: Sendable {
     public var dfspId: String
-    /// The address the two servers listen on.
+    /// The address the inbound FSPIOP server listens on (`PM_LISTEN_ADDRESS`).
     public var host: String
+    /// The address the outbound API listens on (`PM_OUTBOUND_LISTEN_ADDRESS`): loopback by default, since only
+    /// the core may call it.
+    public var outboundHost = "127.0.0.1"
+    /// What the outbound API requires of its callers.
+    public var outboundAccess = OutboundAccess()
+    /// `PM_HUB_ID` (`switch`): the hub's FSP id, the `FSPIOP-Source` of what it originates.
+    public var hubId = "switch"
+    /// `PM_INBOUND_DATE_SKEW_SECONDS` (300): how far a received request's `Date` may be from this server's clock; nil
+    /// accepts any.
+    public var inboundDateSkewSeconds: Int? = 300
     public var inboundPort: Int
     public var outboundPort: Int
     public var hub: HubEndpoints
@@ -107,6 +159,7 @@ public final class Connector: Service, Sendable {
                                                    checkpointIntervalMilliseconds: Int64(settings.checkpointIntervalMilliseconds))
         // Dedicated processor processes may run in several copies: one leads, the others stand by.
         processorSettings.electsLeader = settings.roles == .processor
+        processorSettings.hubId = settings.hubId
         let processor = Processor(log: log, settings: processorSettings, hub: hub, backend: backend, board: board, metrics: metrics, logger: logger)
         self.processor = settings.roles.contains(.processor) ? processor : nil
         // Without the processor in this process, the board follows the processor's events on the log.
@@ -115,8 +168,10 @@ public final class Connector: Service, Sendable {
                           retentionMilliseconds: processorSettings.finishedRetentionMilliseconds, logger: logger)
         let edge = settings.roles.contains(.edge)
         if edge {
-            let inboundAPI = InboundAPI(log: log, settings: InboundAPI.Settings(topics: settings.topics, jwsKeys: keys,
-                                                                               validatePutPartiesJWS: settings.validatePutPartiesJWS),
+            var inboundSettings = InboundAPI.Settings(dfspId: settings.dfspId, topics: settings.topics, jwsKeys: keys,
+                                                      validatePutPartiesJWS: settings.validatePutPartiesJWS)
+            inboundSettings.dateSkewSeconds = settings.inboundDateSkewSeconds
+            let inboundAPI = InboundAPI(log: log, settings: inboundSettings,
                                         metrics: metrics, hub: hub, logger: logger)
             inboundServer = HTTPServer(name: "inbound", host: settings.host, port: settings.inboundPort,
                                        tls: try settings.inboundTLS?.serverConfiguration(), responder: inboundAPI, logger: logger)
@@ -125,13 +180,14 @@ public final class Connector: Service, Sendable {
         }
         let readiness = self.readiness
         var outboundSettings = OutboundAPI.Settings(topics: settings.topics, configuration: settings.outbound)
+        outboundSettings.bearerToken = try settings.outboundAccess.token()
         outboundSettings.servesAPI = edge
         outboundSettings.followsLog = feeder != nil
         let outboundAPI = OutboundAPI(log: log, settings: outboundSettings, board: board, metrics: metrics,
                                       ready: { readiness.settledValue != nil }, logger: logger)
         // A processor-only process answers /health, /ready and /metrics on the outbound port.
-        outboundServer = HTTPServer(name: edge ? "outbound" : "operations", host: settings.host, port: settings.outboundPort, tls: nil,
-                                    responder: outboundAPI, logger: logger)
+        outboundServer = HTTPServer(name: edge ? "outbound" : "operations", host: settings.outboundHost, port: settings.outboundPort,
+                                    tls: try settings.outboundAccess.tls?.serverConfiguration(), responder: outboundAPI, logger: logger)
     }
 
     public func run() async throws {

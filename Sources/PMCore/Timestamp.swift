@@ -11,8 +11,25 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.millisecondsSinceEpoch < rhs.millisecondsSinceEpoch }
 
-    /// This instant moved by a number of milliseconds.
-    public func adding(milliseconds: Int64) -> Timestamp { Timestamp(millisecondsSinceEpoch: millisecondsSinceEpoch + milliseconds) }
+    /// The earliest and latest instants with a four-digit year, the range every text form here can write and
+    /// read back: 1000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z.
+    public static let earliest = Timestamp(millisecondsSinceEpoch: -30_610_224_000_000)
+    public static let latest = Timestamp(millisecondsSinceEpoch: 253_402_300_799_999)
+
+    /// This instant moved by a number of milliseconds, saturating at ``earliest`` and ``latest`` instead of
+    /// trapping or leaving the four-digit years (callers range-check what comes from outside; this keeps a
+    /// replayed old record from stopping a process or writing a date that cannot be read back).
+    public func adding(milliseconds: Int64) -> Timestamp {
+        let (sum, overflow) = millisecondsSinceEpoch.addingReportingOverflow(milliseconds)
+        if overflow { return milliseconds > 0 ? Self.latest : Self.earliest }
+        return Timestamp(millisecondsSinceEpoch: min(max(sum, Self.earliest.millisecondsSinceEpoch), Self.latest.millisecondsSinceEpoch))
+    }
+
+    /// This instant moved by a number of seconds, saturating as ``adding(milliseconds:)`` does.
+    public func adding(seconds: Int64) -> Timestamp {
+        let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        return adding(milliseconds: overflow ? (seconds > 0 ? .max : .min) : milliseconds)
+    }
 
     public var description: String { dateTime }
 
@@ -108,7 +125,10 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         }
         let days = Self.daysFromCivil(year: year, month: month, day: day)
         let local = ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millisecond
-        self.init(millisecondsSinceEpoch: local - offsetMinutes * 60_000)
+        let utc = local - offsetMinutes * 60_000
+        // An offset may move a date at the edge of the four-digit years out of them (9999-12-31T23:00-05:00).
+        guard (Self.earliest.millisecondsSinceEpoch...Self.latest.millisecondsSinceEpoch).contains(utc) else { return nil }
+        self.init(millisecondsSinceEpoch: utc)
     }
 
     /// The FSPIOP `DateTime` of this instant in UTC, e.g. `2026-11-28T23:32:08.123Z`.

@@ -43,9 +43,10 @@ struct EventPayload {
         return flag
     }
 
-    func integer(_ member: String) throws(EventDecodingFailure) -> Int {
-        guard case let .number(text)? = payload[member], let number = Int(text) else {
-            throw EventDecodingFailure("\(wireName): '\(member)' must be an integer")
+    /// An integer member within `range` (what the decider can count on without overflowing).
+    func integer(_ member: String, in range: ClosedRange<Int> = Int.min...Int.max) throws(EventDecodingFailure) -> Int {
+        guard case let .number(text)? = payload[member], let number = Int(text), range.contains(number) else {
+            throw EventDecodingFailure("\(wireName): '\(member)' must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
     }

@@ -40,7 +40,7 @@ extension CoreSimulator {
     }
 
     func postQuoteRequest(_ request: Request) async -> Response {
-        let expiration = Self.now().adding(milliseconds: Int64(configuration.quoteExpirySeconds) * 1000).dateTime
+        let expiration = Self.now().adding(seconds: Int64(configuration.quoteExpirySeconds)).dateTime
         return await answer("POST /quoterequests", request, as: CoreQuoteRequest.self) { (body) throws(CoreBackendError) in
             try ledger.withLock { (ledger) throws(CoreBackendError) in
                 try ledger.quote(body, fees: configuration.fees, expiration: expiration)

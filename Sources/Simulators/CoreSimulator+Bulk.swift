@@ -37,7 +37,7 @@ extension CoreBackendError {
 
 extension CoreSimulator {
     func postBulkQuote(_ request: Request) async -> Response {
-        let expiration = Self.now().adding(milliseconds: Int64(configuration.quoteExpirySeconds) * 1000).dateTime
+        let expiration = Self.now().adding(seconds: Int64(configuration.quoteExpirySeconds)).dateTime
         return await answer("POST /bulkQuotes", request, as: CoreBulkQuoteRequest.self) { (body) throws(CoreBackendError) in
             guard !body.individualQuotes.isEmpty else { throw CoreBackendError(httpStatus: 400, .missingElement, "individualQuotes is empty") }
             let results = ledger.withLock { ledger in

@@ -121,6 +121,7 @@ extension CoreSimulator {
         }
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Accept", value: "application/json")
+        if let token = configuration.connectorToken { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
         let response = try await client.execute(request, timeout: CoreSimulatorConfiguration.timeAmount(configuration.outboundTimeout))
         let buffer = try await response.body.collect(upTo: 8 << 20)

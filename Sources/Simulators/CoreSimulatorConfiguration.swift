@@ -14,6 +14,9 @@ public struct CoreSimulatorConfiguration: Sendable {
     /// ``CoreSimulator/sendTransfer(from:to:amount:currency:homeTransactionId:note:)``. Without it the
     /// simulator is a payee core only.
     public var connectorOutboundURL: URL?
+    /// The bearer token the connector's outbound API requires (`PM_OUTBOUND_API_TOKEN_PATH`), sent as
+    /// `Authorization: Bearer ...` on every call; nil sends none.
+    public var connectorToken: String?
     /// Fees the payee core charges on quotes; none when nil.
     public var fees: CoreFees?
     /// Lifetime of a quote this core gives (the quote's `expiration`).

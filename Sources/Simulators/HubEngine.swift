@@ -47,8 +47,10 @@ struct HubEngine: Sendable {
         let headers = HeaderFields(request.headers.map { ($0.name.rawName, $0.value) })
         let method = request.method.rawValue.uppercased()
         do throws(FSPIOPError) {
+            // The hub's rule: Content-Type on every method of the API's resources (not on its own ping's answers).
             let checked = try RequestHeaders.validate(method: method, resource: resource.rawValue, headers: headers,
-                                                      hasBody: !body.isEmpty, supported: supportedVersions)
+                                                      hasBody: !body.isEmpty, supported: supportedVersions,
+                                                      contentType: resource == .ping ? .withBody : .everyMethod)
             let path = request.uri.path
             let message = HubInboundMessage(
                 method: method, target: request.uri.query.map { "\(path)?\($0)" } ?? path, path: path,

@@ -6,6 +6,7 @@ import Logging
 import PaymentManager
 import Simulators
 import Testing
+import Processing
 
 /// `POST /bulkQuotes` and `POST /bulkTransfers` another DFSP sends: the payee's `pm` asks its core, answers
 /// each quote with its ILP packet and condition and each transfer with its fulfilment, through the hub

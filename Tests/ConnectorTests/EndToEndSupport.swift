@@ -44,6 +44,8 @@ func withTopology(_ configure: (inout Topology.Options) -> Void = { _ in },
 /// Calls a connector's outbound API as the core does.
 struct OutboundCaller {
     let port: Int
+    /// Sent as `Authorization: Bearer ...` when set.
+    var token: String? = nil
 
     func call(_ method: String, _ path: String, _ body: JSONValue? = nil) async throws -> (status: Int, body: JSONValue) {
         try await send(method, path, body.map { CanonicalJSON.insertionOrderBytes($0) })
@@ -58,10 +60,13 @@ struct OutboundCaller {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = HTTPMethod(rawValue: method)
         request.headers.add(name: "Content-Type", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let bytes { request.body = .bytes(ByteBuffer(bytes: bytes)) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
         let received = try await response.body.collect(upTo: 1 << 20)
-        let json = received.readableBytes == 0 ? JSONValue.null : try JSONParser.parse(Array(buffer: received))
+        // A body that is not JSON (`/metrics`) comes back as a string.
+        let json = received.readableBytes == 0 ? JSONValue.null
+            : (try? JSONParser.parse(Array(buffer: received))) ?? .string(String(buffer: received))
         return (Int(response.status.code), json)
     }
 

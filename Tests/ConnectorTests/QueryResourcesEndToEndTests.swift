@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import PaymentManager
 import Testing
+import Processing
 
 /// The hub's queries a DFSP answers from what it knows: `GET /quotes/{ID}` (the quote it sent), `GET /transactions/{ID}`
 /// (the state of a transaction it quoted),

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import PaymentDomain
 import Testing
+import Processing
 
 /// A restart folds the log from the last checkpoint: the first event of the oldest aggregate that was in
 /// memory. What ended and was evicted before it is not read again; what was still going is folded whole,

@@ -2,6 +2,7 @@
 import Foundation
 import FSPIOP
 import Testing
+import Processing
 
 /// Every type written to the logs has a JSON Schema under `schemas/events/`, for version 1 and for the
 /// version written now.

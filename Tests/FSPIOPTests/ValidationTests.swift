@@ -127,6 +127,15 @@ struct ValidationFormatRuleTests {
         #expect(FSPIOPFormat.isCurrency(value) == valid)
     }
 
+    @Test("An FspId is 1 to 32 visible ASCII characters: it travels in FSPIOP-Source and FSPIOP-Destination")
+    func fspIdFitsInAHeader() {
+        #expect(FSPIOPFormat.fspId.accepts(String(repeating: "a", count: 32), version: .v1_1))
+        #expect(FSPIOPFormat.fspId.accepts("dfsp-1_A.b", version: .v1_1))
+        for bad in ["", String(repeating: "a", count: 33), "payer fsp", "payer\nfsp", "payer\r", "payée", "tab\tfsp", "\u{7F}"] {
+            #expect(!FSPIOPFormat.fspId.accepts(bad, version: .v1_1), "\(bad.debugDescription)")
+        }
+    }
+
     @Test("Every code of the Currency enumeration is accepted")
     func everyCurrency() {
         for currency in Currency.allCases {
@@ -136,10 +145,8 @@ struct ValidationFormatRuleTests {
 
     @Test("String(min..max) counts code points, not bytes")
     func lengthsInCodePoints() {
-        #expect(FSPIOPFormat.fspId.accepts(String(repeating: "é", count: 32), version: .v1_1))
-        #expect(!FSPIOPFormat.fspId.accepts(String(repeating: "é", count: 33), version: .v1_1))
-        #expect(FSPIOPFormat.fspId.accepts(String(repeating: "a", count: 32), version: .v1_1))
-        #expect(!FSPIOPFormat.fspId.accepts("", version: .v1_1))
+        #expect(FSPIOPFormat.text(min: 1, max: 32).accepts(String(repeating: "é", count: 32), version: .v1_1))
+        #expect(!FSPIOPFormat.text(min: 1, max: 32).accepts(String(repeating: "é", count: 33), version: .v1_1))
         #expect(FSPIOPFormat.text(min: 1, max: 128).accepts(String(repeating: "😀", count: 128), version: .v1_1))
         #expect(!FSPIOPFormat.text(min: 1, max: 128).accepts(String(repeating: "😀", count: 129), version: .v1_1))
         #expect(!FSPIOPFormat.text(min: 3, max: 3).accepts("éé", version: .v1_1))

@@ -100,3 +100,45 @@ struct ConfigurationTests {
         #expect(text.contains("RESOURCE_VERSIONS=parties=1.1,transfers=2.0"))
     }
 }
+
+/// The outbound API is the core's: private by default, authenticated when it is not.
+struct OutboundAccessConfigurationTests {
+    func load(_ changes: [String: String] = [:]) throws(ConfigurationError) -> ConnectorConfiguration {
+        var environment = ConfigurationTests.minimal
+        for (name, value) in changes { environment[name] = value }
+        return try ConnectorConfiguration.load(environment: environment) { ConfigurationTests.files.union(["/secrets/token"]).contains($0) }
+    }
+
+    @Test("the outbound API listens on 127.0.0.1 by default, apart from the inbound API's address")
+    func loopbackByDefault() throws {
+        let configuration = try load()
+        #expect(configuration.outboundListenAddress == "127.0.0.1" && configuration.settings.outboundHost == "127.0.0.1")
+        #expect(configuration.listenAddress == "0.0.0.0" && configuration.settings.host == "0.0.0.0")
+        #expect(configuration.redactedLines.contains("PM_OUTBOUND_LISTEN_ADDRESS=127.0.0.1"))
+    }
+
+    @Test("an outbound API reachable from other hosts needs a token or mutual TLS, or an explicit opt-out")
+    func exposedNeedsAuthentication() throws {
+        let error = #expect(throws: ConfigurationError.self) { try load(["PM_OUTBOUND_LISTEN_ADDRESS": "0.0.0.0"]) }
+        #expect(error?.variable == "PM_OUTBOUND_LISTEN_ADDRESS")
+        let token = try load(["PM_OUTBOUND_LISTEN_ADDRESS": "0.0.0.0", "PM_OUTBOUND_API_TOKEN_PATH": "/secrets/token"])
+        #expect(token.settings.outboundAccess.tokenPath == "/secrets/token" && token.settings.outboundHost == "0.0.0.0")
+        #expect(token.redactedLines.contains("PM_OUTBOUND_API_TOKEN_PATH=/secrets/token"))
+        let tls = try load(["PM_OUTBOUND_LISTEN_ADDRESS": "10.0.0.5", "PM_OUTBOUND_API_MUTUAL_TLS_ENABLED": "true",
+                            "PM_OUTBOUND_API_CA_CERT_PATH": "/tls/ca.pem", "PM_OUTBOUND_API_SERVER_CERT_PATH": "/tls/cert.pem",
+                            "PM_OUTBOUND_API_SERVER_KEY_PATH": "/tls/key.pem"])
+        #expect(tls.settings.outboundAccess.tls?.certificatePath == "/tls/cert.pem")
+        #expect(try load(["PM_OUTBOUND_LISTEN_ADDRESS": "0.0.0.0", "PM_OUTBOUND_API_ALLOW_UNAUTHENTICATED": "true"]).outboundAccess.authenticates == false)
+        #expect(throws: ConfigurationError.self) { try load(["PM_OUTBOUND_API_TOKEN_PATH": "/secrets/missing"]) }
+        #expect(throws: ConfigurationError.self) { try load(["PM_OUTBOUND_API_MUTUAL_TLS_ENABLED": "true"]) }
+    }
+
+    @Test("numbers that feed date arithmetic are bounded; an FSP id must fit in a header", arguments: [
+        ("EXPIRY_SECONDS", "9300000000000000"), ("REQUEST_PROCESSING_TIMEOUT_SECONDS", "2147483648"), ("PM_FINISHED_RETENTION_SECONDS", "0"),
+        ("DFSP_ID", "payer fsp"), ("DFSP_ID", "payer\u{7F}"), ("DFSP_ID", String(repeating: "p", count: 33)),
+    ])
+    func bounded(_ example: (String, String)) {
+        let error = #expect(throws: ConfigurationError.self) { try load([example.0: example.1]) }
+        #expect(error?.variable == example.0)
+    }
+}

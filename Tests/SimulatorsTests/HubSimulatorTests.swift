@@ -286,6 +286,20 @@ struct HubSimulatorTests {
         }
     }
 
+    @Test("a request without Content-Type is refused with 3102 whatever its method, as the hub refuses it", arguments: [
+        (method: "GET", path: "/parties/MSISDN/27713803912", body: String?.none),
+        (method: "GET", path: "/transfers/\(HubTestBodies.id())", body: String?.none),
+        (method: "POST", path: "/participants/MSISDN/123", body: #"{"fspId":"payeefsp"}"#),
+    ])
+    func contentTypeOnEveryMethod(_ example: (method: String, path: String, body: String?)) async throws {
+        try await Network.run { net in
+            let answer = try await net.send(example.method, example.path, from: payeeId, body: example.body, overriding: [("Content-Type", nil)])
+            #expect(answer.status == 400, "\(example.method) \(example.path)")
+            #expect(answer.errorCode == "3102", "\(example.method) \(example.path): \(answer.body)")
+            #expect(answer.body.contains("Content-Type is required"))
+        }
+    }
+
     @Test("over mutual TLS: DFSPs present certificates to the hub and the hub to DFSPs; a stranger's is refused")
     func mutualTLS() async throws {
         let certificates = try HubTestCertificates.generate()

@@ -251,7 +251,8 @@ struct HubTestNetwork: Sendable {
               version: String = "1.1", overriding overrides: [(String, String?)] = []) async throws -> Answer {
         let resource = String(path.split(separator: "/").first ?? "")
         var headers = HeaderFields()
-        if body != nil { headers[FSPIOPHeader.contentType] = "application/vnd.interoperability.\(resource)+json;version=\(version)" }
+        // Every method carries Content-Type, as the hub requires.
+        headers[FSPIOPHeader.contentType] = "application/vnd.interoperability.\(resource)+json;version=\(version)"
         if method == "GET" || method == "POST" {
             headers[FSPIOPHeader.accept] = "application/vnd.interoperability.\(resource)+json;version=\(version.prefix(1))"
         }

@@ -3,24 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
-
-/// One FSPIOP request to the hub: method, resource path, destination and body.
-public struct HubRequest: Sendable, Hashable {
-    public var method: String
-    public var resource: FSPIOPResource
-    /// The path from the resource on (`/transfers/{id}/error`); it is also the `FSPIOP-URI`.
-    public var path: String
-    public var destination: String?
-    public var body: JSONValue?
-
-    public init(method: String, resource: FSPIOPResource, path: String, destination: String?, body: JSONValue?) {
-        self.method = method
-        self.resource = resource
-        self.path = path
-        self.destination = destination
-        self.body = body
-    }
-}
+import Processing
 
 /// Why a request to the hub failed: its FSPIOP error, and whether trying again could help.
 public struct HubRequestError: Error, Sendable, CustomStringConvertible {
@@ -157,9 +140,8 @@ public struct HubClient: Sendable {
         httpHeaders.reserveCapacity(fields.count + 2)
         for (name, value) in fields { httpHeaders.add(name: name, value: value) }
         let resource = request.resource.rawValue
-        if bodyBytes != nil || request.method == "PUT" || request.method == "PATCH" {
-            httpHeaders.add(name: FSPIOPHeader.contentType, value: MediaType.contentType(resource, version))
-        }
+        // Every method, GET included: the hub refuses a request without it (3102), body or not.
+        httpHeaders.add(name: FSPIOPHeader.contentType, value: MediaType.contentType(resource, version))
         if request.method == "GET" || request.method == "POST" || request.method == "DELETE" {
             httpHeaders.add(name: FSPIOPHeader.accept, value: MediaType.accept(resource, major: version.major))
         }

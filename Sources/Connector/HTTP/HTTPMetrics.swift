@@ -28,9 +28,27 @@ public final class HTTPMetrics: Sendable {
 
     public init() {}
 
-    /// Counts one HTTP request served and observes its duration.
+    /// The label of a request path: `/{resource}`, then `/{id}` when ids follow and `/error` for an error
+    /// callback, for a first segment among `resources`; `other` for anything else. Labels come from this fixed
+    /// set, so requests to unknown paths cannot grow the metrics.
+    static func routeLabel(_ path: String, resources: Set<Substring>) -> String {
+        let segments = path.split(separator: "/")
+        guard let first = segments.first else { return "/" }
+        guard resources.contains(first), segments.count <= 5 else { return "other" }
+        var label = "/" + first
+        if segments.count > 1 { label += "/{id}" }
+        if segments.count > 2, segments.last == "error" { label += "/error" }
+        return label
+    }
+
+    /// The HTTP methods labelled as themselves; any other is `OTHER`.
+    static let methods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+    /// Counts one HTTP request served and observes its duration. `route` must come from a fixed set
+    /// (``routeLabel(_:resources:)``); an unknown method is counted as `OTHER`.
     public func record(api: String, method: String, route: String, status: Int, since start: ContinuousClock.Instant) {
         let seconds = Self.seconds(ContinuousClock.now - start)
+        let method = Self.methods.contains(method) ? method : "OTHER"
         let labels = ["api=\"\(api)\"", "method=\"\(method)\"", "route=\"\(route)\"", "status=\"\(status)\""]
         state.withLock { state in
             state.counters[Series(name: "pm_http_requests_total", labels: labels), default: 0] += 1

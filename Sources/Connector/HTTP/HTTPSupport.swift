@@ -36,7 +36,21 @@ enum HTTPSupport {
         return Array(buffer: buffer)
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) -> T? {
-        try? JSONDecoder().decode(T.self, from: Data(bytes))
+    /// A request body as a JSON object's members.
+    /// - Throws: 3101 when it is not JSON, not an object, or names a member twice in one object (which value a
+    ///   reader takes would then depend on the reader).
+    static func jsonObject(_ body: [UInt8]) throws(FSPIOPError) -> [(String, JSONValue)] {
+        let json: JSONValue
+        do { json = try JSONParser.parse(body) } catch { throw FSPIOPError(.malformedSyntax, "body: is not valid JSON (\(error))") }
+        guard case let .object(members) = json else { throw FSPIOPError(.malformedSyntax, "body: must be a JSON object") }
+        if json.hasDuplicateMemberNames { throw FSPIOPError(.malformedSyntax, "body: an object names the same member twice") }
+        return members
+    }
+
+    /// Collects a body up to `limit` bytes and reads it as a JSON object (``jsonObject(_:)``).
+    /// - Throws: 3101 as ``jsonObject(_:)``; 3103 (answered 413) when the body is larger than `limit`.
+    static func jsonObject(_ request: Request, limit: Int) async throws(FSPIOPError) -> [(String, JSONValue)] {
+        guard let body = await body(request, limit: limit) else { throw FSPIOPError(.tooLargePayload, "the body exceeds \(limit) bytes") }
+        return try jsonObject(body)
     }
 }

@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PaymentDomain
+import Processing
 
 /// The FSPIOP API the hub calls (API Definition v1.1, and the 2.0 content types): every request is
 /// checked at the edge (route, headers and version, JWS signature, body schema), recorded on
@@ -16,6 +17,8 @@ public struct InboundAPI: HTTPResponder {
     public typealias Context = BasicRequestContext
 
     public struct Settings: Sendable {
+        /// This DFSP: a request whose `FSPIOP-Destination` names another is refused.
+        public var dfspId: String
         public var topics: ConnectorTopics
         /// `VALIDATE_INBOUND_JWS` with its keys, or nil when validation is off.
         public var jwsKeys: JWSKeyDirectory?
@@ -23,9 +26,13 @@ public struct InboundAPI: HTTPResponder {
         public var validatePutPartiesJWS: Bool
         public var supportedVersions: [APIVersion]
         public var maximumBodyBytes: Int
+        /// `PM_INBOUND_DATE_SKEW_SECONDS` (300): a request whose `Date` is further than this from this server's clock
+        /// is refused (a signed message replayed later carries its old date); nil accepts any date.
+        public var dateSkewSeconds: Int? = 300
 
-        public init(topics: ConnectorTopics, jwsKeys: JWSKeyDirectory?, validatePutPartiesJWS: Bool = false,
+        public init(dfspId: String, topics: ConnectorTopics, jwsKeys: JWSKeyDirectory?, validatePutPartiesJWS: Bool = false,
                     supportedVersions: [APIVersion] = APIVersion.supported, maximumBodyBytes: Int = 1 << 20) {
+            self.dfspId = dfspId
             self.topics = topics
             self.jwsKeys = jwsKeys
             self.validatePutPartiesJWS = validatePutPartiesJWS
@@ -76,10 +83,11 @@ public struct InboundAPI: HTTPResponder {
         case transactionsGet(id: String)
         case transactionsPut(id: String, error: Bool)
 
-        init?(method: String, segments: [Substring]) {
+        /// The route of a request; `segments` are the path's, decoded (``FSPIOPPath/segments(of:)``).
+        init?(method: String, segments: [String]) {
             guard let resource = segments.first else { return nil }
             let error = segments.count > 2 && segments.last == "error"
-            let ids = Array(segments.dropFirst().dropLast(error ? 1 : 0)).map(String.init)
+            let ids = Array(segments.dropFirst().dropLast(error ? 1 : 0))
             switch (method, resource) {
             case ("GET", "parties") where (2...3).contains(ids.count) && !error: self = .partiesGet(key: ids.joined(separator: "/"))
             case ("PUT", "parties") where (2...3).contains(ids.count): self = .partiesPut(key: ids.joined(separator: "/"), error: error)
@@ -122,31 +130,26 @@ public struct InboundAPI: HTTPResponder {
         let method = request.method.rawValue
         let path = request.uri.path
         let response = await handle(request, method: method, path: path)
-        metrics.record(api: "inbound", method: method, route: Self.routeLabel(path), status: Int(response.status.code), since: started)
+        metrics.record(api: "inbound", method: method, route: HTTPMetrics.routeLabel(path, resources: Self.resources), status: Int(response.status.code),
+                       since: started)
         return response
     }
 
-    static func routeLabel(_ path: String) -> String {
-        let segments = path.split(separator: "/")
-        guard let first = segments.first else { return "/" }
-        var label = "/" + first
-        if segments.count > 1 { label += "/{id}" }
-        if segments.last == "error" { label += "/error" }
-        return label
-    }
+    /// The first path segments this API serves: the only route labels of its metrics besides `other`.
+    static let resources: Set<Substring> = Set(FSPIOPResource.allCases.map { Substring($0.rawValue) } + ["health"])
 
     func handle(_ request: Request, method: String, path: String) async -> Response {
         if method == "GET", path == "/" || path == "/health" {
             return HTTPSupport.json(.ok, .object([("status", .string("OK"))]))
         }
-        let segments = path.split(separator: "/")
+        let segments = FSPIOPPath.segments(of: Substring(path)) ?? []
         if method == "POST", segments == ["ping"] { return await ping(request) }
         guard let route = Route(method: method, segments: segments) else {
-            return await reject(method, path, source: nil, FSPIOPError(.unknownUri, "\(method) \(path) is not a resource of this API"), status: 404)
+            return refuse(.unknownRoute, FSPIOPError(.unknownUri, "\(method) \(path) is not a resource of this API"), status: 404)
         }
-        let resource = String(segments[0])
+        let resource = segments[0]
         guard let body = await HTTPSupport.body(request, limit: settings.maximumBodyBytes) else {
-            return await reject(method, path, source: nil, FSPIOPError(.tooLargePayload, "the body exceeds \(settings.maximumBodyBytes) bytes"), status: 413)
+            return refuse(.tooLarge, FSPIOPError(.tooLargePayload, "the body exceeds \(settings.maximumBodyBytes) bytes"), status: 413)
         }
         let headers = HTTPSupport.headerFields(request.headers)
         let checked: RequestHeaders
@@ -154,7 +157,13 @@ public struct InboundAPI: HTTPResponder {
             checked = try RequestHeaders.validate(method: method, resource: resource, headers: headers, hasBody: !body.isEmpty,
                                                   supported: settings.supportedVersions)
         } catch {
-            return await reject(method, path, source: headers[FSPIOPHeader.source], error)
+            return refuse(.headers, error)
+        }
+        if let skew = settings.dateSkewSeconds {
+            let now = clock.now
+            guard checked.date >= now.adding(seconds: Int64(-skew)), checked.date <= now.adding(seconds: Int64(skew)) else {
+                return refuse(.headers, FSPIOPError(.validationError, "the Date header is more than \(skew) s from this server's clock"))
+            }
         }
         if let keys = settings.jwsKeys, !body.isEmpty {
             let isPutParties: Bool
@@ -162,9 +171,33 @@ public struct InboundAPI: HTTPResponder {
             if !isPutParties || settings.validatePutPartiesJWS {
                 do { try keys.validate(body: body, headers: headers) } catch {
                     metrics.count("pm_jws_verifications_total", labels: ["outcome": "invalid"])
-                    return await reject(method, path, source: checked.source, error.fspiopError)
+                    return refuse(.signature, error.fspiopError)
+                }
+                // The signature covers FSPIOP-URI and FSPIOP-HTTP-Method as the sender wrote them: they must be this request's,
+                // or a message signed for one resource could be replayed against another.
+                let target = request.uri.query.map { "\(path)?\($0)" } ?? path
+                let uri = headers[FSPIOPHeader.uri]
+                guard uri == target || (uri != nil && uri == FSPIOPURI.from(url: target)), headers[FSPIOPHeader.httpMethod] == method else {
+                    metrics.count("pm_jws_verifications_total", labels: ["outcome": "invalid"])
+                    return refuse(.signature, FSPIOPError(.invalidSignature, "FSPIOP-URI and FSPIOP-HTTP-Method must be this request's \(method) \(target)"))
                 }
                 metrics.count("pm_jws_verifications_total", labels: ["outcome": "valid"])
+            }
+        }
+        // Sent to another DFSP: not ours to act on (API Definition v1.1 §3.2.3.6: the hub routes by FSPIOP-Destination).
+        if let destination = checked.destination, destination != settings.dfspId {
+            return await reject(method, path, source: checked.source,
+                                FSPIOPError(.validationError, "FSPIOP-Destination '\(destination)' is not this DFSP ('\(settings.dfspId)')"))
+        }
+        // Parsed once, for the record; a body a Node hub would read differently (a member named twice: which value
+        // counts?) is refused, as is one the parser refuses.
+        var json: JSONValue?
+        if !body.isEmpty {
+            do { json = try JSONParser.parse(body) } catch {
+                return await reject(method, path, source: checked.source, FSPIOPError(.malformedSyntax, "body: is not valid JSON (\(error))"))
+            }
+            if json?.hasDuplicateMemberNames == true {
+                return await reject(method, path, source: checked.source, FSPIOPError(.malformedSyntax, "body: an object names the same member twice"))
             }
         }
         let version = checked.contentVersion ?? checked.responseVersion
@@ -174,7 +207,6 @@ public struct InboundAPI: HTTPResponder {
         } catch {
             return await reject(method, path, source: checked.source, error)
         }
-        let json: JSONValue? = body.isEmpty ? nil : try? JSONParser.parse(body)
         let message = HubMessage(method: method, path: path, source: checked.source, destination: checked.destination,
                                  version: version.description, signature: headers[FSPIOPHeader.signature], body: json)
         do {
@@ -281,8 +313,9 @@ public struct InboundAPI: HTTPResponder {
         } catch {
             return HTTPSupport.fspiopError(error)
         }
-        guard case let .object(members)? = try? JSONParser.parse(body),
-              case let .string(requestId)? = members.first(where: { $0.0 == "requestId" })?.1 else {
+        let members: [(String, JSONValue)]
+        do { members = try HTTPSupport.jsonObject(body) } catch { return HTTPSupport.fspiopError(error) }
+        guard case let .string(requestId)? = members.first(where: { $0.0 == "requestId" })?.1 else {
             return HTTPSupport.fspiopError(FSPIOPError(.missingElement, "requestId: is required"))
         }
         // It goes into the callback's path: letters, digits, `-` and `_` only (a UUID, a ULID, a timestamp).
@@ -322,6 +355,23 @@ public struct InboundAPI: HTTPResponder {
         let envelope = Envelope(id: IDs.make(), type: fact.wireName, schemaVersion: fact.schemaVersion, aggregateID: key, sequence: 0,
                                 occurredAt: clock.now, correlationID: key, causationID: nil, payload: try fact.payload)
         _ = try await log.append([envelope.record(topic: settings.topics.fspiopInbound)])
+    }
+
+    /// Why a request was refused before its sender was authenticated.
+    enum Refusal: String {
+        case unknownRoute = "unknown-route"
+        case tooLarge = "too-large"
+        case headers
+        case signature
+    }
+
+    /// Answers a request refused before its sender was authenticated (its route, size, headers or signature):
+    /// counted in `pm_inbound_refused_total` by reason, not recorded on the log, so that whoever can reach the
+    /// port cannot fill the log.
+    func refuse(_ reason: Refusal, _ error: FSPIOPError, status: Int? = nil) -> Response {
+        metrics.count("pm_inbound_refused_total", labels: ["reason": reason.rawValue])
+        logger.debug("request refused before its sender was authenticated", metadata: ["reason": "\(reason.rawValue)", "error": "\(error)"])
+        return HTTPSupport.fspiopError(error, status: status)
     }
 
     /// Answers with the error and records the rejection (a failure to record is logged, not hidden).

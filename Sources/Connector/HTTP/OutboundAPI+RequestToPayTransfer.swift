@@ -2,6 +2,7 @@ import FSPIOP
 import HTTPTypes
 import Hummingbird
 import PaymentDomain
+import Processing
 
 /// `POST /requestToPayTransfer` and `PUT /requestToPayTransfer/{transactionRequestId}`: the payer's core pays
 /// a request to pay another DFSP sent it (the SDK's `OutboundRequestToPayTransferModel`). The quote names the
@@ -52,10 +53,8 @@ extension OutboundAPI {
 
     /// `{"acceptQuote": bool}` or `{"acceptOTP": bool}`: true goes on; false rejects the request to pay.
     func putRequestToPayTransfer(_ request: Request, transactionRequestId: String) async -> Response {
-        guard let body = await HTTPSupport.body(request, limit: settings.maximumBodyBytes),
-              case let .object(members)? = try? JSONParser.parse(body) else {
-            return Self.error(.badRequest, statusCode: FSPIOPErrorCode.malformedSyntax.rawValue, "body: must be a JSON object")
-        }
+        let members: [(String, JSONValue)]
+        do { members = try await HTTPSupport.jsonObject(request, limit: settings.maximumBodyBytes) } catch { return Self.error(error) }
         guard members.count == 1, ["acceptQuote", "acceptOTP"].contains(members[0].0), case let .bool(accept) = members[0].1 else {
             return Self.error(.badRequest, statusCode: FSPIOPErrorCode.malformedSyntax.rawValue, "body: must be {\"acceptQuote\": true|false} or {\"acceptOTP\": true|false}")
         }

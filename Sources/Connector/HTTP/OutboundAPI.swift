@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PaymentDomain
+import Processing
 
 /// The simplified outbound API the core calls (`sdk-scheme-adapter-outbound-v2_1_0`): synchronous
 /// calls that record the core's request on `pm.core.inbound`, then wait for the transfer to reach a
@@ -20,6 +21,8 @@ public struct OutboundAPI: HTTPResponder {
         public var maximumBodyBytes: Int
         /// False in a process without the edge role: only `/health`, `/ready` and `/metrics` are served.
         public var servesAPI = true
+        /// The token every call but `/health` and `/ready` must carry as `Authorization: Bearer ...`, or nil.
+        public var bearerToken: [UInt8]?
         /// True when the board follows a processor in another process (``BoardFeeder``): a continuation may reach
         /// this edge before the state another edge answered with, so it waits a little for it.
         public var followsLog = false
@@ -60,15 +63,49 @@ public struct OutboundAPI: HTTPResponder {
         let started = ContinuousClock.now
         let method = request.method.rawValue
         let path = request.uri.path
-        let response = await handle(request, method: method, path: path)
+        let response: Response
+        if let token = settings.bearerToken, !Self.isOpen(method: method, path: path), !Self.authorizes(request.headers[.authorization], token: token) {
+            metrics.count("pm_outbound_unauthorized_total")
+            var headers = HTTPFields()
+            headers[.wwwAuthenticate] = "Bearer"
+            headers[.contentType] = "application/json"
+            let body = CanonicalJSON.insertionOrderBytes(.object([("statusCode", .string("401")),
+                                                                  ("message", .string("a valid bearer token is required"))]))
+            response = Response(status: .unauthorized, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        } else {
+            response = await handle(request, method: method, path: path)
+        }
         if path != "/metrics" {
-            metrics.record(api: "outbound", method: method, route: InboundAPI.routeLabel(path), status: Int(response.status.code), since: started)
+            metrics.record(api: "outbound", method: method, route: HTTPMetrics.routeLabel(path, resources: Self.resources),
+                           status: Int(response.status.code), since: started)
         }
         return response
     }
 
+    /// The probes an orchestrator calls without credentials: they tell whether the process is up, nothing more.
+    static func isOpen(method: String, path: String) -> Bool {
+        method == "GET" && (path == "/" || path == "/health" || path == "/ready")
+    }
+
+    /// Whether an `Authorization` value is `Bearer <token>`, compared in constant time.
+    static func authorizes(_ value: String?, token: [UInt8]) -> Bool {
+        guard let value, value.count > 7, value.prefix(7).lowercased() == "bearer " else { return false }
+        let given = Array(value.utf8.dropFirst(7))
+        guard given.count == token.count else { return false }
+        var difference: UInt8 = 0
+        for index in 0..<token.count { difference |= given[index] ^ token[index] }
+        return difference == 0
+    }
+
+    /// The first path segments this API serves: the only route labels of its metrics besides `other`.
+    static let resources: Set<Substring> = ["health", "ready", "parties", "transfers", "requestToPay", "requestToPayTransfer", "quotes",
+                                            "simpleTransfers", "bulkQuotes", "bulkTransfers"]
+
     func handle(_ request: Request, method: String, path: String) async -> Response {
-        let segments = path.split(separator: "/").map(String.init)
+        // Decoded, so that an id the core percent-encoded in the path is the id it means.
+        guard let segments = FSPIOPPath.segments(of: Substring(path)) else {
+            return Self.error(.badRequest, statusCode: FSPIOPErrorCode.malformedSyntax.rawValue, "the path is not validly percent-encoded")
+        }
         switch (method, segments.first ?? "", segments.count) {
         case ("GET", "", 0), ("GET", "health", 1):
             return HTTPSupport.json(.ok, .object([("status", .string("OK"))]))
@@ -158,15 +195,14 @@ public struct OutboundAPI: HTTPResponder {
         let (request, flags) = try decodeCoreRequest(OutboundTransferRequest.self, body, flags: ["autoAcceptParty", "autoAcceptQuote"],
                                                      required: ["homeTransactionId", "from", "to", "amountType", "currency", "amount", "transactionType"])
         try checkPayment(amountType: request.amountType, currency: request.currency, amount: request.amount, parties: [("from", request.from), ("to", request.to)])
+        if let problem = request.expiryProblem { throw FSPIOPError(.malformedSyntax, problem) }
         return (request, (flags["autoAcceptParty"], flags["autoAcceptQuote"]))
     }
 
     /// A core request body: JSON, an object with the `required` members, decoded as `T`; the boolean
     /// `flags` at its root (our per-request overrides) are taken out first.
     static func decodeCoreRequest<T: Decodable>(_ type: T.Type, _ body: [UInt8], flags: [String], required: [String]) throws(FSPIOPError) -> (T, [String: Bool]) {
-        let json: JSONValue
-        do { json = try JSONParser.parse(body) } catch { throw FSPIOPError(.malformedSyntax, "body: is not valid JSON") }
-        guard case var .object(members) = json else { throw FSPIOPError(.malformedSyntax, "body: must be a JSON object") }
+        var members = try HTTPSupport.jsonObject(body)
         var values: [String: Bool] = [:]
         for name in flags {
             guard let index = members.firstIndex(where: { $0.0 == name }) else { continue }
@@ -197,6 +233,10 @@ public struct OutboundAPI: HTTPResponder {
         guard Self.isAmount(amount) else { throw FSPIOPError(.malformedSyntax, "amount: is not an FSPIOP amount") }
         for (name, party) in parties {
             guard !party.idType.isEmpty, !party.idValue.isEmpty else { throw FSPIOPError(.missingElement, "\(name).idType and \(name).idValue: are required") }
+            // The FSPIOP rules of a PartyIdInfo: the type, the identifier's length, and an fspId that can travel in a header.
+            do { try party.partyIdInfo.validate(version: .v1_1) } catch {
+                throw FSPIOPError(error.code, "\(name).\(error.detail ?? error.code.name)")
+            }
         }
     }
 
@@ -218,6 +258,9 @@ public struct OutboundAPI: HTTPResponder {
     /// or the FSPIOP error that came back (404 for an unknown party, 504 for no answer in time).
     func getParty(_ segments: [String]) async -> Response {
         let info = PartyIdInfo(partyIdType: segments[1], partyIdentifier: segments[2], partySubIdOrType: segments.count == 4 ? segments[3] : nil)
+        do { try info.validate(version: .v1_1) } catch {
+            return Self.error(.badRequest, statusCode: error.code.rawValue, error.errorDescription)
+        }
         let requestId = IDs.make()
         do { try await record(.partyLookupRequested(requestId: requestId, party: info), key: requestId) } catch {
             return Self.error(.serviceUnavailable, statusCode: FSPIOPErrorCode.serviceCurrentlyUnavailable.rawValue, "the request could not be recorded")
@@ -271,10 +314,8 @@ public struct OutboundAPI: HTTPResponder {
         guard let current = board.requestToPay(id) else {
             return Self.error(.notFound, statusCode: FSPIOPErrorCode.clientError.rawValue, "no request to pay \(id)")
         }
-        guard let body = await HTTPSupport.body(request, limit: settings.maximumBodyBytes),
-              case let .object(members)? = try? JSONParser.parse(body) else {
-            return Self.error(.badRequest, statusCode: FSPIOPErrorCode.malformedSyntax.rawValue, "body: must be a JSON object")
-        }
+        let members: [(String, JSONValue)]
+        do { members = try await HTTPSupport.jsonObject(request, limit: settings.maximumBodyBytes) } catch { return Self.error(error) }
         guard members.count == 1, members[0].0 == "acceptParty", case let .bool(accept) = members[0].1 else {
             return Self.error(.badRequest, statusCode: FSPIOPErrorCode.malformedSyntax.rawValue, "body: must be {\"acceptParty\": true|false}")
         }
@@ -401,15 +442,16 @@ public struct OutboundAPI: HTTPResponder {
     /// `{fspId, quotesPostRequest}` or `{fspId, transfersPostRequest}`: the destination, the FSPIOP body
     /// (checked as the hub would check it) and its id.
     static func decodeRelayRequest(_ bytes: [UInt8], _ resource: RelayedRequest.Resource) throws(FSPIOPError) -> (String, JSONValue, String) {
-        let json: JSONValue
-        do { json = try JSONParser.parse(bytes) } catch { throw FSPIOPError(.malformedSyntax, "body: is not valid JSON") }
-        guard case let .object(members) = json else { throw FSPIOPError(.malformedSyntax, "body: must be a JSON object") }
+        let members = try HTTPSupport.jsonObject(bytes)
+        let json = JSONValue.object(members)
         let inner = resource == .quotes ? "quotesPostRequest" : "transfersPostRequest"
         for (name, _) in members where name != "fspId" && name != inner {
             throw FSPIOPError(.malformedSyntax, "\(name): is not a member of the request")
         }
         guard let fspValue = json["fspId"] else { throw FSPIOPError(.missingElement, "fspId: is required") }
-        guard let fspId = fspValue.stringValue, (1...32).contains(fspId.count) else { throw FSPIOPError(.malformedSyntax, "fspId: must be a string of 1 to 32 characters") }
+        guard let fspId = fspValue.stringValue, FSPIOPFormat.isHeaderSafeFspId(fspId) else {
+            throw FSPIOPError(.malformedSyntax, "fspId: must be a string of 1 to 32 visible ASCII characters (it is sent in FSPIOP-Destination)")
+        }
         guard let body = json[inner] else { throw FSPIOPError(.missingElement, "\(inner): is required") }
         guard case .object = body else { throw FSPIOPError(.malformedSyntax, "\(inner): must be an object") }
         let data = Data(CanonicalJSON.insertionOrderBytes(body))
@@ -439,10 +481,8 @@ public struct OutboundAPI: HTTPResponder {
     // MARK: - PUT /transfers/{id}
 
     func putTransfer(_ request: Request, id: String) async -> Response {
-        guard let body = await HTTPSupport.body(request, limit: settings.maximumBodyBytes),
-              case let .object(members)? = try? JSONParser.parse(body) else {
-            return Self.error(.badRequest, statusCode: FSPIOPErrorCode.malformedSyntax.rawValue, "body: must be a JSON object")
-        }
+        let members: [(String, JSONValue)]
+        do { members = try await HTTPSupport.jsonObject(request, limit: settings.maximumBodyBytes) } catch { return Self.error(error) }
         var acceptParty: Bool?
         var acceptQuote: Bool?
         for (name, value) in members {
@@ -522,6 +562,11 @@ public struct OutboundAPI: HTTPResponder {
         let envelope = Envelope(id: IDs.make(), type: fact.wireName, schemaVersion: fact.schemaVersion, aggregateID: key, sequence: 0,
                                 occurredAt: clock.now, correlationID: key, causationID: nil, payload: try fact.payload)
         _ = try await log.append([envelope.record(topic: settings.topics.coreInbound)])
+    }
+
+    /// The SDK's `errorResponse` for a request refused at the edge: 413 for a body too large, else 400.
+    static func error(_ refusal: FSPIOPError) -> Response {
+        error(refusal.code == .tooLargePayload ? .contentTooLarge : .badRequest, statusCode: refusal.code.rawValue, refusal.errorDescription)
     }
 
     /// The SDK's `errorResponse`.

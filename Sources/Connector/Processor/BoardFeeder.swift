@@ -3,6 +3,7 @@ import FSPIOP
 import Logging
 import PaymentDomain
 import ServiceLifecycle
+import Processing
 
 /// Which parts of the connector a process runs (`PM_ROLES`). A DFSP that outgrows one machine runs edges
 /// (the HTTP servers: TLS, JWS checks, schemas) in several processes beside one processor, all on Kafka.

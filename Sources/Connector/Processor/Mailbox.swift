@@ -1,4 +1,5 @@
 import Synchronization
+import Processing
 
 /// One-shot answers by request id for callers of the outbound API that wait for one: the processor
 /// delivers, the caller takes. An answer delivered before its caller waits is kept for it; answers

@@ -1,6 +1,7 @@
 import FSPIOP
 import PaymentDomain
 import Synchronization
+import Processing
 
 /// What the outbound API's synchronous callers wait on: the payer transfers and requests to pay as the
 /// processor last folded them, and the one-shot answers of stand-alone lookups and relayed requests.

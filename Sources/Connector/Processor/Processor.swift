@@ -4,6 +4,7 @@ import Logging
 import PaymentDomain
 import ServiceLifecycle
 import Synchronization
+import Processing
 
 /// The connector's processor (DESIGN.md, "Data flow"): consumes facts in per-key order, folds and
 /// decides, appends the domain events, then performs their effects and commits its input offsets.
@@ -34,6 +35,8 @@ public final class Processor: Service, Sendable {
         /// only the member holding the leader topic's partition consumes facts; the others stand by and take over
         /// when it leaves or dies. Without it the processor consumes at once.
         public var electsLeader = false
+        /// The hub's FSP id (`PM_HUB_ID`): what it originates may end any wait.
+        public var hubId = "switch"
 
         public init(outbound: OutboundConfiguration, inbound: InboundConfiguration, topics: ConnectorTopics,
                     group: String = "pm.processor", timerInterval: Duration = .milliseconds(50),
@@ -78,7 +81,8 @@ public final class Processor: Service, Sendable {
         self.metrics = metrics
         self.log = log
         self.settings = settings
-        self.router = FactRouter(outboundConfiguration: settings.outbound, inboundConfiguration: settings.inbound, newID: IDs.make)
+        self.router = FactRouter(outboundConfiguration: settings.outbound, inboundConfiguration: settings.inbound, hubId: settings.hubId,
+                                 newID: IDs.make)
         self.hub = hub
         self.backend = backend
         self.board = board
@@ -268,6 +272,16 @@ public final class Processor: Service, Sendable {
                 logger.warning("fact not processed", metadata: ["fact": "\(envelope.type)", "id": "\(envelope.id)", "reason": "\(reason)"])
                 records.append(deadLetter(record, reason: reason, now: now))
                 metrics.count("pm_dead_letters_total")
+            }
+            if let error = routed.refusedSender, case let .hubMessage(message) = fact {
+                // A callback from a party the aggregate does not wait for: it changed nothing, and the rejection is on the log.
+                logger.warning("message refused: its sender may not send it", metadata: [
+                    "method": "\(message.method)", "path": "\(message.path)", "source": "\(message.source)", "id": "\(envelope.id)"])
+                metrics.count("pm_inbound_refused_total", labels: ["reason": "sender"])
+                records.append(factRecord(.hubMessageRejected(method: message.method, path: message.path, source: message.source,
+                                                              error: error.errorInformation),
+                                          topic: settings.topics.fspiopInbound, key: envelope.aggregateID, causation: envelope.id,
+                                          correlation: envelope.correlationID))
             }
             refusals += routed.rejections
             for (ref, error) in routed.rejections {
@@ -487,8 +501,7 @@ public final class Processor: Service, Sendable {
                 await record(.effectCompleted(EffectOutcome(method: "PUT", url: url, status: nil, error: error.errorDescription)), topic: topics.fspiopOutbound, key: id, item)
             }
         case let .answerPartyQuery(idType, idValue, idSubValue, source):
-            var path = "/parties/\(idType)/\(idValue)"
-            if let idSubValue { path += "/\(idSubValue)" }
+            let path = FSPIOPPath.path(["parties", idType, idValue] + (idSubValue.map { [$0] } ?? []))
             let request: HubRequest
             do {
                 let party = try await backend.party(idType: idType, idValue: idValue, idSubValue: idSubValue)
@@ -503,8 +516,7 @@ public final class Processor: Service, Sendable {
                 logger.warning("cannot answer a party lookup", metadata: ["path": "\(path)", "error": "\(error)"])
             }
         case let .answerParticipantQuery(idType, idValue, idSubValue, source):
-            var path = "/participants/\(idType)/\(idValue)"
-            if let idSubValue { path += "/\(idSubValue)" }
+            let path = FSPIOPPath.path(["participants", idType, idValue] + (idSubValue.map { [$0] } ?? []))
             let request: HubRequest
             do {
                 _ = try await backend.party(idType: idType, idValue: idValue, idSubValue: idSubValue)

@@ -2,6 +2,7 @@ import EventLog
 import FSPIOP
 import Logging
 import PaymentDomain
+import Processing
 
 /// What a start folded: from when (nil: the whole log) and how many events.
 public struct Recovery: Sendable, Hashable {

@@ -1,5 +1,6 @@
 import FSPIOP
 import Synchronization
+import Processing
 
 /// What a caller waiting for an aggregate gets: its state, or why the processor refused the caller's fact.
 public enum WatchUpdate<Value: Sendable>: Sendable {

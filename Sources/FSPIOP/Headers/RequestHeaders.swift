@@ -12,9 +12,19 @@ public struct RequestHeaders: Sendable, Hashable {
     public let destination: String?
     public let date: Timestamp
 
+    /// When a request must carry `Content-Type`.
+    public enum ContentTypeRule: Sendable, Hashable {
+        /// Only with a body: what the SDK's inbound server asks of the hub.
+        case withBody
+        /// On every method, GET and DELETE included: the hub's rule (central-services-shared
+        /// `headerValidation`, applied to the API's resources; `shared/fspiop/HEADERS.md`, "Content-Type").
+        case everyMethod
+    }
+
     /// Checks the headers of a request for `resource` with HTTP `method`.
     ///
-    /// - Content-Type: required when the request has a body (3102 "Content-Type is required"); must match
+    /// - Content-Type: required when the request has a body, or always under ``ContentTypeRule/everyMethod``
+    ///   (3102 "Content-Type is required"); must match
     ///   the resource and carry `major.minor` (3101 "Invalid content-type header"); a version not in
     ///   `supported` gives 3001 with the supported versions in `extensionList`.
     /// - Accept: required for GET, POST and DELETE (3102); checked when present on PUT and PATCH (3101);
@@ -22,7 +32,8 @@ public struct RequestHeaders: Sendable, Hashable {
     /// - Date: required (3102), IMF-fixdate (3101 "Invalid date header").
     /// - FSPIOP-Source: required and non-empty (3102).
     public static func validate(method: String, resource: String, headers: HeaderFields, hasBody: Bool,
-                                supported: [APIVersion] = APIVersion.supported) throws(FSPIOPError) -> RequestHeaders {
+                                supported: [APIVersion] = APIVersion.supported,
+                                contentType rule: ContentTypeRule = .withBody) throws(FSPIOPError) -> RequestHeaders {
         let upperMethod = method.uppercased()
         var contentVersion: APIVersion?
         var iso = false
@@ -35,7 +46,7 @@ public struct RequestHeaders: Sendable, Hashable {
             guard supported.contains(version) else { throw unacceptableVersion(supported, "Content-Type version \(version) is not supported") }
             contentVersion = version
             iso = media.iso20022
-        } else if hasBody {
+        } else if hasBody || rule == .everyMethod {
             throw FSPIOPError(.missingElement, "Content-Type is required")
         }
 

@@ -331,6 +331,15 @@ extension FSPIOPFormat {
         }
     }
 
+    /// `FspId` (§7.3.16, `String(1..32)`) as Payment Manager accepts it: 1 to 32 visible ASCII characters
+    /// (0x21-0x7E). The specification allows any characters, but an FSP id travels in the `FSPIOP-Source` and
+    /// `FSPIOP-Destination` headers, where a control character, a space or a non-ASCII one cannot go; the hub's
+    /// participant names are letters and digits.
+    public static func isHeaderSafeFspId(_ value: String) -> Bool {
+        let bytes = value.utf8
+        return (1...32).contains(bytes.count) && bytes.allSatisfy { $0 >= 0x21 && $0 <= 0x7E }
+    }
+
     /// `String(min..max)` (§7.1.1, §7.2.1): the length in Unicode code points, as JSON Schema's
     /// `minLength`/`maxLength` count it. The UTF-8 length bounds the count from above and (divided by 4)
     /// from below, which settles most strings without counting.

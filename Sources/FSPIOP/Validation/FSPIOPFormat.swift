@@ -61,7 +61,7 @@ public enum FSPIOPFormat: Sendable, Hashable {
         case .date: return FSPIOPFormat.isDate(value)
         case .ilpCondition, .ilpFulfilment: return FSPIOPFormat.isBinaryString32(value)
         case .ilpPacket: return FSPIOPFormat.isIlpPacket(value)
-        case .fspId: return FSPIOPFormat.hasLength(value, min: 1, max: 32)
+        case .fspId: return FSPIOPFormat.isHeaderSafeFspId(value)
         case .name: return FSPIOPFormat.isName(value)
         case .integer: return FSPIOPFormat.isInteger(value)
         case .undefinedEnum: return FSPIOPFormat.isUndefinedEnum(value)
@@ -92,7 +92,7 @@ public enum FSPIOPFormat: Sendable, Hashable {
         case .date: return "is not a Date yyyy-MM-dd"
         case .ilpCondition, .ilpFulfilment: return "does not match ^[A-Za-z0-9-_]{43}$"
         case .ilpPacket: return "does not match ^[A-Za-z0-9-_]+[=]{0,2}$ with 1 to 32768 characters"
-        case .fspId: return "must be 1 to 32 characters"
+        case .fspId: return "must be 1 to 32 visible ASCII characters (an FSP id is sent in FSPIOP headers)"
         case .name: return "is not a Name: 1 to 128 letters, digits, spaces or . , ' - (§7.2.4)"
         case .integer: return "does not match ^[1-9]\\d*$"
         case .undefinedEnum: return "does not match ^[A-Z_]{1,32}$"

@@ -51,7 +51,7 @@ extension InboundTransferEvent {
             self = .fulfilSent(try reader.decode(TransfersIDPutResponse.self, "fulfil"), homeTransactionId: try reader.optional(String.self, "homeTransactionId"),
                                deadline: deadline)
         case "transfer.inbound.status-requested":
-            self = .statusRequested(attempt: try reader.integer("attempt"), deadline: try reader.timestamp("deadline"))
+            self = .statusRequested(attempt: try reader.integer("attempt", in: 0...1_000_000), deadline: try reader.timestamp("deadline"))
         case "transfer.inbound.transfer-rejected": self = .transferRejected(try reader.decode(ErrorInformationObject.self, "error"))
         case "transfer.inbound.outcome-notified": self = .outcomeNotified(try reader.decode(TransfersIDPatchResponse.self, "notification"))
         default: throw EventDecodingFailure("unknown inbound transfer event '\(wireName)'")

@@ -29,7 +29,7 @@ extension InboundTransfer {
             guard answer.transferAmountCurrency == request.amount.currency else {
                 return [.quoteRejected(FSPIOPError(.payeeUnsupportedCurrency, "the core quoted in \(answer.transferAmountCurrency) for a request in \(request.amount.currency)").errorInformation)]
             }
-            let expiration = answer.expiration ?? context.now.adding(milliseconds: Int64(configuration.expirySeconds) * 1000).dateTime
+            let expiration = answer.expiration ?? context.now.adding(seconds: Int64(configuration.expirySeconds)).dateTime
             func money(_ amount: String?, _ currency: String?) -> Money? {
                 guard let amount, let currency else { return nil }
                 return Money(currency: currency, amount: amount)

@@ -91,7 +91,7 @@ public enum InboundBulkAnswers {
     /// `EXPIRY_SECONDS`.
     public static func bulkQuote(_ request: BulkQuotesPostRequest, core: BackendBulkQuoteResponse, configuration: InboundConfiguration,
                                  now: Timestamp) throws(FSPIOPError) -> BulkQuotesIDPutResponse {
-        let expiration = core.expiration ?? now.adding(milliseconds: Int64(configuration.expirySeconds) * 1000).dateTime
+        let expiration = core.expiration ?? now.adding(seconds: Int64(configuration.expirySeconds)).dateTime
         let answers = Dictionary(core.individualQuoteResults.map { ($0.quoteId, $0) }, uniquingKeysWith: { first, _ in first })
         var results: [IndividualQuoteResult] = []
         for item in request.individualQuotes {

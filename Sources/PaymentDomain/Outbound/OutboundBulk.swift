@@ -58,7 +58,7 @@ public enum OutboundBulk {
                                                                     initiator: "PAYER", initiatorType: request.from.type ?? "CONSUMER"),
                                    note: item.note)
         }
-        let expiration = now.adding(milliseconds: Int64(expirySeconds) * 1000).dateTime
+        let expiration = now.adding(seconds: Int64(expirySeconds)).dateTime
         return (destination, BulkQuotesPostRequest(bulkQuoteId: bulkQuoteId, payer: payer, expiration: expiration, individualQuotes: quotes))
     }
 
@@ -72,7 +72,7 @@ public enum OutboundBulk {
         }
         return (destination, BulkTransfersPostRequest(bulkTransferId: request.bulkTransferId, bulkQuoteId: request.bulkQuoteId, payerFsp: dfspId,
                                                       payeeFsp: destination, individualTransfers: transfers,
-                                                      expiration: now.adding(milliseconds: Int64(expirySeconds) * 1000).dateTime))
+                                                      expiration: now.adding(seconds: Int64(expirySeconds)).dateTime))
     }
 
     /// The one DFSP every payee belongs to.

@@ -70,7 +70,7 @@ extension OutboundTransferEvent {
         case "transfer.outbound.prepare-sent":
             self = .prepareSent(try reader.decode(TransfersPostRequest.self, "prepare"), deadline: try reader.timestamp("deadline"))
         case "transfer.outbound.status-requested":
-            self = .statusRequested(attempt: try reader.integer("attempt"), deadline: try reader.timestamp("deadline"))
+            self = .statusRequested(attempt: try reader.integer("attempt", in: 0...1_000_000), deadline: try reader.timestamp("deadline"))
         case "transfer.outbound.fulfilled": self = .fulfilled(try reader.decode(TransfersIDPutResponse.self, "fulfil"))
         case "transfer.outbound.aborted": self = .aborted(reason: try reader.string("reason"))
         case "transfer.outbound.failed": self = .failed(try reader.decode(TransferError.self, "lastError"))

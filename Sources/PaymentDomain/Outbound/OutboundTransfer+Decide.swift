@@ -13,6 +13,7 @@ extension OutboundTransfer {
         switch fact {
         case let .requested(request, partyOverride, quoteOverride):
             guard phase == .new, self.request == nil else { throw .duplicateRequest }
+            if let problem = request.expiryProblem { throw .invalidRequest(problem) }
             let autoParty = partyOverride ?? configuration.autoAcceptParty
             let autoQuote = quoteOverride ?? configuration.autoAcceptQuotes
             var events: [OutboundTransferEvent] = [.requested(request, autoAcceptParty: autoParty, autoAcceptQuote: autoQuote)]
@@ -37,6 +38,7 @@ extension OutboundTransfer {
             guard let fspId = payment.to.fspId, !fspId.isEmpty else {
                 throw .invalidRequest("to.fspId is required: it names the DFSP that asked to be paid")
             }
+            if let problem = payment.transferRequest.expiryProblem { throw .invalidRequest(problem) }
             if let type = payment.authenticationType, type != AuthenticationType.otp.rawValue {
                 throw .invalidRequest("authenticationType \(type) is not supported (only OTP)")
             }
@@ -195,9 +197,9 @@ extension OutboundTransfer {
             payee: Party(partyIdInfo: payeeInfo), payer: payer,
             amountType: request.amountType, amount: Money(currency: request.currency, amount: request.amount),
             transactionType: transactionType,
-            note: request.note, expiration: context.now.adding(milliseconds: expirySeconds * 1000).dateTime,
+            note: request.note, expiration: context.now.adding(seconds: expirySeconds).dateTime,
             extensionList: request.quoteRequestExtensions.flatMap { $0.isEmpty ? nil : ExtensionList($0) })
-        return .quoteRequested(quote, deadline: context.now.adding(milliseconds: Int64(configuration.requestTimeoutSeconds) * 1000))
+        return .quoteRequested(quote, deadline: context.now.adding(seconds: Int64(configuration.requestTimeoutSeconds)))
     }
 
     /// The prepare for the accepted quote (the SDK's `_buildTransferPrepare`). Its deadline is the
@@ -205,12 +207,12 @@ extension OutboundTransfer {
     func prepareSent(for quote: QuotesIDPutResponse, _ context: DecisionContext) -> OutboundTransferEvent {
         let configuration = context.configuration
         let expirySeconds = Int64(request?.prepareExpirySeconds ?? configuration.expirySeconds)
-        let expiration = context.now.adding(milliseconds: expirySeconds * 1000)
+        let expiration = context.now.adding(seconds: expirySeconds)
         let payeeFsp = party?.partyIdInfo.fspId ?? request?.to.fspId ?? quoteResponseSource ?? ""
         let prepare = TransfersPostRequest(
             transferId: transferId, payeeFsp: payeeFsp, payerFsp: configuration.dfspId, amount: quote.transferAmount,
             ilpPacket: quote.ilpPacket, condition: quote.condition, expiration: expiration.dateTime,
             extensionList: request?.transferRequestExtensions.flatMap { $0.isEmpty ? nil : ExtensionList($0) })
-        return .prepareSent(prepare, deadline: expiration.adding(milliseconds: Int64(configuration.requestTimeoutSeconds) * 1000))
+        return .prepareSent(prepare, deadline: expiration.adding(seconds: Int64(configuration.requestTimeoutSeconds)))
     }
 }

@@ -83,6 +83,10 @@ public struct OutboundTransfer: Sendable, Hashable {
     public var statusQueryCount = 0
 
     public init(transferId: String) { self.transferId = transferId }
+
+    /// The DFSP the quote is asked of (`FSPIOP-Destination` of `POST /quotes`): the resolved payee's, else the
+    /// one the core named.
+    public var quoteDestination: String? { party?.partyIdInfo.fspId ?? request?.to.fspId }
 }
 
 /// An error the outbound API reports in `lastError`: the HTTP status it answers with and the FSPIOP

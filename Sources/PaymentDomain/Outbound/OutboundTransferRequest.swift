@@ -89,6 +89,20 @@ public struct OutboundTransferRequest: Codable, Sendable, Hashable {
     public var prepareExpirySeconds: Int?
     public var quoteExpirySeconds: Int?
 
+    /// The expiries a core may ask for, in seconds: the SDK's schema (`int32`, `minimum: 1`). Anything
+    /// beyond is refused at the edge and by the decider, so that no expiry can overflow a date.
+    public static let expirySecondsRange = 1...Int(Int32.max)
+
+    /// The reason the request's expiries cannot be used, or nil when they can.
+    public var expiryProblem: String? {
+        for (name, value) in [("quoteExpirySeconds", quoteExpirySeconds), ("prepareExpirySeconds", prepareExpirySeconds)] {
+            if let value, !Self.expirySecondsRange.contains(value) {
+                return "\(name): must be a whole number from 1 to \(Self.expirySecondsRange.upperBound)"
+            }
+        }
+        return nil
+    }
+
     public init(homeTransactionId: String, from: TransferParty, to: TransferParty, amountType: String, currency: String,
                 amount: String, transactionType: String, subScenario: String? = nil, note: String? = nil,
                 quoteRequestExtensions: [Extension]? = nil, transferRequestExtensions: [Extension]? = nil,

@@ -198,6 +198,9 @@ extension RequestToPay {
         return .transactionRequestSent(body, destination: destination, deadline: context.now.adding(milliseconds: timeout))
     }
 
+    /// The DFSP asked to pay (`FSPIOP-Destination` of `POST /transactionRequests`), once the request is sent.
+    public var destination: String? { transactionRequest?.payee.partyIdInfo.fspId }
+
     public func evolve(_ event: RequestToPayEvent) -> RequestToPay {
         var next = self
         next.version += 1

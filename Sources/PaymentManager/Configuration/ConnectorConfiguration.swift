@@ -52,8 +52,18 @@ public struct ConnectorConfiguration: Sendable, Hashable {
     public var jwsSigningKeyPath: String?
     public var validateInboundJWS: Bool
     public var validateInboundPutPartiesJWS: Bool
-    /// `PM_LISTEN_ADDRESS` (default 0.0.0.0): where the two servers listen.
+    /// `PM_LISTEN_ADDRESS` (default 0.0.0.0): where the inbound FSPIOP server listens.
     public var listenAddress: String
+    /// `PM_OUTBOUND_LISTEN_ADDRESS` (default 127.0.0.1): where the outbound API listens. Only the core may call it.
+    public var outboundListenAddress = "127.0.0.1"
+    /// `PM_OUTBOUND_API_TOKEN_PATH` and `PM_OUTBOUND_API_MUTUAL_TLS_ENABLED` with its files: what the outbound API
+    /// requires of the core.
+    public var outboundAccess = OutboundAccess()
+    /// `PM_HUB_ID` (`switch`, the name Mojaloop's hub uses): the `FSPIOP-Source` of what the hub originates.
+    public var hubId = "switch"
+    /// `PM_INBOUND_DATE_SKEW_SECONDS` (300; 0 turns the check off): how far a received request's `Date` may be from
+    /// this server's clock.
+    public var inboundDateSkewSeconds = 300
     public var jwsVerificationKeysDirectory: String?
     public var inboundTLS: TLSFiles?
     public var outboundTLS: TLSFiles?
@@ -134,6 +144,28 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             }
             configuration.roles = roles
         }
+        configuration.outboundListenAddress = reader.value("PM_OUTBOUND_LISTEN_ADDRESS") ?? "127.0.0.1"
+        if reader.value("PM_HUB_ID") != nil { configuration.hubId = try reader.fspId("PM_HUB_ID") }
+        if let text = reader.value("PM_INBOUND_DATE_SKEW_SECONDS") {
+            guard let seconds = Int(text), (0...Int(Int32.max)).contains(seconds) else {
+                throw ConfigurationError("PM_INBOUND_DATE_SKEW_SECONDS", "'\(text)' is not a whole number from 0 (off) to \(Int32.max)")
+            }
+            configuration.inboundDateSkewSeconds = seconds
+        }
+        configuration.outboundAccess = OutboundAccess(
+            tokenPath: try reader.value("PM_OUTBOUND_API_TOKEN_PATH").map { _ throws(ConfigurationError) in
+                try reader.file("PM_OUTBOUND_API_TOKEN_PATH", because: "it is set")
+            },
+            tls: try reader.bool("PM_OUTBOUND_API_MUTUAL_TLS_ENABLED", default: false)
+                ? try reader.tls(ca: "PM_OUTBOUND_API_CA_CERT_PATH", certificate: "PM_OUTBOUND_API_SERVER_CERT_PATH",
+                                 key: "PM_OUTBOUND_API_SERVER_KEY_PATH", because: "PM_OUTBOUND_API_MUTUAL_TLS_ENABLED is on") : nil)
+        // The outbound API moves the DFSP's money: reachable from other hosts, it must know who calls it.
+        if !Self.isLoopback(configuration.outboundListenAddress), !configuration.outboundAccess.authenticates,
+           try !reader.bool("PM_OUTBOUND_API_ALLOW_UNAUTHENTICATED", default: false) {
+            throw ConfigurationError("PM_OUTBOUND_LISTEN_ADDRESS", "'\(configuration.outboundListenAddress)' is reachable from other hosts: "
+                                     + "set PM_OUTBOUND_API_TOKEN_PATH or PM_OUTBOUND_API_MUTUAL_TLS_ENABLED so that only the core can call it "
+                                     + "(or PM_OUTBOUND_API_ALLOW_UNAUTHENTICATED=true on a network only the core can reach)")
+        }
         if let text = reader.value("PM_LOG_DURABILITY") {
             guard let durability = SQLiteLogConfiguration.Durability(rawValue: text.lowercased()) else {
                 throw ConfigurationError("PM_LOG_DURABILITY", "'\(text)' must be full or normal")
@@ -141,6 +173,11 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             configuration.logDurability = durability
         }
         return configuration
+    }
+
+    /// Whether an address is the loopback interface (`127.0.0.0/8`, `::1`, `localhost`).
+    static func isLoopback(_ address: String) -> Bool {
+        address == "localhost" || address == "::1" || address == "[::1]" || address.hasPrefix("127.")
     }
 
     /// The effective configuration as `NAME=value` lines, the ILP secret redacted (key files are paths).
@@ -159,12 +196,14 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             "REJECT_TRANSFERS_ON_EXPIRED_QUOTES=\(rejectTransfersOnExpiredQuotes)", "JWS_SIGN=\(jwsSign)",
             "JWS_SIGN_PUT_PARTIES=\(jwsSignPutParties)", "VALIDATE_INBOUND_JWS=\(validateInboundJWS)",
             "VALIDATE_INBOUND_PUT_PARTIES_JWS=\(validateInboundPutPartiesJWS)", "PM_LISTEN_ADDRESS=\(listenAddress)",
+            "PM_OUTBOUND_LISTEN_ADDRESS=\(outboundListenAddress)", "PM_HUB_ID=\(hubId)", "PM_INBOUND_DATE_SKEW_SECONDS=\(inboundDateSkewSeconds)", "PM_OUTBOUND_API_MUTUAL_TLS_ENABLED=\(outboundAccess.tls != nil)",
             "INBOUND_MUTUAL_TLS_ENABLED=\(inboundTLS != nil)", "OUTBOUND_MUTUAL_TLS_ENABLED=\(outboundTLS != nil)",
             "PM_DATA_DIR=\(dataDirectory)", "PM_LOG=\(log)", "PM_LOG_DURABILITY=\(logDurability.rawValue)", "PM_FINISHED_RETENTION_SECONDS=\(finishedRetentionSeconds)",
             "PM_CHECKPOINT_INTERVAL_MS=\(checkpointIntervalMilliseconds)", "PM_ROLES=\(roles)",
         ]
         if let jwsSigningKeyPath { lines.append("JWS_SIGNING_KEY_PATH=\(jwsSigningKeyPath)") }
         if let jwsVerificationKeysDirectory { lines.append("JWS_VERIFICATION_KEYS_DIRECTORY=\(jwsVerificationKeysDirectory)") }
+        if let tokenPath = outboundAccess.tokenPath { lines.append("PM_OUTBOUND_API_TOKEN_PATH=\(tokenPath)") }
         return lines
     }
 }
@@ -196,13 +235,18 @@ struct EnvironmentReader {
 
     func positive(_ name: String, default fallback: Int) throws(ConfigurationError) -> Int {
         guard let text = value(name) else { return fallback }
-        guard let number = Int(text), number >= 1 else { throw ConfigurationError(name, "'\(text)' is not a whole number of 1 or more") }
+        // Bounded so that no setting can overflow the date and duration arithmetic it feeds.
+        guard let number = Int(text), (1...Int(Int32.max)).contains(number) else {
+            throw ConfigurationError(name, "'\(text)' is not a whole number from 1 to \(Int32.max)")
+        }
         return number
     }
 
     func fspId(_ name: String) throws(ConfigurationError) -> String {
         guard let text = value(name) else { throw ConfigurationError(name, "is required: this DFSP's FSP id") }
-        guard (1...32).contains(text.count) else { throw ConfigurationError(name, "an FSP id has 1 to 32 characters") }
+        guard FSPIOPFormat.isHeaderSafeFspId(text) else {
+            throw ConfigurationError(name, "an FSP id has 1 to 32 visible ASCII characters (it is sent in FSPIOP-Source)")
+        }
         return text
     }
 

@@ -58,6 +58,10 @@ extension ConnectorConfiguration {
         settings.finishedRetentionSeconds = finishedRetentionSeconds
         settings.checkpointIntervalMilliseconds = checkpointIntervalMilliseconds
         settings.roles = roles
+        settings.outboundHost = outboundListenAddress
+        settings.outboundAccess = outboundAccess
+        settings.hubId = hubId
+        settings.inboundDateSkewSeconds = inboundDateSkewSeconds == 0 ? nil : inboundDateSkewSeconds
         return settings
     }
 }

@@ -55,6 +55,8 @@ public final class Topology: Sendable {
         /// With ``splitPayer``: whether the topology runs the payer's processor itself; without, the caller makes
         /// and runs them (``makePayerProcessor()``), say two to watch one take over from the other.
         public var runsPayerProcessor = true
+        /// A bearer token the payer's outbound API requires; its core simulator sends it. Nil requires none.
+        public var payerOutboundToken: String?
 
         public init(directory: String) { self.directory = directory }
     }
@@ -139,6 +141,7 @@ public final class Topology: Sendable {
         var payerCoreConfiguration = CoreSimulatorConfiguration(
             port: ports.payerCore, accounts: payerAccounts, connectorOutboundURL: URL(string: "http://127.0.0.1:\(ports.payerOutbound)"))
         payerCoreConfiguration.keepFinished = options.simulatorKeepFinished
+        payerCoreConfiguration.connectorToken = options.payerOutboundToken
         payerCore = try CoreSimulator(configuration: payerCoreConfiguration, logger: logger.labelled("payer-core"))
         var payeeCoreConfiguration = CoreSimulatorConfiguration(
             port: ports.payeeCore, accounts: payeeAccounts, quoteExpirySeconds: options.payeeQuoteExpirySeconds,
@@ -169,6 +172,12 @@ public final class Topology: Sendable {
             return settings
         }
         var payerSettings = try settings(options.payerId, inbound: ports.payerInbound, outbound: ports.payerOutbound, core: ports.payerCore)
+        if let token = options.payerOutboundToken {
+            let path = "\(directory)/\(options.payerId)/outbound-api.token"
+            try Data(token.utf8).write(to: URL(fileURLWithPath: path))
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+            payerSettings.outboundAccess.tokenPath = path
+        }
         self.logger = logger
         if options.splitPayer {
             guard let cluster = payerOpenLog.mockCluster else { throw TopologyError("splitPayer needs payerLog kafka-mock") }

@@ -1,4 +1,3 @@
-import EventLog
 import FSPIOP
 import Foundation
 import PaymentDomain

@@ -1,7 +1,7 @@
-@testable import Connector
 import FSPIOP
 import PaymentDomain
 import Testing
+@testable import Processing
 
 @Suite("The processor's store")
 struct AggregateStoreTests {

@@ -3,7 +3,7 @@ import Foundation
 import PaymentDomain
 
 /// What the world must do because of an event or a fact: a request to the hub, a call to the core.
-enum Effect: Sendable, Hashable {
+package enum Effect: Sendable, Hashable {
     /// A request to the hub on behalf of an aggregate; its outcome is recorded (`effect.completed`) or
     /// comes back as `effect.hub-request-failed`.
     case hub(HubRequest, for: AggregateRef)
@@ -31,7 +31,7 @@ enum Effect: Sendable, Hashable {
     case reply(HubRequest)
 
     /// Whether its outcome is recorded, so that a restart re-drives it when it is missing.
-    var isRecorded: Bool {
+    package var isRecorded: Bool {
         switch self {
         case .answerPartyQuery, .answerParticipantQuery, .answerAuthorization, .reply: return false
         default: return true
@@ -41,14 +41,17 @@ enum Effect: Sendable, Hashable {
 
 /// What one fact caused: events to append (in order), replies to send, refusals to report to waiting
 /// callers, or the reason it cannot be processed (dead letter).
-struct Routed {
-    var events: [DomainEvent] = []
-    var replies: [Effect] = []
+package struct Routed {
+    package var events: [DomainEvent] = []
+    package var replies: [Effect] = []
     /// Facts of the core refused by their aggregate, for the caller waiting on that aggregate.
-    var rejections: [(ref: AggregateRef, error: FSPIOPError)] = []
+    package var rejections: [(ref: AggregateRef, error: FSPIOPError)] = []
     /// Answers for stand-alone party lookups of the outbound API (`GET /parties`), by request id.
-    var lookups: [(requestId: String, result: PartyLookupResult)] = []
-    var deadLetter: String?
+    package var lookups: [(requestId: String, result: PartyLookupResult)] = []
+    package var deadLetter: String?
+    /// The message came from a party that may not send it: it changed nothing, and is recorded as rejected
+    /// with this error.
+    package var refusedSender: FSPIOPError?
 }
 
 /// How a stand-alone party lookup ended.
@@ -58,33 +61,48 @@ public enum PartyLookupResult: Sendable {
 }
 
 /// Stand-alone lookups wait in a party lookup under this prefix, beside the transfers that wait there.
-let standaloneLookupPrefix = "lookup:"
+package let standaloneLookupPrefix = "lookup:"
 /// Requests to pay wait in a party lookup under this prefix.
-let requestToPayLookupPrefix = "r2p:"
+package let requestToPayLookupPrefix = "r2p:"
 
 /// Turns facts into domain facts for the aggregates, runs their deciders in order (a party lookup's
 /// answer fans out to every waiting transfer in the same step), and folds the events into the store.
 /// Pure: no I/O; the time and the id generator are parameters.
-struct FactRouter: Sendable {
-    var outboundConfiguration: OutboundConfiguration
-    var inboundConfiguration: InboundConfiguration
-    var newID: @Sendable () -> String
+package struct FactRouter: Sendable {
+    package var outboundConfiguration: OutboundConfiguration
+    package var inboundConfiguration: InboundConfiguration
+    package var newID: @Sendable () -> String
+    /// The hub's FSP id (`PM_HUB_ID`, `switch` by default): the `FSPIOP-Source` of what the hub originates
+    /// (its timeouts, `PATCH` notifications and errors), which may end any wait.
+    package var hubId: String
 
-    var dfspId: String { outboundConfiguration.dfspId }
+    package init(outboundConfiguration: OutboundConfiguration, inboundConfiguration: InboundConfiguration, hubId: String = "switch",
+                 newID: @escaping @Sendable () -> String) {
+        self.outboundConfiguration = outboundConfiguration
+        self.inboundConfiguration = inboundConfiguration
+        self.hubId = hubId
+        self.newID = newID
+    }
 
-    func route(_ fact: ConnectorFact, factId: String, now: Timestamp, store: inout AggregateStore) -> Routed {
+    /// Whether `source` is the hub (compared without case, as the hub compares its own name).
+    package func isHub(_ source: String) -> Bool { source.caseInsensitiveCompare(hubId) == .orderedSame }
+
+    package var dfspId: String { outboundConfiguration.dfspId }
+
+    package func route(_ fact: ConnectorFact, factId: String, now: Timestamp, store: inout AggregateStore) -> Routed {
         var step = Step(router: self, factId: factId, now: now)
         step.route(fact, &store)
         return step.routed
     }
 
     /// The effects an event asks for, given the aggregate's state (ids and parties do not change once set).
-    func effects(of event: DomainEvent, store: AggregateStore) -> [Effect] {
+    package func effects(of event: DomainEvent, store: AggregateStore) -> [Effect] {
         switch event {
         case let .party(key, event):
             guard case let .started(party, _) = event else { return [] }
-            var path = "/parties/\(party.partyIdType)/\(party.partyIdentifier)"
-            if let sub = party.partySubIdOrType, !sub.isEmpty { path += "/\(sub)" }
+            var segments = ["parties", party.partyIdType, party.partyIdentifier]
+            if let sub = party.partySubIdOrType, !sub.isEmpty { segments.append(sub) }
+            let path = FSPIOPPath.path(segments)
             return [.hub(HubRequest(method: "GET", resource: .parties, path: path, destination: nil, body: nil), for: AggregateRef(.party, key))]
         case let .requestToPay(id, event):
             switch event {
@@ -117,8 +135,7 @@ struct FactRouter: Sendable {
             let transfer = store.outbound[id]
             switch event {
             case let .quoteRequested(quote, _):
-                let destination = transfer?.party?.partyIdInfo.fspId ?? transfer?.request?.to.fspId
-                return [.hub(HubRequest(method: "POST", resource: .quotes, path: "/quotes", destination: destination,
+                return [.hub(HubRequest(method: "POST", resource: .quotes, path: "/quotes", destination: transfer?.quoteDestination,
                                         body: try? JSONValueEncoder.encode(quote)), for: ref)]
             case let .prepareSent(prepare, _):
                 return [.hub(HubRequest(method: "POST", resource: .transfers, path: "/transfers", destination: prepare.payeeFsp,
@@ -293,7 +310,10 @@ private struct Step {
     // MARK: - Messages from the hub
 
     mutating func routeHub(_ message: HubMessage, _ store: inout AggregateStore) {
-        let segments = message.segments.map(String.init)
+        guard let segments = FSPIOPPath.segments(of: Substring(message.path)) else {
+            routed.deadLetter = "the path \(message.path) is not validly percent-encoded"
+            return
+        }
         guard let resource = segments.first else { routed.deadLetter = "no resource in \(message.path)"; return }
         let isError = segments.last == "error" && segments.count > 2
         let ids = Array(segments.dropFirst().dropLast(isError ? 1 : 0))
@@ -305,10 +325,14 @@ private struct Step {
             guard ids.count == 2 || ids.count == 3 else { routed.deadLetter = "bad party path \(message.path)"; return }
             let key = PartyLookup.key(for: PartyIdInfo(partyIdType: ids[0], partyIdentifier: ids[1], partySubIdOrType: ids.count == 3 ? ids[2] : nil))
             if isError {
+                // Any DFSP may answer that it does not know the party: the hub chose which one was asked, and a failed
+                // lookup moves no money.
                 guard let error = decode(ErrorInformationObject.self, message) else { return }
                 party(key, .failed(error), &store)
             } else {
                 guard let body = decode(PartiesTypeIDPutResponse.self, message) else { return }
+                // Only the DFSP that owns the party may say so: anyone else could redirect a payment.
+                guard admits(message, from: [body.party.partyIdInfo.fspId], "the DFSP the party names") else { return }
                 party(key, .resolved(body.party), &store)
             }
         case ("POST", "quotes"):
@@ -316,11 +340,14 @@ private struct Step {
             inbound(request.transactionId, .quoteRequested(request, source: message.source), &store, replyTo: message, path: "/quotes/\(request.quoteId)")
         case ("PUT", "quotes"):
             guard let quoteId = ids.first else { return }
-            if store.outboundByQuote[quoteId] == nil, store.relayed[RelayedRequest.key(.quotes, quoteId)] != nil {
+            if store.outboundByQuote[quoteId] == nil, let relayed = store.relayed[RelayedRequest.key(.quotes, quoteId)] {
+                guard admits(message, from: [relayed.destination], "the DFSP the quote was asked of") else { return }
                 relayCallback(.quotes, quoteId, message, &store)
                 return
             }
             guard let transferId = store.outboundByQuote[quoteId] else { return }
+            let transfer = store.outbound[transferId]
+            guard admits(message, from: [transfer?.quoteDestination], "the DFSP the quote was asked of") else { return }
             if isError {
                 guard let error = decode(ErrorInformationObject.self, message) else { return }
                 outbound(transferId, .quoteFailed(error), &store)
@@ -337,7 +364,8 @@ private struct Step {
             inbound(transactionId, .prepareReceived(prepare, source: message.source), &store, replyTo: message, path: "/transfers/\(prepare.transferId)/error")
         case ("PUT", "transfers"):
             guard let transferId = ids.first else { return }
-            if store.outbound[transferId] != nil {
+            if let transfer = store.outbound[transferId] {
+                guard admits(message, from: [transfer.prepare?.payeeFsp ?? transfer.quoteDestination], "the payee's DFSP") else { return }
                 if isError {
                     guard let error = decode(ErrorInformationObject.self, message) else { return }
                     outbound(transferId, .transferFailed(error), &store)
@@ -345,9 +373,12 @@ private struct Step {
                     guard let fulfil = decode(TransfersIDPutResponse.self, message) else { return }
                     outbound(transferId, .fulfilReceived(fulfil), &store)
                 }
-            } else if store.relayed[RelayedRequest.key(.transfers, transferId)] != nil {
+            } else if let relayed = store.relayed[RelayedRequest.key(.transfers, transferId)] {
+                guard admits(message, from: [relayed.destination], "the DFSP the transfer was sent to") else { return }
                 relayCallback(.transfers, transferId, message, &store)
             } else if let transactionId = store.inboundByTransfer[transferId] {
+                // To a payee only the hub reports a transfer's outcome (its answer to GET, its timeout).
+                guard admits(message, from: [], "the hub alone") else { return }
                 if isError {
                     // The hub refused or timed out a transfer this payee reserved: it is aborted.
                     inbound(transactionId, .notified(TransfersIDPatchResponse(completedTimestamp: now.dateTime, transferState: "ABORTED")), &store)
@@ -358,11 +389,14 @@ private struct Step {
             }
         case ("PATCH", "transfers"):
             guard let transferId = ids.first, let transactionId = store.inboundByTransfer[transferId] else { return }
+            guard admits(message, from: [], "the hub alone") else { return }
             guard let notification = decode(TransfersIDPatchResponse.self, message) else { return }
             inbound(transactionId, .notified(notification), &store)
         case ("GET", "transfers"):
             guard let transferId = ids.first else { return }
-            if let transactionId = store.inboundByTransfer[transferId], let transfer = store.inbound[transactionId], let fulfil = transfer.fulfil {
+            // Only the payer's DFSP and the hub learn of a transfer; to anyone else it is unknown.
+            if let transactionId = store.inboundByTransfer[transferId], let transfer = store.inbound[transactionId], let fulfil = transfer.fulfil,
+               tookPart(message, [transfer.prepare?.payerFsp ?? transfer.payerFsp]) {
                 routed.replies.append(.reply(HubRequest(method: "PUT", resource: .transfers, path: "/transfers/\(transferId)",
                                                         destination: message.source, body: try? JSONValueEncoder.encode(fulfil))))
             } else {
@@ -376,10 +410,16 @@ private struct Step {
             guard let id = ids.first else { return }
             if isError {
                 guard let error = decode(ErrorInformationObject.self, message) else { return }
+                if let request = store.requestsToPay[id] {
+                    guard admits(message, from: [request.destination],
+                                 "the DFSP asked to pay") else { return }
+                }
                 requestToPay(id, .refused(error), &store)
             } else {
                 guard let response = decode(TransactionRequestsIDPutResponse.self, message) else { return }
-                if store.requestsToPay[id] != nil {
+                if let request = store.requestsToPay[id] {
+                    guard admits(message, from: [request.destination],
+                                 "the DFSP asked to pay") else { return }
                     requestToPay(id, .answered(response, source: message.source), &store)
                 } else {
                     // No request to pay of ours waits for it (the SDK's rule): the core is told.
@@ -390,7 +430,7 @@ private struct Step {
         case ("GET", "quotes"):
             guard let quoteId = ids.first else { return }
             // The quote this payee sent, again (the SDK answers 3205 to every GET /quotes: nothing stores it).
-            guard let transactionId = store.inboundByQuote[quoteId], let transfer = store.inbound[transactionId] else {
+            guard let transactionId = store.inboundByQuote[quoteId], let transfer = store.inbound[transactionId], tookPart(message, [transfer.payerFsp]) else {
                 reply(message, path: "/quotes/\(quoteId)/error", FSPIOPError(.quoteIdNotFound))
                 return
             }
@@ -432,9 +472,11 @@ private struct Step {
         case ("PUT", "bulkQuotes"), ("PUT", "bulkTransfers"):
             // The answer to a bulk request this DFSP relayed (nothing else of ours waits for one).
             guard let id = ids.first, let relayedResource = RelayedRequest.Resource(rawValue: resource) else { return }
-            if store.relayed[RelayedRequest.key(relayedResource, id)] != nil {
+            if let relayed = store.relayed[RelayedRequest.key(relayedResource, id)] {
+                guard admits(message, from: [relayed.destination], "the DFSP the bulk request was sent to") else { return }
                 relayCallback(relayedResource, id, message, &store)
             } else if resource == "bulkTransfers", isError, store.bulkTransfers[id]?.phase == .answered {
+                guard admits(message, from: [], "the hub alone") else { return }
                 // The hub refused or expired a bulk transfer this payee's core already credited; the backend API
                 // has no call to tell the core, so it is set aside for an operator.
                 routed.deadLetter = "the hub aborted bulk transfer \(id) after the core credited it: reverse its credits in the core"
@@ -442,6 +484,7 @@ private struct Step {
         case ("PUT", "authorizations"):
             // The answer to the GET /authorizations of a transfer paying a request to pay.
             guard let id = ids.first, let transferId = store.outboundByTransactionRequest[id] else { return }
+            guard admits(message, from: [store.outbound[transferId]?.paymentRequest?.to.fspId], "the DFSP that asked to be paid") else { return }
             if isError {
                 guard let error = decode(ErrorInformationObject.self, message) else { return }
                 outbound(transferId, .authorizationFailed(error), &store)
@@ -473,7 +516,7 @@ private struct Step {
     /// is asked (the PUT follows); the not-found error for an unknown id.
     mutating func answerBulkQuery<Request>(_ message: HubMessage, resource: FSPIOPResource, id: String, bulk: InboundExchange<Request>?,
                                            notFound: FSPIOPErrorCode) {
-        guard let bulk else {
+        guard let bulk, tookPart(message, [bulk.source]) else {
             reply(message, path: "/\(resource.rawValue)/\(id)/error", FSPIOPError(notFound))
             return
         }
@@ -484,6 +527,21 @@ private struct Step {
             routed.replies.append(.reply(HubRequest(method: "PUT", resource: resource, path: "/\(resource.rawValue)/\(id)/error", destination: message.source,
                                                     body: try? JSONValueEncoder.encode(error))))
         }
+    }
+
+    /// Whether the message's `FSPIOP-Source` may send it: the hub, or one of `allowed` (the parties the aggregate
+    /// waits for). When not, nothing changes and the refusal is recorded (3100, naming who may send it).
+    mutating func admits(_ message: HubMessage, from allowed: [String?], _ who: String) -> Bool {
+        if router.isHub(message.source) || allowed.contains(where: { $0 == message.source }) { return true }
+        let expected = (allowed.compactMap { $0 } + [router.hubId]).joined(separator: " or ")
+        routed.refusedSender = FSPIOPError(.validationError,
+                                           "FSPIOP-Source '\(message.source)' may not send \(message.method) \(message.path): only \(who) (\(expected)) may")
+        return false
+    }
+
+    /// Whether the message's sender took part in what it asks about (a query is answered only to them and the hub).
+    func tookPart(_ message: HubMessage, _ parties: [String?]) -> Bool {
+        router.isHub(message.source) || parties.contains { $0 == message.source }
     }
 
     mutating func decode<T: Decodable>(_ type: T.Type, _ message: HubMessage) -> T? {
@@ -625,7 +683,7 @@ private struct Step {
 
 extension FSPIOPError {
     /// The error another party sent, kept as it described it.
-    init(received object: ErrorInformationObject) {
+    package init(received object: ErrorInformationObject) {
         let info = object.errorInformation
         let prefix = info.errorCode.name + " - "
         let detail: String? = info.errorDescription == info.errorCode.name ? nil

@@ -4,32 +4,34 @@ import PaymentDomain
 /// The processor's state, derived only from `pm.transfers`: every aggregate, folded; the correlation
 /// index that finds an aggregate from a callback that does not name it; the facts already decided; the
 /// deadlines of the waiting aggregates. Replaying the topic rebuilds it exactly (DESIGN.md, "Correlation").
-struct AggregateStore {
-    var outbound: [String: OutboundTransfer] = [:]
-    var inbound: [String: InboundTransfer] = [:]
-    var lookups: [String: PartyLookup] = [:]
-    var relayed: [String: RelayedRequest] = [:]
-    var requestsToPay: [String: RequestToPay] = [:]
-    var transactionRequests: [String: IncomingTransactionRequest] = [:]
-    var bulkQuotes: [String: InboundBulkQuote] = [:]
-    var bulkTransfers: [String: InboundBulkTransfer] = [:]
+package struct AggregateStore {
+    package var outbound: [String: OutboundTransfer] = [:]
+    package var inbound: [String: InboundTransfer] = [:]
+    package var lookups: [String: PartyLookup] = [:]
+    package var relayed: [String: RelayedRequest] = [:]
+    package var requestsToPay: [String: RequestToPay] = [:]
+    package var transactionRequests: [String: IncomingTransactionRequest] = [:]
+    package var bulkQuotes: [String: InboundBulkQuote] = [:]
+    package var bulkTransfers: [String: InboundBulkTransfer] = [:]
     /// `quoteId` of a payer's quote request -> its transfer id (`PUT /quotes/{id}` names only the quote).
-    var outboundByQuote: [String: String] = [:]
+    package var outboundByQuote: [String: String] = [:]
     /// `transactionRequestId` of a request to pay this payer pays -> the transfer paying it (`PUT /authorizations/{ID}`
     /// names only the transaction request).
-    var outboundByTransactionRequest: [String: String] = [:]
+    package var outboundByTransactionRequest: [String: String] = [:]
     /// A payee's `quoteId` -> its transaction id (`GET /quotes/{id}` names only the quote).
-    var inboundByQuote: [String: String] = [:]
+    package var inboundByQuote: [String: String] = [:]
     /// A payee's `transferId` -> its transaction id (`PATCH` and `PUT /transfers/{id}` name the transfer).
-    var inboundByTransfer: [String: String] = [:]
+    package var inboundByTransfer: [String: String] = [:]
     /// Facts that caused events: a fact read again after a crash (its offset was not committed) is skipped.
     /// Only recent facts can be read again, so the set keeps the last ``decidedFactsKept``.
-    private(set) var decidedFacts: Set<String> = []
+    package private(set) var decidedFacts: Set<String> = []
     private var decidedOrder: [String] = []
     private var decidedStart = 0
-    static let decidedFactsKept = 50_000
+    package static let decidedFactsKept = 50_000
+
+    package init() {}
     /// When each waiting aggregate's wait ends.
-    var deadlines: [AggregateRef: Timestamp] = [:]
+    package var deadlines: [AggregateRef: Timestamp] = [:]
     /// When each aggregate in memory had its first event: recovery need not fold the log from before the
     /// oldest of them (``oldestInMemory``).
     private var firstEvents: [AggregateRef: Timestamp] = [:]
@@ -38,7 +40,7 @@ struct AggregateStore {
     private var finishedStart = 0
 
     /// Remembers that a fact was decided, forgetting the oldest beyond the bound.
-    mutating func decided(_ fact: String) {
+    package mutating func decided(_ fact: String) {
         guard decidedFacts.insert(fact).inserted else { return }
         decidedOrder.append(fact)
         if decidedOrder.count - decidedStart > Self.decidedFactsKept {
@@ -53,7 +55,7 @@ struct AggregateStore {
 
     /// Forgets the aggregates that ended before `cutoff` (their history stays on the log), with their index
     /// entries and deadlines; returns them. A late duplicate for one of them is then treated as unknown.
-    mutating func evict(endedBefore cutoff: Timestamp) -> [AggregateRef] {
+    package mutating func evict(endedBefore cutoff: Timestamp) -> [AggregateRef] {
         var evicted: [AggregateRef] = []
         while finishedStart < finished.count, finished[finishedStart].at < cutoff {
             let ref = finished[finishedStart].ref
@@ -70,7 +72,7 @@ struct AggregateStore {
     }
 
     /// Forgets an aggregate with its index entries and deadline.
-    mutating func remove(_ ref: AggregateRef) {
+    package mutating func remove(_ ref: AggregateRef) {
         switch ref.kind {
         case .outbound:
             guard let transfer = outbound.removeValue(forKey: ref.id) else { break }
@@ -94,7 +96,7 @@ struct AggregateStore {
     }
 
     /// Folds one event in, keeping the index and the deadlines in step; `at` is when it happened.
-    mutating func apply(_ event: DomainEvent, causation: String?, at time: Timestamp) {
+    package mutating func apply(_ event: DomainEvent, causation: String?, at time: Timestamp) {
         if let causation { decided(causation) }
         let ref = event.ref
         if firstEvents[ref] == nil { firstEvents[ref] = time }
@@ -105,12 +107,12 @@ struct AggregateStore {
 
     /// The time of the first event of the oldest aggregate in memory; nil when there is none. Every event
     /// of every aggregate in memory happened at or after it; an aggregate evicted earlier is over.
-    var oldestInMemory: Timestamp? { firstEvents.values.min() }
+    package var oldestInMemory: Timestamp? { firstEvents.values.min() }
 
     /// The time of the first event of an aggregate in memory.
-    func firstEvent(of ref: AggregateRef) -> Timestamp? { firstEvents[ref] }
+    package func firstEvent(of ref: AggregateRef) -> Timestamp? { firstEvents[ref] }
 
-    func isFinished(_ ref: AggregateRef) -> Bool {
+    package func isFinished(_ ref: AggregateRef) -> Bool {
         switch ref.kind {
         case .outbound: return outbound[ref.id]?.phase.isTerminal ?? false
         case .inbound: return inbound[ref.id]?.phase.isTerminal ?? false
@@ -176,7 +178,7 @@ struct AggregateStore {
 
     /// The payee transaction a `POST /transfers` belongs to: the one already known for its transfer id,
     /// else the `transactionId` of the transaction in its ILP packet (the SDK's rule).
-    func inboundTransaction(for prepare: TransfersPostRequest) -> String? {
+    package func inboundTransaction(for prepare: TransfersPostRequest) -> String? {
         if let known = inboundByTransfer[prepare.transferId] { return known }
         if inbound[prepare.transferId] != nil { return prepare.transferId }
         guard let packet = try? ILPPacket(base64URL: prepare.ilpPacket), let transaction = packet.transaction,

@@ -1,0 +1,187 @@
+import AsyncHTTPClient
+import Connector
+import EventLog
+import FSPIOP
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import PaymentDomain
+import PaymentManager
+import Processing
+import Simulators
+import Testing
+
+/// What a hostile or careless caller can do to a running connector, over real sockets: nothing that stops it,
+/// grows it without bound or reaches the hub.
+@Suite("Hardening")
+struct HardeningTests {
+    @Test("an expiry beyond the SDK's int32 is refused at the edge with 3101, and the connector goes on")
+    func hugeExpiryRefused() async throws {
+        try await withTopology { topology in
+            var request = OutboundCaller.transferRequest(from: "27710000001", to: "27720000001")
+            guard case var .object(members) = request else { return }
+            members.append(("quoteExpirySeconds", .number("9300000000000000")))
+            request = .object(members)
+            let refused = try await topology.payerAPI.call("POST", "/transfers", request)
+            #expect(refused.status == 400)
+            #expect(refused.body["statusCode"]?.stringValue == "3101")
+            #expect(refused.body["message"]?.stringValue?.contains("quoteExpirySeconds") == true)
+            let completed = try await topology.payerAPI.call("POST", "/transfers", OutboundCaller.transferRequest(from: "27710000001", to: "27720000001"))
+            #expect(completed.body["currentState"]?.stringValue == "COMPLETED")
+        }
+    }
+
+    @Test("a fact already on the log with an expiry that would overflow is refused by its decider; the processor goes on")
+    func poisonFactOnTheLog() async throws {
+        try await withTopology { topology in
+            let transferId = IDs.make()
+            let poison = OutboundTransferRequest(
+                homeTransactionId: "poison", from: TransferParty(idType: "MSISDN", idValue: "27710000001"),
+                to: TransferParty(idType: "MSISDN", idValue: "27720000001"), amountType: "SEND", currency: "XXX", amount: "1",
+                transactionType: "TRANSFER", quoteExpirySeconds: 9_300_000_000_000_000)
+            let fact = ConnectorFact.transferRequested(transferId: transferId, request: poison, autoAcceptParty: nil, autoAcceptQuote: nil)
+            let envelope = Envelope(id: IDs.make(), type: fact.wireName, schemaVersion: fact.schemaVersion, aggregateID: transferId, sequence: 0,
+                                    occurredAt: WallClock().now, correlationID: transferId, causationID: nil, payload: try fact.payload)
+            _ = try await topology.payerLog.append([envelope.record(topic: topology.payer.settings.topics.coreInbound)])
+            try await eventually("the poison fact to be refused") {
+                try await topology.payerLog.read(ReadRequest(topic: topology.payer.settings.topics.refusals, limit: 10_000))
+                    .contains { (try? Envelope(bytes: $0.value))?.aggregateID == transferId }
+            }
+            #expect(topology.payer.board.transfer(transferId) == nil)
+            let completed = try await topology.payerAPI.call("POST", "/transfers", OutboundCaller.transferRequest(from: "27710000002", to: "27720000002"))
+            #expect(completed.body["currentState"]?.stringValue == "COMPLETED")
+        }
+    }
+
+    @Test("requests to unknown paths and methods are counted under one label: the metrics do not grow with them")
+    func metricsBounded() async throws {
+        try await withTopology { topology in
+            let http = try topology.switchHTTPClient()
+            func unknown(_ index: Int) async throws {
+                _ = try await http.execute(method: .GET, url: "https://127.0.0.1:\(topology.ports.payerInbound)/nothing-\(index)/\(UUID().uuidString)",
+                                           timeout: .seconds(5))
+                _ = try await http.execute(method: .TRACE, url: "https://127.0.0.1:\(topology.ports.payerInbound)/parties/x/\(index)",
+                                           timeout: .seconds(5))
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(topology.ports.payerOutbound)/unknown-\(index)/\(UUID().uuidString)")
+                request.method = .DELETE
+                _ = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+            }
+            func requestSeries() -> [Substring] {
+                topology.payer.metrics.render().split(separator: "\n").filter { $0.hasPrefix("pm_http_") || $0.hasPrefix("pm_inbound_refused") }
+                    .map { $0.prefix { $0 != " " } }
+            }
+            try await unknown(0)
+            let before = requestSeries()
+            for index in 1...150 { try await unknown(index) }
+            let after = topology.payer.metrics.render()
+            #expect(requestSeries() == before)
+            #expect(after.contains(#"route="other""#) && after.contains(#"method="OTHER""#))
+            #expect(after.contains(#"pm_inbound_refused_total{reason="unknown-route"}"#))
+            await http.shutdown()
+        }
+    }
+
+    @Test("with a token configured, the outbound API answers 401 without it; probes stay open; the core that has it pays")
+    func bearerToken() async throws {
+        let token = "core-token-\(UUID().uuidString)"
+        try await withTopology({ $0.payerOutboundToken = token }) { topology in
+            let api = topology.payerAPI
+            let refused = try await api.call("POST", "/transfers", OutboundCaller.transferRequest(from: "27710000001", to: "27720000001"))
+            #expect(refused.status == 401)
+            #expect(refused.body["statusCode"]?.stringValue == "401")
+            for path in ["/metrics", "/transfers/\(IDs.make())", "/parties/MSISDN/27720000001"] {
+                #expect(try await api.call("GET", path).status == 401, "\(path)")
+            }
+            #expect(try await api.call("GET", "/health").status == 200)
+            #expect(try await api.call("GET", "/ready").status == 200)
+            let wrong = OutboundCaller(port: topology.ports.payerOutbound, token: String(token.reversed()))
+            #expect(try await wrong.call("GET", "/metrics").status == 401)
+            let right = OutboundCaller(port: topology.ports.payerOutbound, token: token)
+            #expect(try await right.call("GET", "/metrics").status == 200)
+            let outcome = try await topology.payerCore.sendTransfer(from: topology.payerAccount(1), to: topology.payeeParty(1), amount: "2", currency: "XXX")
+            #expect(outcome.isCompleted)
+            #expect(topology.payer.metrics.total("pm_outbound_unauthorized_total") == 5)
+        }
+    }
+
+    @Test("values the core sends that cannot travel in a URL or a header are refused at the edge, before any hub call", arguments: [
+        (path: "/simpleTransfers", member: "fspId", value: "payee\nfsp"),
+        (path: "/quotes", member: "fspId", value: "payee fsp"),
+    ])
+    func headerUnsafeValues(_ example: (path: String, member: String, value: String)) async throws {
+        try await withTopology { topology in
+            let inner = example.path == "/quotes" ? "quotesPostRequest" : "transfersPostRequest"
+            let body: JSONValue = .object([(example.member, .string(example.value)), (inner, .object([]))])
+            let answer = try await topology.payerAPI.call("POST", example.path, body)
+            #expect(answer.status == 400)
+            #expect(answer.body["statusCode"]?.stringValue == "3101")
+            #expect(topology.payer.metrics.total("pm_calls_total") == 0)
+        }
+    }
+
+    @Test("a party identifier with characters a URL cannot hold is sent percent-encoded and its lookup resolves")
+    func partyIdentifierEncoded() async throws {
+        let odd = "alice smith/+1?#%"
+        try await withTopology({ options in
+            options.extraParties = [HubParty(partyIdType: "ALIAS", partyIdentifier: FSPIOPPath.segment(odd), fspId: options.payeeId)]
+        }) { topology in
+            let answer = try await topology.payerAPI.call("GET", "/parties/ALIAS/\(FSPIOPPath.segment(odd))")
+            // The payee's core does not know the alias: it answers 3204, which proves the request went through the hub and back.
+            #expect(answer.status == 404, "\(answer.body)")
+            #expect(answer.body["errorInformation"]?["errorCode"]?.stringValue == "3204")
+        }
+    }
+}
+
+/// Trusted senders over real sockets: what the processor refuses is recorded, and what is addressed to another DFSP is
+/// refused at the edge.
+@Suite("Trusted senders end to end")
+struct TrustedSenderEndToEndTests {
+    @Test("a signed callback from a DFSP the transfer does not wait for is recorded as rejected and changes nothing")
+    func callbackFromAnotherDFSP() async throws {
+        try await withTopology { topology in
+            let first = try await topology.payerAPI.call("POST", "/transfers", OutboundCaller.transferRequest(from: "27710000001", to: "27720000004",
+                                                                                                              autoAcceptQuote: false))
+            #expect(first.body["currentState"]?.stringValue == "WAITING_FOR_QUOTE_ACCEPTANCE")
+            let id = try #require(first.body["transferId"]?.stringValue)
+            let version = try #require(topology.payer.board.transfer(id)?.version)
+            let http = try topology.switchHTTPClient()
+            // Signed by a participant whose key the payer holds, but not the payee its transfer waits for.
+            let other = try topology.hubClient(to: topology.ports.payerInbound, as: "payerfsp",
+                                               signingKeyPath: try topology.pki.participant("payerfsp").jwsKeyPath, http: http)
+            let aborted = HubRequest(method: "PUT", resource: .transfers, path: "/transfers/\(id)", destination: "payerfsp",
+                                     body: .object([("transferState", .string("ABORTED")), ("completedTimestamp", .string(WallClock().now.dateTime))]))
+            #expect(try await other.send(aborted, logger: Logger(label: "test")).status == 200)
+            try await eventually("the forged callback to be refused") {
+                try await topology.payerLog.read(ReadRequest(topic: "pm.fspiop.inbound", limit: 100_000))
+                    .compactMap { try? Envelope(bytes: $0.value) }
+                    .contains { $0.type == "fspiop.rejected" && $0.payload["path"]?.stringValue == "/transfers/\(id)"
+                        && $0.payload["error"]?["errorInformation"]?["errorCode"]?.stringValue == "3100" }
+            }
+            #expect(topology.payer.board.transfer(id)?.version == version)
+            #expect(topology.payer.metrics.render().contains(#"pm_inbound_refused_total{reason="sender"} 1"#))
+            let accepted = try await topology.payerAPI.call("PUT", "/transfers/\(id)", .object([("acceptQuote", .bool(true))]))
+            #expect(accepted.body["currentState"]?.stringValue == "COMPLETED")
+            await http.shutdown()
+        }
+    }
+
+    @Test("a request whose FSPIOP-Destination names another DFSP is refused with 3100 and recorded")
+    func destinationIsThisDFSP() async throws {
+        try await withTopology { topology in
+            let http = try topology.switchHTTPClient()
+            let payee = try topology.hubClient(to: topology.ports.payerInbound, as: "payeefsp",
+                                               signingKeyPath: try topology.pki.participant("payeefsp").jwsKeyPath, http: http)
+            let request = HubRequest(method: "PUT", resource: .transfers, path: "/transfers/\(IDs.make())", destination: "otherfsp",
+                                     body: .object([("transferState", .string("ABORTED")), ("completedTimestamp", .string(WallClock().now.dateTime))]))
+            let refusal = await #expect(throws: HubRequestError.self) { _ = try await payee.send(request, logger: Logger(label: "test")) }
+            #expect(refusal?.error.code == .validationError)
+            #expect(refusal?.error.errorDescription.contains("otherfsp") == true)
+            let rejected = try await topology.payerLog.read(ReadRequest(topic: "pm.fspiop.inbound", limit: 100_000))
+                .compactMap { try? Envelope(bytes: $0.value) }.filter { $0.type == "fspiop.rejected" }
+            #expect(rejected.contains { $0.payload["path"]?.stringValue == request.path })
+            await http.shutdown()
+        }
+    }
+}
