@@ -24,6 +24,8 @@ import Synchronization
 /// cancelled or gracefully shut down. ``listeningPort()`` waits until it listens. One instance serves
 /// once: make a new one to serve again (positions and transfers start afresh).
 public final class HubSimulator: Service {
+    /// How long messages to DFSPs still queued or in flight when the server stops may take before they are cancelled.
+    static let drainOnShutdown = Duration.seconds(2)
     private let configuration: HubSimulatorConfiguration
     private let logger: Logger
     private let state: HubState
@@ -125,7 +127,12 @@ public final class HubSimulator: Service {
                     defer { courier.finish() }
                     try await app.run()
                 }
-                try await group.waitForAll()
+                // The server ends first (the courier only after it). Messages still queued or in flight (to a DFSP that
+                // stopped first, say) get a short while, then are cancelled: a stopped hub does not linger.
+                try await group.next()
+                group.addTask { try? await Task.sleep(for: Self.drainOnShutdown) }
+                try await group.next()
+                group.cancelAll()
             }
         } catch {
             await stop(engine, client, because: "\(error)")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import FSPIOP
+import Synchronization
 
 /// Runs the built `pm` executable as a user's script would.
 enum PMProcess {
@@ -246,5 +247,54 @@ struct PMILPToolTests {
         let output = try PMProcess.run(path + ["--help"])
         #expect(output.status == 0)
         #expect(output.stdout.contains("USAGE: pm"))
+    }
+}
+
+/// `pm demo` run as a user runs it, stopped as a user stops it.
+@Suite("pm demo stops on a signal", .serialized)
+struct PMDemoStopTests {
+    @Test("Ctrl-C or SIGTERM stops the demo within seconds: the transfers in flight finish, the summary is printed, the books add up",
+          arguments: [SIGINT, SIGTERM])
+    func stopsOnSignal(_ signal: Int32) async throws {
+        let scratch = try Scratch()
+        let process = Process()
+        process.executableURL = try PMProcess.executable
+        process.arguments = ["demo", "--directory", scratch.url.path]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        let printed = Mutex("")
+        out.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            printed.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // Under way: at least one progress line after the start.
+        try await waitFor(.seconds(120), "the demo to send transfers") {
+            printed.withLock { $0.contains("Sending transfers") && $0.contains("completed") }
+        }
+        kill(process.processIdentifier, signal)
+        let stopping = ContinuousClock.now
+        try await waitFor(.seconds(20), "the demo to stop") { !process.isRunning }
+        let took = ContinuousClock.now - stopping
+        out.fileHandleForReading.readabilityHandler = nil
+        let text = printed.withLock { $0 } + String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("Summary:"))
+        #expect(text.contains("(they add up)"))
+        #expect(took < .seconds(15), "stopped after \(took)")
+    }
+
+    /// Waits until `condition` holds, checking every 50 ms, or fails after `timeout`.
+    func waitFor(_ timeout: Duration, _ what: String, _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("timed out waiting for \(what)")
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
 }

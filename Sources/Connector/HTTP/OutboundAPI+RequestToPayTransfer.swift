@@ -93,6 +93,7 @@ extension OutboundAPI {
         case let .refused(error)?:
             return Self.error(.badRequest, statusCode: error.code.rawValue, error.errorDescription)
         case nil:
+            if Task.isCancelled { return Self.stopping() }
             let transfer = board.transfer(transferId) ?? OutboundTransfer(transferId: transferId)
             return Self.stateError(transfer.lastError, status: .gatewayTimeout, FSPIOPError(.serverTimedOut, "the transfer did not reach a state to report in time"),
                                    stateKey: stateKey, state: Self.paymentResponse(transfer))

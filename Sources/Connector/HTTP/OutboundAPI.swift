@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import PaymentDomain
 import Processing
+import ServiceLifecycle
 
 /// The simplified outbound API the core calls (`sdk-scheme-adapter-outbound-v2_1_0`): synchronous
 /// calls that record the core's request on `pm.core.inbound`, then wait for the transfer to reach a
@@ -73,7 +74,9 @@ public struct OutboundAPI: HTTPResponder {
                                                                   ("message", .string("a valid bearer token is required"))]))
             response = Response(status: .unauthorized, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
         } else {
-            response = await handle(request, method: method, path: path)
+            // A synchronous call waits for the processor, which stops with the connector: on graceful shutdown the wait
+            // ends at once (``stopping()``) instead of holding the server open until its timeout.
+            response = await cancelWhenGracefulShutdown { await self.handle(request, method: method, path: path) }
         }
         if path != "/metrics" {
             metrics.record(api: "outbound", method: method, route: HTTPMetrics.routeLabel(path, resources: Self.resources),
@@ -276,6 +279,7 @@ public struct OutboundAPI: HTTPResponder {
             let status: HTTPResponse.Status = code == .serverTimedOut ? .gatewayTimeout : code == .partyNotFound ? .notFound : .internalServerError
             return HTTPSupport.json(status, (try? JSONValueEncoder.encode(error)) ?? .null)
         case nil:
+            if Task.isCancelled { return Self.stopping() }
             return HTTPSupport.fspiopError(FSPIOPError(.serverTimedOut, "no answer to GET /parties in time"), status: 504)
         }
     }
@@ -342,6 +346,7 @@ public struct OutboundAPI: HTTPResponder {
         case let .refused(error)?:
             return Self.error(.badRequest, statusCode: error.code.rawValue, error.errorDescription)
         case nil:
+            if Task.isCancelled { return Self.stopping() }
             let current = board.requestToPay(id) ?? RequestToPay(transactionRequestId: id)
             return Self.requestToPayError(current, status: .gatewayTimeout, dfspId: dfspId,
                                           FSPIOPError(.serverTimedOut, "the request to pay did not reach a state to report in time"))
@@ -435,7 +440,9 @@ public struct OutboundAPI: HTTPResponder {
         switch await board.waitForRelayed(key, timeout: .seconds(settings.configuration.requestTimeoutSeconds + 5)) {
         case let .ended(relayed)?: return .ended(relayed)
         case let .refused(error)?: return .failed(Self.error(.badRequest, statusCode: error.code.rawValue, error.errorDescription))
-        case nil: return .failed(Self.error(.gatewayTimeout, statusCode: FSPIOPErrorCode.serverTimedOut.rawValue, "no callback in time"))
+        case nil:
+            if Task.isCancelled { return .failed(Self.stopping()) }
+            return .failed(Self.error(.gatewayTimeout, statusCode: FSPIOPErrorCode.serverTimedOut.rawValue, "no callback in time"))
         }
     }
 
@@ -518,7 +525,7 @@ public struct OutboundAPI: HTTPResponder {
         var current = lookup()
         guard settings.followsLog else { return current }
         let deadline = ContinuousClock.now + .seconds(2)
-        while current.map(ready) != true, ContinuousClock.now < deadline {
+        while current.map(ready) != true, ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(20))
             current = lookup()
         }
@@ -553,6 +560,7 @@ public struct OutboundAPI: HTTPResponder {
         case let .refused(error)?:
             return Self.error(.badRequest, statusCode: error.code.rawValue, error.errorDescription)
         case nil:
+            if Task.isCancelled { return Self.stopping() }
             let transfer = board.transfer(id) ?? OutboundTransfer(transferId: id)
             return Self.transferError(transfer, status: .gatewayTimeout, FSPIOPError(.serverTimedOut, "the transfer did not reach a state to report in time"))
         }
@@ -562,6 +570,15 @@ public struct OutboundAPI: HTTPResponder {
         let envelope = Envelope(id: IDs.make(), type: fact.wireName, schemaVersion: fact.schemaVersion, aggregateID: key, sequence: 0,
                                 occurredAt: clock.now, correlationID: key, causationID: nil, payload: try fact.payload)
         _ = try await log.append([envelope.record(topic: settings.topics.coreInbound)])
+    }
+
+    /// The answer to a call whose wait the connector's shutdown ended: 503 with `Retry-After`. What was recorded
+    /// goes on after the restart; `GET /transfers?homeTransactionId=` finds it.
+    static func stopping() -> Response {
+        var response = error(.serviceUnavailable, statusCode: FSPIOPErrorCode.serviceCurrentlyUnavailable.rawValue,
+                             "the connector is stopping: what was recorded goes on after it restarts")
+        response.headers[.retryAfter] = "5"
+        return response
     }
 
     /// The SDK's `errorResponse` for a request refused at the edge: 413 for a body too large, else 400.

@@ -38,6 +38,7 @@ public final class TransferDriver: Sendable {
     let options: Options
     private let tally = Mutex(Tally())
     private let next = Atomic<Int>(0)
+    private let stopped = Atomic<Bool>(false)
 
     public init(topology: Topology, options: Options) {
         self.topology = topology
@@ -49,12 +50,16 @@ public final class TransferDriver: Sendable {
     /// Transfers answered so far (without copying the latencies).
     public var answered: Int { tally.withLock { $0.sent } }
 
-    /// Sends the transfers; returns when all are answered, or when the task is cancelled.
+    /// Starts no more transfers: ``run()`` returns once those in flight are answered.
+    public func stop() { stopped.store(true, ordering: .relaxed) }
+
+    /// Sends the transfers; returns when all are answered, when ``stop()`` was called and those in flight are
+    /// answered, or when the task is cancelled.
     public func run() async {
         await withDiscardingTaskGroup { group in
             for _ in 0..<options.concurrency {
                 group.addTask {
-                    while !Task.isCancelled {
+                    while !Task.isCancelled, !self.stopped.load(ordering: .relaxed) {
                         let index = self.next.wrappingAdd(1, ordering: .relaxed).oldValue
                         if let limit = self.options.transfers, index >= limit { return }
                         await self.send(index)

@@ -33,7 +33,7 @@ struct DemoCommand: AsyncParsableCommand {
         let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("pm-demo-\(UUID().uuidString.prefix(8))").path
         var logger = Logger(label: "pm-demo")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
-        print("Payment Manager demo: generating a test PKI and starting the hub, two DFSPs and their cores in \(directory)")
+        say("Payment Manager demo: generating a test PKI and starting the hub, two DFSPs and their cores in \(directory)")
         let topology = try await Topology(options: Topology.Options(directory: directory), logger: logger)
         let driver = TransferDriver(topology: topology, options: TransferDriver.Options(transfers: transfers, concurrency: concurrency))
         let feeder = DemoFeeder(topology: topology, driver: driver)
@@ -44,10 +44,10 @@ struct DemoCommand: AsyncParsableCommand {
         await topology.close()
         let tally = driver.snapshot
         let books = topology.books()
-        print("")
-        print("Summary: \(tally.completed) completed, \(tally.failed) failed (\(tally.failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")))")
-        print("Books: payers paid \(books.paid), payees received \(books.received)\(books.addUp ? " (they add up)" : " (THEY DO NOT ADD UP)")")
-        print("Logs and keys are in \(directory)")
+        say("")
+        say("Summary: \(tally.completed) completed, \(tally.failed) failed (\(tally.failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")))")
+        say("Books: payers paid \(books.paid), payees received \(books.received)\(books.addUp ? " (they add up)" : " (THEY DO NOT ADD UP)")")
+        say("Logs and keys are in \(directory)")
         if !books.addUp { throw ExitCode(1) }
     }
 }
@@ -61,11 +61,11 @@ struct DemoFeeder: Service {
     func run() async throws {
         try await topology.ready()
         let ports = topology.ports
-        print("hub simulator      https://127.0.0.1:\(ports.hub)  (mutual TLS)")
-        print("payer connector    inbound https://127.0.0.1:\(ports.payerInbound), outbound API http://127.0.0.1:\(ports.payerOutbound)")
-        print("payee connector    inbound https://127.0.0.1:\(ports.payeeInbound), outbound API http://127.0.0.1:\(ports.payeeOutbound)")
-        print("core simulators    payer http://127.0.0.1:\(ports.payerCore), payee http://127.0.0.1:\(ports.payeeCore)")
-        print("metrics            http://127.0.0.1:\(ports.payerOutbound)/metrics")
+        say("hub simulator      https://127.0.0.1:\(ports.hub)  (mutual TLS)")
+        say("payer connector    inbound https://127.0.0.1:\(ports.payerInbound), outbound API http://127.0.0.1:\(ports.payerOutbound)")
+        say("payee connector    inbound https://127.0.0.1:\(ports.payeeInbound), outbound API http://127.0.0.1:\(ports.payeeOutbound)")
+        say("core simulators    payer http://127.0.0.1:\(ports.payerCore), payee http://127.0.0.1:\(ports.payeeCore)")
+        say("metrics            http://127.0.0.1:\(ports.payerOutbound)/metrics")
         // The hub checks each DFSP as its watcher does: mutual TLS, and its JWS signature verified by the DFSP.
         for fspId in [topology.options.payerId, topology.options.payeeId] {
             let outcome = try await topology.hub.ping(fspId, timeout: .seconds(5))
@@ -75,30 +75,45 @@ struct DemoFeeder: Service {
             case let .failed(error): text = "FAILED \(error.errorInformation.errorCode.rawValue) \(error.errorInformation.errorDescription)"
             case .timedOut: text = "TIMED OUT"
             }
-            print("hub ping \(fspId.padding(toLength: 10, withPad: " ", startingAt: 0)) \(text)")
+            say("hub ping \(fspId.padding(toLength: 10, withPad: " ", startingAt: 0)) \(text)")
         }
-        print("Sending transfers; Ctrl-C stops.")
+        say("Sending transfers; Ctrl-C stops.")
         let started = ContinuousClock.now
-        await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { group in
-                group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(1))
-                        Self.progress(driver.snapshot, since: started)
-                    }
-                }
-                // The progress printer stops when the driver is done.
-                await driver.run()
-                group.cancelAll()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await driver.run() }
+            group.addTask {
+                // Ctrl-C or SIGTERM: no new transfers; those in flight get a short while to finish, then are cancelled.
+                guard (try? await gracefulShutdown()) != nil else { return }
+                say("Stopping: waiting up to \(Self.drain) for the transfers in flight")
+                driver.stop()
+                try? await Task.sleep(for: Self.drain)
             }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    if !Task.isCancelled { Self.progress(driver.snapshot, since: started) }
+                }
+            }
+            // The driver ends (all sent, or stopped and drained), or the drain's time is up: the rest is cancelled.
+            await group.next()
+            group.cancelAll()
         }
         Self.progress(driver.snapshot, since: started)
     }
+
+    /// How long transfers in flight may take to finish once the demo is asked to stop.
+    static let drain = Duration.seconds(5)
 
     static func progress(_ tally: TransferDriver.Tally, since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let rate = seconds > 0 ? Double(tally.sent) / seconds : 0
-        print(String(format: "  %6.1f s  %6d completed  %5d failed  %7.1f transfers/s", seconds, tally.completed, tally.failed, rate))
+        say(String(format: "  %6.1f s  %6d completed  %5d failed  %7.1f transfers/s", seconds, tally.completed, tally.failed, rate))
     }
+}
+
+/// Prints a line and flushes it, so that a pipe (`pm demo | tee demo.txt`) sees the progress as it happens.
+func say(_ line: String) {
+    print(line)
+    fflush(nil)
 }
