@@ -185,3 +185,76 @@ struct TrustedSenderEndToEndTests {
         }
     }
 }
+
+/// What the inbound edge checks of a signed request beyond its signature.
+@Suite("Inbound edge checks")
+struct InboundEdgeTests {
+    /// Sends a callback to the payer's inbound API as `payeefsp` would through the hub, with headers the test may bend.
+    static func send(_ topology: Topology, path: String, uri: String? = nil, method: String = "PUT", date: Timestamp = WallClock().now,
+                     body: String) async throws -> (status: Int, code: String?) {
+        let http = try topology.switchHTTPClient()
+        defer { Task { await http.shutdown() } }
+        var fields: [(String, String)] = [("Date", date.httpDate), ("FSPIOP-Source", "payeefsp"), ("FSPIOP-Destination", "payerfsp"),
+                                          ("FSPIOP-URI", uri ?? path), ("FSPIOP-HTTP-Method", method)]
+        let signer = JWSSigner(key: try SigningKey(pem: try String(contentsOfFile: try topology.pki.participant("payeefsp").jwsKeyPath, encoding: .utf8)))
+        fields.append(("FSPIOP-Signature", try signer.sign(body: Array(body.utf8), headers: HeaderFields(fields)).headerValue))
+        fields.append(("Content-Type", "application/vnd.interoperability.transfers+json;version=1.1"))
+        var headers = HTTPHeaders()
+        for (name, value) in fields { headers.add(name: name, value: value) }
+        let response = try await http.execute(method: HTTPMethod(rawValue: method), url: "https://127.0.0.1:\(topology.ports.payerInbound)\(path)",
+                                              headers: headers, body: ByteBuffer(string: body), timeout: .seconds(10))
+        let json = try? JSONParser.parse(Array(buffer: response.body))
+        return (Int(response.status.code), json?["errorInformation"]?["errorCode"]?.stringValue)
+    }
+
+    static let aborted = #"{"transferState":"ABORTED","completedTimestamp":"2026-12-07T10:00:00.000Z"}"#
+
+    @Test("a signature made for another resource is refused with 3105: FSPIOP-URI and FSPIOP-HTTP-Method must be the request's own")
+    func signedForAnotherResource() async throws {
+        try await withTopology { topology in
+            let path = "/transfers/\(IDs.make())"
+            #expect(try await Self.send(topology, path: path, body: Self.aborted).status == 200)
+            let replayed = try await Self.send(topology, path: path, uri: "/transfers/\(IDs.make())", body: Self.aborted)
+            #expect(replayed.status == 400 && replayed.code == "3105")
+        }
+    }
+
+    @Test("a request whose Date is further than the allowed skew from the server's clock is refused with 3100")
+    func staleDate() async throws {
+        try await withTopology { topology in
+            let stale = try await Self.send(topology, path: "/transfers/\(IDs.make())", date: WallClock().now.adding(seconds: -301), body: Self.aborted)
+            #expect(stale.status == 400 && stale.code == "3100")
+            let early = try await Self.send(topology, path: "/transfers/\(IDs.make())", date: WallClock().now.adding(seconds: 301), body: Self.aborted)
+            #expect(early.status == 400 && early.code == "3100")
+            #expect(try await Self.send(topology, path: "/transfers/\(IDs.make())", date: WallClock().now.adding(seconds: -200), body: Self.aborted).status == 200)
+        }
+    }
+
+    @Test("a body that names a member twice is refused with 3101: the connector and a Node hub would read different values")
+    func repeatedMember() async throws {
+        try await withTopology { topology in
+            let twice = #"{"transferState":"COMMITTED","transferState":"ABORTED","completedTimestamp":"2026-12-07T10:00:00.000Z"}"#
+            let refused = try await Self.send(topology, path: "/transfers/\(IDs.make())", body: twice)
+            #expect(refused.status == 400 && refused.code == "3101")
+            let nested = #"{"fulfilment":"x","transferState":"COMMITTED","extensionList":{"extension":[{"key":"a","key":"b","value":"c"}]}}"#
+            #expect(try await Self.send(topology, path: "/transfers/\(IDs.make())", body: nested).code == "3101")
+        }
+    }
+}
+
+@Suite("Outbound edge checks")
+struct OutboundEdgeTests {
+    @Test("a core request that names a member twice is refused with 3101 before anything is recorded")
+    func repeatedMember() async throws {
+        try await withTopology { topology in
+            let before = try await topology.payerLog.read(ReadRequest(topic: "pm.core.inbound", limit: 100_000)).count
+            let body = #"{"homeTransactionId":"h","from":{"idType":"MSISDN","idValue":"27710000001"},"to":{"idType":"MSISDN","idValue":"27720000001"},"#
+                + #""amountType":"SEND","currency":"XXX","amount":"1","amount":"1000","transactionType":"TRANSFER"}"#
+            let refused = try await topology.payerAPI.raw("POST", "/transfers", body: body)
+            #expect(refused.status == 400 && refused.body["statusCode"]?.stringValue == "3101")
+            let decision = try await topology.payerAPI.raw("PUT", "/transfers/\(IDs.make())", body: #"{"acceptQuote":true,"acceptQuote":false}"#)
+            #expect(decision.status == 400 && decision.body["statusCode"]?.stringValue == "3101")
+            #expect(try await topology.payerLog.read(ReadRequest(topic: "pm.core.inbound", limit: 100_000)).count == before)
+        }
+    }
+}
