@@ -66,6 +66,11 @@ public struct ConnectorSettings: Sendable {
     /// `PM_INBOUND_DATE_SKEW_SECONDS` (300): how far a received request's `Date` may be from this server's clock; nil
     /// accepts any.
     public var inboundDateSkewSeconds: Int? = 300
+    /// What each of the two servers allows its connections (`PM_MAX_CONNECTIONS`, `PM_IDLE_TIMEOUT_SECONDS`,
+    /// `PM_TLS_HANDSHAKE_TIMEOUT_SECONDS`).
+    public var connectionLimits = ConnectionLimits()
+    /// How much each API takes on at once (`PM_MAX_IN_FLIGHT`, `PM_MAX_BACKLOG`).
+    public var admissionLimits = AdmissionLimits()
     public var inboundPort: Int
     public var outboundPort: Int
     public var hub: HubEndpoints
@@ -123,6 +128,8 @@ public final class Connector: Service, Sendable {
     public let settings: ConnectorSettings
     public let metrics = HTTPMetrics()
     public let board = OutboundBoard()
+    /// Facts recorded and not yet processed, measured for the APIs' admission.
+    public let backlog = Backlog()
     let log: any EventLog
     let logger: Logger
     let hubHTTP: PooledHTTPClient
@@ -171,10 +178,11 @@ public final class Connector: Service, Sendable {
             var inboundSettings = InboundAPI.Settings(dfspId: settings.dfspId, topics: settings.topics, jwsKeys: keys,
                                                       validatePutPartiesJWS: settings.validatePutPartiesJWS)
             inboundSettings.dateSkewSeconds = settings.inboundDateSkewSeconds
-            let inboundAPI = InboundAPI(log: log, settings: inboundSettings,
-                                        metrics: metrics, hub: hub, logger: logger)
+            let inboundAPI = InboundAPI(log: log, settings: inboundSettings, metrics: metrics, hub: hub,
+                                        admission: Admission(limits: settings.admissionLimits, backlog: backlog), logger: logger)
             inboundServer = HTTPServer(name: "inbound", host: settings.host, port: settings.inboundPort,
-                                       tls: try settings.inboundTLS?.serverConfiguration(), responder: inboundAPI, logger: logger)
+                                       tls: try settings.inboundTLS?.serverConfiguration(), limits: settings.connectionLimits,
+                                       responder: inboundAPI, metrics: metrics, logger: logger)
         } else {
             inboundServer = nil
         }
@@ -184,10 +192,12 @@ public final class Connector: Service, Sendable {
         outboundSettings.servesAPI = edge
         outboundSettings.followsLog = feeder != nil
         let outboundAPI = OutboundAPI(log: log, settings: outboundSettings, board: board, metrics: metrics,
+                                      admission: Admission(limits: settings.admissionLimits, backlog: backlog),
                                       ready: { readiness.settledValue != nil }, logger: logger)
         // A processor-only process answers /health, /ready and /metrics on the outbound port.
         outboundServer = HTTPServer(name: edge ? "outbound" : "operations", host: settings.outboundHost, port: settings.outboundPort,
-                                    tls: try settings.outboundAccess.tls?.serverConfiguration(), responder: outboundAPI, logger: logger)
+                                    tls: try settings.outboundAccess.tls?.serverConfiguration(), limits: settings.connectionLimits,
+                                    responder: outboundAPI, metrics: metrics, logger: logger)
     }
 
     public func run() async throws {
@@ -223,9 +233,27 @@ public final class Connector: Service, Sendable {
                 try await self.outboundServer.run()
                 self.logger.debug("outbound server stopped")
             }
+            group.addTask { await self.measureBacklog() }
         }
         await hubHTTP.shutdown()
         await backendHTTP.shutdown()
+    }
+
+    /// Measures the processor's backlog (its group's lag on the fact topics) for the APIs' admission, until shutdown.
+    func measureBacklog() async {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let facts = try await self.log.groupLag(self.settings.processorGroup).reduce(0) { $0 + $1.lag }
+                    self.backlog.update(Int(facts))
+                    self.metrics.gauge("pm_backlog_facts", Double(facts))
+                } catch {
+                    self.metrics.count("pm_backlog_measure_failures_total")
+                    self.logger.debug("cannot measure the processor's backlog", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
     }
 
     /// Waits until both servers listen and the processor consumes; returns the two ports. Throws if the

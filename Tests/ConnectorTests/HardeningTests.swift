@@ -1,11 +1,12 @@
 import AsyncHTTPClient
-import Connector
+@testable import Connector
 import EventLog
 import FSPIOP
 import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import PaymentDomain
 import PaymentManager
 import Processing
@@ -256,5 +257,110 @@ struct OutboundEdgeTests {
             #expect(decision.status == 400 && decision.body["statusCode"]?.stringValue == "3101")
             #expect(try await topology.payerLog.read(ReadRequest(topic: "pm.core.inbound", limit: 100_000)).count == before)
         }
+    }
+}
+
+/// Slow, idle and too many clients against the connector's servers, over raw sockets.
+@Suite("Connection limits")
+struct ConnectionLimitTests {
+    /// A raw TCP connection to 127.0.0.1:`port` that sends nothing; returns once it is open.
+    static func connect(_ port: Int) async throws -> any Channel {
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
+    }
+
+    /// Whether the server closed the connection within `timeout`.
+    static func closed(_ channel: any Channel, within timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while channel.isActive, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        return !channel.isActive
+    }
+
+    @Test("a client that never finishes the TLS handshake, or never sends a request, is disconnected; one beyond the limit at once")
+    func slowIdleAndTooMany() async throws {
+        try await withTopology({ $0.connectionLimits = ConnectionLimits(maximumConnections: 3, handshakeTimeout: .seconds(1), idleTimeout: .seconds(2)) }) { topology in
+            // TLS never started on the inbound port: closed after the handshake timeout (before the idle one).
+            let silent = try await Self.connect(topology.ports.payerInbound)
+            let started = ContinuousClock.now
+            #expect(await Self.closed(silent, within: .seconds(5)))
+            #expect(ContinuousClock.now - started < .milliseconds(1900))
+            // Plain HTTP on the outbound port, no request: closed after the idle timeout.
+            let idle = try await Self.connect(topology.ports.payerOutbound)
+            #expect(await Self.closed(idle, within: .seconds(6)))
+            // Three connections held open: a fourth is closed at once.
+            var held: [any Channel] = []
+            for _ in 0..<3 { held.append(try await Self.connect(topology.ports.payerOutbound)) }
+            try await eventually("the three to be admitted") { !(await Self.closed(held[2], within: .milliseconds(100))) }
+            let fourth = try await Self.connect(topology.ports.payerOutbound)
+            #expect(await Self.closed(fourth, within: .seconds(1)))
+            #expect(held.allSatisfy { $0.isActive })
+            #expect(topology.payer.metrics.render().contains(#"pm_connections_refused_total{reason="connection-limit",server="outbound"}"#))
+            for channel in held { try await channel.close() }
+            try await eventually("a place to be free again") { try await topology.payerAPI.call("GET", "/health").status == 200 }
+        }
+    }
+}
+
+@Suite("Overload")
+struct OverloadTests {
+    @Test("beyond PM_MAX_IN_FLIGHT the outbound API answers 503 with 2003 and Retry-After at once; a place freed is taken again")
+    func outboundInFlight() async throws {
+        let deadPort = try FreePort.allocate()
+        try await withTopology({ options in
+            options.requestTimeoutSeconds = 3
+            options.admissionLimits = AdmissionLimits(maximumInFlight: 2, maximumBacklog: 2000)
+            options.extraParticipants = [HubParticipant(fspId: "ghostfsp", endpoint: "https://127.0.0.1:\(deadPort)", currency: "XXX", netDebitCap: "1000")]
+            options.extraParties = [HubParty(partyIdType: "MSISDN", partyIdentifier: "27730000000", fspId: "ghostfsp")]
+        }) { topology in
+            let api = topology.payerAPI
+            // Two lookups of a party whose DFSP never answers hold both places until their timeout.
+            async let first = api.call("GET", "/parties/MSISDN/27730000000")
+            async let second = api.call("GET", "/parties/MSISDN/27730000000")
+            try await eventually("a third call to be refused") {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(topology.ports.payerOutbound)/transfers")
+                request.method = .POST
+                request.body = .bytes(ByteBuffer(bytes: CanonicalJSON.insertionOrderBytes(OutboundCaller.transferRequest(from: "27710000001", to: "27720000001"))))
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                let body = try JSONParser.parse(Array(buffer: try await response.body.collect(upTo: 1 << 16)))
+                guard response.status.code == 503 else { return false }
+                #expect(body["statusCode"]?.stringValue == "2003")
+                #expect(response.headers["Retry-After"].first == "1")
+                return true
+            }
+            #expect(topology.payer.metrics.render().contains(#"pm_overload_refused_total{api="outbound",reason="in-flight"}"#))
+            let (one, two) = try await (first, second)
+            #expect(one.status == 504 && two.status == 504)
+            let after = try await api.call("POST", "/transfers", OutboundCaller.transferRequest(from: "27710000001", to: "27720000001"))
+            #expect(after.body["currentState"]?.stringValue == "COMPLETED")
+        }
+    }
+}
+
+/// Admission decisions, without sockets.
+@Suite("Admission")
+struct AdmissionTests {
+    @Test("new work is refused while the backlog is at its limit; callbacks and queries are taken; places are counted")
+    func decisions() {
+        let backlog = Backlog()
+        let admission = Admission(limits: AdmissionLimits(maximumInFlight: 2, maximumBacklog: 10), backlog: backlog)
+        #expect(admission.enter(.newWork) == nil)
+        #expect(admission.enter(.ongoing) == nil)
+        #expect(admission.enter(.ongoing) == .inFlight)
+        admission.leave()
+        #expect(admission.current == 1)
+        backlog.update(10)
+        #expect(admission.enter(.newWork) == .backlog)
+        #expect(admission.enter(.ongoing) == nil)
+        admission.leave()
+        admission.leave()
+        backlog.update(9)
+        #expect(admission.enter(.newWork) == nil)
+    }
+
+    @Test("on the inbound API, requests that start work are new work; callbacks are not", arguments: [
+        ("POST", "/transfers", true), ("POST", "/quotes", true), ("GET", "/parties/MSISDN/1", true), ("GET", "/authorizations/x", true),
+        ("PUT", "/transfers/x", false), ("PATCH", "/transfers/x", false), ("GET", "/transfers/x", false), ("PUT", "/parties/MSISDN/1", false),
+    ])
+    func inboundKinds(_ example: (String, String, Bool)) {
+        #expect((InboundAPI.kind(method: example.0, path: example.1) == .newWork) == example.2)
     }
 }

@@ -14,21 +14,45 @@ public final class HTTPServer<Responder: HTTPResponder>: Service, Sendable where
     let host: String
     let port: Int
     let tls: TLSConfiguration?
+    let limits: ConnectionLimits
     let responder: Responder
+    let metrics: HTTPMetrics?
     let logger: Logger
     private let bound = Latch<Int>()
 
-    public init(name: String, host: String, port: Int, tls: TLSConfiguration?, responder: Responder, logger: Logger) {
+    public init(name: String, host: String, port: Int, tls: TLSConfiguration?, limits: ConnectionLimits = ConnectionLimits(),
+                responder: Responder, metrics: HTTPMetrics? = nil, logger: Logger) {
         self.name = name
         self.host = host
         self.port = port
         self.tls = tls
+        self.limits = limits
         self.responder = responder
+        self.metrics = metrics
         self.logger = logger
     }
 
     public func run() async throws {
-        let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
+        // Every connection holds a place among `limits.maximumConnections`, must finish TLS in `handshakeTimeout`, and is
+        // closed after `idleTimeout` without a request.
+        let count = ConnectionCount(limit: limits.maximumConnections)
+        let http = HTTP1Channel.Configuration(idleTimeout: limits.idleTimeout.timeAmount)
+        let handshakeTimeout = limits.handshakeTimeout.timeAmount
+        let name = self.name
+        let refused: @Sendable (String) -> Void = { [metrics] reason in
+            metrics?.count("pm_connections_refused_total", labels: ["server": name, "reason": reason])
+        }
+        let server: HTTPServerBuilder
+        if let tls {
+            server = HTTPServerBuilder { responder in
+                GuardedChannel(base: try TLSChannel(HTTP1Channel(responder: responder, configuration: http), tlsConfiguration: tls),
+                               count: count, handshakeTimeout: handshakeTimeout, refused: refused)
+            }
+        } else {
+            server = HTTPServerBuilder { responder in
+                GuardedChannel(base: HTTP1Channel(responder: responder, configuration: http), count: count, handshakeTimeout: nil, refused: refused)
+            }
+        }
         let application = Application(
             responder: responder, server: server,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),

@@ -45,12 +45,16 @@ public struct InboundAPI: HTTPResponder {
     let settings: Settings
     let logger: Logger
     let metrics: HTTPMetrics
+    /// How much this API takes on at once.
+    let admission: Admission
     /// Answers the hub's pings (`PUT /ping/{requestId}`); nil answers none.
     let hub: HubClient?
     let clock = WallClock()
 
-    public init(log: any EventLog, settings: Settings, metrics: HTTPMetrics, hub: HubClient? = nil, logger: Logger) {
+    public init(log: any EventLog, settings: Settings, metrics: HTTPMetrics, hub: HubClient? = nil,
+                admission: Admission = Admission(limits: AdmissionLimits(), backlog: Backlog()), logger: Logger) {
         self.hub = hub
+        self.admission = admission
         self.log = log
         self.settings = settings
         self.metrics = metrics
@@ -129,10 +133,28 @@ public struct InboundAPI: HTTPResponder {
         let started = ContinuousClock.now
         let method = request.method.rawValue
         let path = request.uri.path
-        let response = await handle(request, method: method, path: path)
+        let response: Response
+        if let refusal = admission.enter(Self.kind(method: method, path: path)) {
+            // More than the connector can take at once: 2003, to be tried again, instead of a queue that grows.
+            metrics.count("pm_overload_refused_total", labels: ["api": "inbound", "reason": refusal.rawValue])
+            var refused = HTTPSupport.fspiopError(FSPIOPError(.serviceCurrentlyUnavailable, "the connector is at capacity (\(refusal.rawValue)); try again"))
+            refused.headers[.retryAfter] = "1"
+            response = refused
+        } else {
+            response = await handle(request, method: method, path: path)
+            admission.leave()
+        }
         metrics.record(api: "inbound", method: method, route: HTTPMetrics.routeLabel(path, resources: Self.resources), status: Int(response.status.code),
                        since: started)
         return response
+    }
+
+    /// Requests that start work (a quote, a transfer, a lookup that asks the core); callbacks end work under way.
+    static func kind(method: String, path: String) -> Admission.Kind {
+        if method == "POST" { return .newWork }
+        guard method == "GET" else { return .ongoing }
+        let first = path.split(separator: "/").first
+        return first == "parties" || first == "participants" || first == "authorizations" ? .newWork : .ongoing
     }
 
     /// The first path segments this API serves: the only route labels of its metrics besides `other`.

@@ -46,12 +46,16 @@ public struct OutboundAPI: HTTPResponder {
     let settings: Settings
     let board: OutboundBoard
     let metrics: HTTPMetrics
+    /// How much this API takes on at once.
+    let admission: Admission
     let ready: @Sendable () -> Bool
     let logger: Logger
     let clock = WallClock()
 
     public init(log: any EventLog, settings: Settings, board: OutboundBoard, metrics: HTTPMetrics,
+                admission: Admission = Admission(limits: AdmissionLimits(), backlog: Backlog()),
                 ready: @escaping @Sendable () -> Bool, logger: Logger) {
+        self.admission = admission
         self.log = log
         self.settings = settings
         self.board = board
@@ -73,10 +77,19 @@ public struct OutboundAPI: HTTPResponder {
             let body = CanonicalJSON.insertionOrderBytes(.object([("statusCode", .string("401")),
                                                                   ("message", .string("a valid bearer token is required"))]))
             response = Response(status: .unauthorized, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        } else if !Self.isOpen(method: method, path: path), path != "/metrics",
+                  let refusal = admission.enter(method == "POST" ? .newWork : .ongoing) {
+            // More than the connector can take at once: refused now, to be tried again, instead of a queue that grows.
+            metrics.count("pm_overload_refused_total", labels: ["api": "outbound", "reason": refusal.rawValue])
+            var refused = Self.error(.serviceUnavailable, statusCode: FSPIOPErrorCode.serviceCurrentlyUnavailable.rawValue,
+                                     "the connector is at capacity (\(refusal.rawValue)); try again")
+            refused.headers[.retryAfter] = "1"
+            response = refused
         } else {
             // A synchronous call waits for the processor, which stops with the connector: on graceful shutdown the wait
             // ends at once (``stopping()``) instead of holding the server open until its timeout.
             response = await cancelWhenGracefulShutdown { await self.handle(request, method: method, path: path) }
+            if !Self.isOpen(method: method, path: path), path != "/metrics" { admission.leave() }
         }
         if path != "/metrics" {
             metrics.record(api: "outbound", method: method, route: HTTPMetrics.routeLabel(path, resources: Self.resources),

@@ -64,6 +64,11 @@ public struct ConnectorConfiguration: Sendable, Hashable {
     /// `PM_INBOUND_DATE_SKEW_SECONDS` (300; 0 turns the check off): how far a received request's `Date` may be from
     /// this server's clock.
     public var inboundDateSkewSeconds = 300
+    /// `PM_MAX_CONNECTIONS` (1024), `PM_IDLE_TIMEOUT_SECONDS` (60), `PM_TLS_HANDSHAKE_TIMEOUT_SECONDS` (10): what each
+    /// server allows its connections.
+    public var connectionLimits = ConnectionLimits()
+    /// `PM_MAX_IN_FLIGHT` (1024) and `PM_MAX_BACKLOG` (2000): how much each API takes on before it refuses more.
+    public var admissionLimits = AdmissionLimits()
     public var jwsVerificationKeysDirectory: String?
     public var inboundTLS: TLSFiles?
     public var outboundTLS: TLSFiles?
@@ -146,6 +151,12 @@ public struct ConnectorConfiguration: Sendable, Hashable {
         }
         configuration.outboundListenAddress = reader.value("PM_OUTBOUND_LISTEN_ADDRESS") ?? "127.0.0.1"
         if reader.value("PM_HUB_ID") != nil { configuration.hubId = try reader.fspId("PM_HUB_ID") }
+        configuration.connectionLimits = ConnectionLimits(
+            maximumConnections: try reader.positive("PM_MAX_CONNECTIONS", default: 1024),
+            handshakeTimeout: .seconds(try reader.positive("PM_TLS_HANDSHAKE_TIMEOUT_SECONDS", default: 10)),
+            idleTimeout: .seconds(try reader.positive("PM_IDLE_TIMEOUT_SECONDS", default: 60)))
+        configuration.admissionLimits = AdmissionLimits(maximumInFlight: try reader.positive("PM_MAX_IN_FLIGHT", default: 1024),
+                                                        maximumBacklog: try reader.positive("PM_MAX_BACKLOG", default: 2000))
         if let text = reader.value("PM_INBOUND_DATE_SKEW_SECONDS") {
             guard let seconds = Int(text), (0...Int(Int32.max)).contains(seconds) else {
                 throw ConfigurationError("PM_INBOUND_DATE_SKEW_SECONDS", "'\(text)' is not a whole number from 0 (off) to \(Int32.max)")
@@ -196,7 +207,10 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             "REJECT_TRANSFERS_ON_EXPIRED_QUOTES=\(rejectTransfersOnExpiredQuotes)", "JWS_SIGN=\(jwsSign)",
             "JWS_SIGN_PUT_PARTIES=\(jwsSignPutParties)", "VALIDATE_INBOUND_JWS=\(validateInboundJWS)",
             "VALIDATE_INBOUND_PUT_PARTIES_JWS=\(validateInboundPutPartiesJWS)", "PM_LISTEN_ADDRESS=\(listenAddress)",
-            "PM_OUTBOUND_LISTEN_ADDRESS=\(outboundListenAddress)", "PM_HUB_ID=\(hubId)", "PM_INBOUND_DATE_SKEW_SECONDS=\(inboundDateSkewSeconds)", "PM_OUTBOUND_API_MUTUAL_TLS_ENABLED=\(outboundAccess.tls != nil)",
+            "PM_OUTBOUND_LISTEN_ADDRESS=\(outboundListenAddress)", "PM_HUB_ID=\(hubId)", "PM_INBOUND_DATE_SKEW_SECONDS=\(inboundDateSkewSeconds)",
+            "PM_MAX_CONNECTIONS=\(connectionLimits.maximumConnections)", "PM_IDLE_TIMEOUT_SECONDS=\(connectionLimits.idleTimeout.components.seconds)",
+            "PM_TLS_HANDSHAKE_TIMEOUT_SECONDS=\(connectionLimits.handshakeTimeout.components.seconds)",
+            "PM_MAX_IN_FLIGHT=\(admissionLimits.maximumInFlight)", "PM_MAX_BACKLOG=\(admissionLimits.maximumBacklog)", "PM_OUTBOUND_API_MUTUAL_TLS_ENABLED=\(outboundAccess.tls != nil)",
             "INBOUND_MUTUAL_TLS_ENABLED=\(inboundTLS != nil)", "OUTBOUND_MUTUAL_TLS_ENABLED=\(outboundTLS != nil)",
             "PM_DATA_DIR=\(dataDirectory)", "PM_LOG=\(log)", "PM_LOG_DURABILITY=\(logDurability.rawValue)", "PM_FINISHED_RETENTION_SECONDS=\(finishedRetentionSeconds)",
             "PM_CHECKPOINT_INTERVAL_MS=\(checkpointIntervalMilliseconds)", "PM_ROLES=\(roles)",

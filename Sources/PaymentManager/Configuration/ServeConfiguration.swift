@@ -61,6 +61,8 @@ extension ConnectorConfiguration {
         settings.outboundHost = outboundListenAddress
         settings.outboundAccess = outboundAccess
         settings.hubId = hubId
+        settings.connectionLimits = connectionLimits
+        settings.admissionLimits = admissionLimits
         settings.inboundDateSkewSeconds = inboundDateSkewSeconds == 0 ? nil : inboundDateSkewSeconds
         return settings
     }

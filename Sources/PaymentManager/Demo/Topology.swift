@@ -55,6 +55,12 @@ public final class Topology: Sendable {
         /// With ``splitPayer``: whether the topology runs the payer's processor itself; without, the caller makes
         /// and runs them (``makePayerProcessor()``), say two to watch one take over from the other.
         public var runsPayerProcessor = true
+        /// What the connectors' servers allow their connections.
+        public var connectionLimits = ConnectionLimits()
+        /// How much the connectors' APIs take on at once.
+        public var admissionLimits = AdmissionLimits()
+        /// Connections the payer's core simulator may open to its connector at once.
+        public var payerCoreConnections = 256
         /// A bearer token the payer's outbound API requires; its core simulator sends it. Nil requires none.
         public var payerOutboundToken: String?
 
@@ -142,6 +148,7 @@ public final class Topology: Sendable {
             port: ports.payerCore, accounts: payerAccounts, connectorOutboundURL: URL(string: "http://127.0.0.1:\(ports.payerOutbound)"))
         payerCoreConfiguration.keepFinished = options.simulatorKeepFinished
         payerCoreConfiguration.connectorToken = options.payerOutboundToken
+        payerCoreConfiguration.maxOutboundConnections = options.payerCoreConnections
         payerCore = try CoreSimulator(configuration: payerCoreConfiguration, logger: logger.labelled("payer-core"))
         var payeeCoreConfiguration = CoreSimulatorConfiguration(
             port: ports.payeeCore, accounts: payeeAccounts, quoteExpirySeconds: options.payeeQuoteExpirySeconds,
@@ -169,6 +176,8 @@ public final class Topology: Sendable {
                 jwsVerificationKeysDirectory: options.jws ? pki.jwsPublicKeysDirectory : nil,
                 inboundTLS: options.mutualTLS ? files.server : nil, outboundTLS: options.mutualTLS ? files.client : nil)
             settings.finishedRetentionSeconds = options.finishedRetentionSeconds
+            settings.connectionLimits = options.connectionLimits
+            settings.admissionLimits = options.admissionLimits
             return settings
         }
         var payerSettings = try settings(options.payerId, inbound: ports.payerInbound, outbound: ports.payerOutbound, core: ports.payerCore)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Connector
 import Simulators
 import FSPIOP
 import PaymentManager
@@ -10,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks, each against a baseline measured in the same run (use a release build).",
-        subcommands: [Crypto.self, Log.self, HTTP.self, EndToEnd.self]
+        subcommands: [Crypto.self, Log.self, HTTP.self, EndToEnd.self, Overload.self]
     )
 
     struct Crypto: ParsableCommand {
@@ -302,6 +303,57 @@ extension BenchCommand {
             }
             let object: JSONValue = .object([("benchmark", .string("http")), ("concurrency", .number(String(concurrency))), ("results", .array(rows))])
             if json { printJSON(object) } else { print(String(decoding: CanonicalJSON.insertionOrderBytes(object), as: UTF8.self)) }
+        }
+    }
+
+    struct Overload: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The connector offered more than it can take: what it accepts, what it refuses, and that nothing accepted is lost.",
+            discussion: """
+                The demo's topology in one process (mutual TLS and JWS on). A calibration run at a fixed concurrency \
+                measures the rate the topology sustains; then transfers are offered at FACTOR times that rate, open loop, \
+                for SECONDS. Reports the accepted and refused rates (refused: 503 with 2003 and Retry-After), the \
+                latency of the accepted ones, the process's peak memory, and whether every accepted transfer ended in one \
+                state the payer and the hub agree on, nothing refused was recorded, and the books add up.
+                """)
+
+        @Option(name: .long, help: "Seconds of overload.")
+        var seconds = 60
+        @Option(name: .long, help: "The offered rate, as a multiple of the sustainable rate.")
+        var factor = 3.0
+        @Option(name: .long, help: "Transfers of the calibration run.")
+        var calibrationTransfers = 1500
+        @Option(name: .long, help: "PM_MAX_IN_FLIGHT of the connectors.")
+        var maxInFlight = 1024
+        @Option(name: .long, help: "PM_MAX_BACKLOG of the connectors.")
+        var maxBacklog = 2000
+        @Flag(name: .long, help: "Print one JSON object.")
+        var json = false
+
+        func run() async throws {
+            var logger = Logger(label: "pm-bench")
+            logger.logLevel = .critical
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pm-bench-overload-\(UUID().uuidString.prefix(8))").path
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            var options = OverloadBenchmark.Options(seconds: seconds, factor: factor, calibrationTransfers: calibrationTransfers, directory: directory)
+            options.admissionLimits = AdmissionLimits(maximumInFlight: maxInFlight, maximumBacklog: maxBacklog)
+            let r = try await OverloadBenchmark.run(options, logger: logger)
+            func number(_ value: Double, _ digits: Int = 1) -> JSONValue { .number(String(format: "%.\(digits)f", value)) }
+            let object: JSONValue = .object([
+                ("benchmark", .string("overload")), ("seconds", .number(String(seconds))), ("factor", number(factor)),
+                ("maxInFlight", .number(String(maxInFlight))), ("maxBacklog", .number(String(maxBacklog))),
+                ("sustainablePerSecond", number(r.sustainablePerSecond)), ("offeredPerSecond", number(r.offeredPerSecond)),
+                ("offered", .number(String(r.offered))), ("accepted", .number(String(r.accepted))), ("acceptedPerSecond", number(r.acceptedPerSecond)),
+                ("completed", .number(String(r.completed))), ("refused", .number(String(r.refused))), ("refusedPerSecond", number(r.refusedPerSecond)),
+                ("acceptedRatioToSustainable", number(r.acceptedPerSecond / max(r.sustainablePerSecond, 0.001), 2)),
+                ("acceptedP50Ms", number(r.acceptedP50Ms)), ("acceptedP99Ms", number(r.acceptedP99Ms)), ("refusedP99Ms", number(r.refusedP99Ms)),
+                ("memoryBeforeMiB", number(r.memoryBeforeMiB)), ("peakMemoryMiB", number(r.peakMemoryMiB)),
+                ("failures", .object(r.failures.sorted { $0.key < $1.key }.map { ($0.key, .number(String($0.value))) })),
+                ("lost", .number(String(r.lost))), ("recordedRefusals", .number(String(r.recordedRefusals))), ("booksAddUp", .bool(r.booksAddUp)),
+                ("consistent", .bool(r.consistent)),
+            ])
+            if json { printJSON(object) } else { print(String(decoding: CanonicalJSON.insertionOrderBytes(object), as: UTF8.self)) }
+            if !r.consistent { throw ExitCode(1) }
         }
     }
 }
