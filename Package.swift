@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -46,6 +47,8 @@ let package = Package(
         .target(name: "KafkaLog", dependencies: ["EventLog", "CRdKafka"]),
         // The processor's decisions, pure: facts routed to aggregates, who may send what, the effects of events.
         .target(name: "Processing", dependencies: ["PaymentDomain", "FSPIOP", "PMCore"]),
+        // Random and hostile input from one seed, for the property tests and `pm fuzz`.
+        .target(name: "FuzzInput", dependencies: ["PMCore"]),
         .target(
             name: "Connector",
             dependencies: [
@@ -80,7 +83,7 @@ let package = Package(
         .target(
             name: "PaymentManager",
             dependencies: [
-                "FSPIOP", "COpenSSL", "EventLog", "KafkaLog", "Processing", "CSQLite", "CRdKafka", "Connector", "Simulators", "PaymentDomain",
+                "FSPIOP", "COpenSSL", "EventLog", "KafkaLog", "Processing", "FuzzInput", "CSQLite", "CRdKafka", "Connector", "Simulators", "PaymentDomain",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -103,7 +106,10 @@ let package = Package(
         ),
         .testTarget(name: "FSPIOPTests", dependencies: ["FSPIOP", "PMCore"]),
         .testTarget(name: "PaymentDomainTests", dependencies: ["PaymentDomain", "FSPIOP"]),
-        .testTarget(name: "ProcessingTests", dependencies: ["Processing", "PaymentDomain", "FSPIOP", "PMCore"]),
+        .testTarget(name: "ProcessingTests", dependencies: [
+            "Processing", "PaymentDomain", "FSPIOP", "PMCore", "FuzzInput",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "KafkaLog", "PMCore"]),
         .testTarget(name: "PaymentManagerTests", dependencies: ["PaymentManager", "FSPIOP"]),
         .testTarget(

@@ -252,9 +252,15 @@ private struct Step {
             bulkQuote(id, .coreRefused(error), &store)
         case let .bulkTransferAnswered(id, answer):
             guard let request = store.bulkTransfers[id]?.request else { return }
-            // The same fulfilments the checks made before the core was asked (they depend on nothing else).
-            let fulfilments = (try? InboundBulkAnswers.fulfilments(request, configuration: router.inboundConfiguration, now: nil)) ?? [:]
-            bulkTransfer(id, .coreAnswered(InboundBulkAnswers.bulkTransfer(request, core: answer, fulfilments: fulfilments, now: now)), &store)
+            // The same fulfilments the checks made before the core was asked (they depend on nothing else but the ILP
+            // secret and this DFSP's id: changed since, they cannot be made, and the core's credits must be reversed by hand).
+            do {
+                let fulfilments = try InboundBulkAnswers.fulfilments(request, configuration: router.inboundConfiguration, now: nil)
+                bulkTransfer(id, .coreAnswered(InboundBulkAnswers.bulkTransfer(request, core: answer, fulfilments: fulfilments, now: now)), &store)
+            } catch {
+                routed.deadLetter = "the core credited bulk transfer \(id) but its fulfilments cannot be made (\(error)): reverse its credits in the core"
+                bulkTransfer(id, .coreRefused(error.errorInformation), &store)
+            }
         case let .bulkTransferRefused(id, error):
             bulkTransfer(id, .coreRefused(error), &store)
         case let .relayRequested(resource, id, destination, body):

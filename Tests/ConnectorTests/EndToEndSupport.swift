@@ -120,9 +120,6 @@ extension Topology {
                          signPutParties: true, http: http, retries: 0)
     }
 
-    func switchHTTPClient() throws -> PooledHTTPClient {
-        try PooledHTTPClient(configuration: .init(tls: try pki.participant("switch").client.clientConfiguration()))
-    }
 }
 
 /// Waits until `condition` holds, checking every few milliseconds, or fails after `timeout`.

@@ -364,3 +364,22 @@ struct AdmissionTests {
         #expect((InboundAPI.kind(method: example.0, path: example.1) == .newWork) == example.2)
     }
 }
+
+/// A bounded run of `pm fuzz`: hostile requests to every edge of a running topology.
+@Suite("Edge fuzz")
+struct EdgeFuzzTests {
+    @Test("hostile requests to the inbound and outbound APIs get documented answers only; nothing else changes; transfers go on")
+    func edges() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let requests = environment["PM_FUZZ_REQUESTS"].flatMap(Int.init) ?? 400
+        let seed = environment["PM_FUZZ_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64.max)
+        try await withTopology { topology in
+            let result = try await EdgeFuzz(topology: topology).run(requests: requests, seed: seed)
+            #expect(result.malformed.isEmpty, "seed \(seed): \(result.malformed.prefix(5))")
+            #expect(result.unanswered.isEmpty, "seed \(seed): \(result.unanswered.prefix(5))")
+            #expect(result.referenceUnchanged, "seed \(seed)")
+            #expect(result.afterwardsCompleted, "seed \(seed)")
+            #expect(result.disagreements.isEmpty, "seed \(seed): \(result.disagreements.prefix(5))")
+        }
+    }
+}

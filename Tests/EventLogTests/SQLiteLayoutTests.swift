@@ -54,6 +54,20 @@ struct SQLiteLayoutTests {
         return (fileBytes(path), layout, log)
     }
 
+    @Test("a new log file, its WAL and its shared-memory file are readable and writable by their owner only")
+    func ownerOnly() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("private.sqlite")
+        let log = try SQLiteEventLog(configuration: SQLiteLogConfiguration(path: path, durability: .normal))
+        try await log.ensureTopic(TopicSpec(name: "t", partitions: 1))
+        _ = try await log.append(Self.records("t", count: 4, bytes: 100))
+        for file in [path, path + "-wal", path + "-shm"] {
+            let permissions = (try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)?.intValue
+            #expect(permissions == 0o600, "\(file): \(String(permissions ?? 0, radix: 8))")
+        }
+        await log.shutdown()
+    }
+
     @Test("a new log keeps its records in append order: its file is far smaller than the earlier layout's")
     func appendOrderIsCompact() async throws {
         let directory = try TemporaryDirectory()

@@ -1,4 +1,5 @@
 import FSPIOP
+import Foundation
 import Testing
 @testable import PaymentManager
 
@@ -140,5 +141,36 @@ struct OutboundAccessConfigurationTests {
     func bounded(_ example: (String, String)) {
         let error = #expect(throws: ConfigurationError.self) { try load([example.0: example.1]) }
         #expect(error?.variable == example.0)
+    }
+}
+
+/// Kafka's TLS and SASL: librdkafka properties passed through, secrets only from files.
+struct KafkaSecurityConfigurationTests {
+    @Test("PM_KAFKA_PROPERTIES reaches the Kafka clients; a password comes from its file and is never printed")
+    func propertiesAndSecrets() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pm-kafka-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let passwordPath = directory.appendingPathComponent("sasl-password").path
+        try Data("s3cr3t-kafka\n".utf8).write(to: URL(fileURLWithPath: passwordPath))
+        var environment = ConfigurationTests.minimal
+        environment["PM_KAFKA_PROPERTIES"] = "security.protocol=SASL_SSL, sasl.mechanisms=SCRAM-SHA-512,sasl.username=pm,ssl.ca.location=/tls/ca.pem"
+        environment["PM_KAFKA_SASL_PASSWORD_PATH"] = passwordPath
+        let configuration = try ConnectorConfiguration.load(environment: environment) { ConfigurationTests.files.contains($0) || $0 == passwordPath }
+        let properties = try configuration.kafkaClientProperties()
+        #expect(properties == ["security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": "pm",
+                               "ssl.ca.location": "/tls/ca.pem", "sasl.password": "s3cr3t-kafka"])
+        #expect(!configuration.redactedLines.joined().contains("s3cr3t-kafka"))
+        #expect(configuration.redactedLines.contains("PM_KAFKA_SASL_PASSWORD_PATH=\(passwordPath)"))
+    }
+
+    @Test("a secret written in PM_KAFKA_PROPERTIES, or a malformed entry, is refused", arguments: [
+        "sasl.password=hunter2", "ssl.key.password=x", "security.protocol", "=SSL",
+    ])
+    func refused(_ text: String) {
+        var environment = ConfigurationTests.minimal
+        environment["PM_KAFKA_PROPERTIES"] = text
+        let error = #expect(throws: ConfigurationError.self) { try ConnectorConfiguration.load(environment: environment) { ConfigurationTests.files.contains($0) } }
+        #expect(error?.variable == "PM_KAFKA_PROPERTIES")
     }
 }

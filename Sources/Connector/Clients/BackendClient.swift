@@ -46,7 +46,7 @@ public struct BackendClient: Sendable {
 
     /// `POST /transfers`: the core credits the payee.
     public func transfer(prepare: TransfersPostRequest, quoteRequest: QuotesPostRequest?, quote: QuotesIDPutResponse?) async throws(FSPIOPError) -> BackendTransferResponse {
-        let answer = try await call("POST", "/transfers", body: Self.internalTransferRequest(prepare, quoteRequest, quote), notFound: .partyNotFound)
+        let answer = try await call("POST", "/transfers", body: try Self.internalTransferRequest(prepare, quoteRequest, quote), notFound: .partyNotFound)
         return try Self.decode(BackendTransferResponse.self, answer, what: "transfer")
     }
 
@@ -99,25 +99,40 @@ public struct BackendClient: Sendable {
     /// `POST /bulkTransfers` with the SDK's internal form: each transfer's payee, type and note from the
     /// transaction in its ILP packet, the payer of the first as `from`.
     public func bulkTransfer(_ request: BulkTransfersPostRequest) async throws(FSPIOPError) -> BackendBulkTransferResponse {
-        let transactions = request.individualTransfers.map { (try? ILPPacket(base64URL: $0.ilpPacket))?.transaction }
-        func party(_ value: JSONValue?) -> JSONValue { Self.party(value.flatMap { try? JSONValueDecoder.decode(Party.self, from: $0) }) }
-        let items: [JSONValue] = zip(request.individualTransfers, transactions).map { item, transaction in
+        // The core reads each payee from its packet's transaction: one that cannot be read refuses the bulk here rather
+        // than reaching the core as null.
+        func party(_ value: JSONValue?, _ path: String) throws(FSPIOPError) -> JSONValue {
+            guard let value else { throw FSPIOPError(.validationError, "\(path): is missing from the ILP transaction") }
+            do { return Self.party(try JSONValueDecoder.decode(Party.self, from: value)) } catch {
+                throw FSPIOPError(.validationError, "\(path): is not a Party (\(error))")
+            }
+        }
+        var items: [JSONValue] = []
+        var payer: JSONValue = .null
+        for (index, item) in request.individualTransfers.enumerated() {
+            let packet: ILPPacket
+            do { packet = try ILPPacket(base64URL: item.ilpPacket) } catch {
+                throw FSPIOPError(.validationError, "individualTransfers[\(index)].ilpPacket: cannot be decoded (\(error))")
+            }
+            guard let transaction = packet.transaction else {
+                throw FSPIOPError(.validationError, "individualTransfers[\(index)].ilpPacket: holds no transaction")
+            }
+            if index == 0 { payer = try party(transaction["payer"], "individualTransfers[0].ilpPacket.payer") }
             var fields: [(String, JSONValue)] = [
                 ("transferId", .string(item.transferId)), ("amount", .string(item.transferAmount.amount)),
-                ("currency", .string(item.transferAmount.currency)), ("to", party(transaction?["payee"])),
+                ("currency", .string(item.transferAmount.currency)), ("to", try party(transaction["payee"], "individualTransfers[\(index)].ilpPacket.payee")),
             ]
-            if let type = transaction?["transactionType"] {
+            if let type = transaction["transactionType"] {
                 for (name, member) in [("transactionType", "scenario"), ("initiator", "initiator"), ("initiatorType", "initiatorType"),
                                        ("subScenario", "subScenario")] {
                     if let text = type[member]?.stringValue { fields.append((name, .string(text))) }
                 }
             }
-            if let note = transaction?["note"]?.stringValue, !note.isEmpty { fields.append(("note", .string(note))) }
-            return .object(fields)
+            if let note = transaction["note"]?.stringValue, !note.isEmpty { fields.append(("note", .string(note))) }
+            items.append(.object(fields))
         }
         let body: JSONValue = .object([
-            ("bulkTransferId", .string(request.bulkTransferId)), ("from", party(transactions.first.flatMap { $0?["payer"] })),
-            ("individualTransfers", .array(items)),
+            ("bulkTransferId", .string(request.bulkTransferId)), ("from", payer), ("individualTransfers", .array(items)),
         ])
         let answer = try await call("POST", "/bulkTransfers", body: body, notFound: .partyNotFound)
         return try Self.decode(BackendBulkTransferResponse.self, answer, what: "bulk transfer")
@@ -243,7 +258,8 @@ public struct BackendClient: Sendable {
         return .object(members)
     }
 
-    static func internalTransferRequest(_ prepare: TransfersPostRequest, _ quoteRequest: QuotesPostRequest?, _ quote: QuotesIDPutResponse?) -> JSONValue {
+    static func internalTransferRequest(_ prepare: TransfersPostRequest, _ quoteRequest: QuotesPostRequest?,
+                                        _ quote: QuotesIDPutResponse?) throws(FSPIOPError) -> JSONValue {
         var quoteMembers: [(String, JSONValue)] = [
             ("quoteId", .string(quoteRequest?.quoteId ?? prepare.transferId)),
             ("transactionId", .string(quoteRequest?.transactionId ?? prepare.transferId)),
@@ -256,8 +272,13 @@ public struct BackendClient: Sendable {
             if let commission = quote.payeeFspCommission { quoteMembers += [("payeeFspCommissionAmount", .string(commission.amount)), ("payeeFspCommissionAmountCurrency", .string(commission.currency))] }
             quoteMembers.append(("expiration", .string(quote.expiration)))
         }
-        var transaction: JSONValue = .object([])
-        if let packet = try? ILPPacket(base64URL: prepare.ilpPacket), let object = packet.transaction { transaction = object }
+        // The core reads the payee, the amounts and the note from the packet's transaction: one that cannot be read is
+        // refused here rather than sent as an empty object.
+        let packet: ILPPacket
+        do { packet = try ILPPacket(base64URL: prepare.ilpPacket) } catch {
+            throw FSPIOPError(.validationError, "ilpPacket: cannot be decoded (\(error))")
+        }
+        guard let transaction = packet.transaction else { throw FSPIOPError(.validationError, "ilpPacket: holds no transaction") }
         var members: [(String, JSONValue)] = [
             ("transferId", .string(prepare.transferId)),
             ("quote", .object(quoteMembers)),

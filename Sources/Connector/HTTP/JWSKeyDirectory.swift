@@ -44,7 +44,11 @@ public final class JWSKeyDirectory: Sendable {
             return true
         }
         guard due else { return }
-        let current = Self.fingerprint(path)
+        let current: [String: Date]
+        do { current = try Self.fingerprint(path) } catch {
+            logger.error("the JWS verification keys' folder cannot be read; the previous keys stay in use", metadata: ["error": "\(error)"])
+            return
+        }
         guard force || current != state.withLock({ $0.fingerprint }) else { return }
         do {
             let (keys, fingerprint) = try Self.load(path, logger: logger)
@@ -58,10 +62,12 @@ public final class JWSKeyDirectory: Sendable {
         }
     }
 
-    static func fingerprint(_ path: String) -> [String: Date] {
+    /// The `.pem` files of the folder and when each changed.
+    /// - Throws: when the folder cannot be listed (then the keys in use must stay, not be emptied).
+    static func fingerprint(_ path: String) throws -> [String: Date] {
         let manager = FileManager.default
         var result: [String: Date] = [:]
-        for name in (try? manager.contentsOfDirectory(atPath: path)) ?? [] where name.hasSuffix(".pem") {
+        for name in try manager.contentsOfDirectory(atPath: path) where name.hasSuffix(".pem") {
             let attributes = try? manager.attributesOfItem(atPath: path + "/" + name)
             result[name] = attributes?[.modificationDate] as? Date ?? .distantPast
         }
@@ -69,7 +75,7 @@ public final class JWSKeyDirectory: Sendable {
     }
 
     static func load(_ path: String, logger: Logger) throws -> ([String: VerificationKey], [String: Date]) {
-        let fingerprint = fingerprint(path)
+        let fingerprint = try fingerprint(path)
         var keys: [String: VerificationKey] = [:]
         for name in fingerprint.keys {
             let fspId = String(name.dropLast(4))

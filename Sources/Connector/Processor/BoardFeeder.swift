@@ -110,9 +110,17 @@ final class BoardFeeder: Sendable {
         var refusals: [(ref: AggregateRef, error: FSPIOPError)] = []
         var lookups: [(requestId: String, result: PartyLookupResult)] = []
         for record in batch {
-            guard let envelope = try? Envelope(bytes: record.value) else { continue }
+            let envelope: Envelope
+            do { envelope = try Envelope(bytes: record.value) } catch {
+                // Not an envelope this build reads: the edge's view of its aggregate stops here; an operator must know.
+                logger.error("a record of the processor cannot be read; the outbound API's view of its aggregate does not move", metadata: [
+                    "topic": "\(record.topic)", "position": "\(record.position)", "error": "\(error)"])
+                continue
+            }
             if envelope.type == Processor.refusalType {
-                if let refusal = Self.refusal(envelope) { refusals.append(refusal) }
+                if let refusal = Self.refusal(envelope) { refusals.append(refusal) } else {
+                    logger.error("a refusal of the processor cannot be read; its caller will time out", metadata: ["id": "\(envelope.id)"])
+                }
                 continue
             }
             guard let event = fold(envelope, into: &store) else { continue }
@@ -140,7 +148,12 @@ final class BoardFeeder: Sendable {
     /// Folds an event of `pm.transfers` unless it was folded already (its sequence number is not the next of
     /// its aggregate) or belongs to an aggregate whose start this edge did not see; returns it when folded.
     func fold(_ envelope: Envelope, into store: inout AggregateStore) -> DomainEvent? {
-        guard let event = try? DomainEvent(envelope: envelope) else { return nil }
+        let event: DomainEvent
+        do { event = try DomainEvent(envelope: envelope) } catch {
+            logger.error("an event of pm.transfers cannot be read; the outbound API's view of its aggregate does not move", metadata: [
+                "type": "\(envelope.type)", "id": "\(envelope.id)", "error": "\(error)"])
+            return nil
+        }
         let ref = event.ref
         let current = store.version(of: ref)
         // An aggregate evicted by the processor and started again begins anew at 1.

@@ -41,6 +41,9 @@ public final class OutboundBoard: Sendable {
     /// How many transfers the board holds.
     public var count: Int { transfers.count }
 
+    /// Every transfer the board holds (those in memory: under way, or ended within the retention).
+    public var allTransfers: [OutboundTransfer] { transfers.all }
+
     /// Publishes new states and the processor's refusals; wakes the callers waiting for them.
     func publish(_ changed: [OutboundTransfer], requestsToPay changedRequests: [RequestToPay] = [],
                  refusals: [(ref: AggregateRef, error: FSPIOPError)]) {

@@ -117,8 +117,10 @@ struct Recoverer: Sendable {
                 let records = try await log.read(ReadRequest(topic: topic, partition: partition.partition, start: start, limit: 2000))
                 guard let last = records.last else { break }
                 for record in records {
-                    guard let envelope = try? Envelope(bytes: record.value) else { continue }
-                    body(envelope)
+                    do { body(try Envelope(bytes: record.value)) } catch {
+                        logger.error("a record cannot be read at recovery; it is skipped", metadata: [
+                            "topic": "\(topic)", "position": "\(record.position)", "error": "\(error)"])
+                    }
                 }
                 next = last.offset + 1
                 start = .offset(next)

@@ -34,6 +34,8 @@ final class WatchedStates<Value: Sendable>: Sendable {
 
     var count: Int { state.withLock { $0.values.count } }
 
+    var all: [Value] { state.withLock { Array($0.values.values) } }
+
     /// Publishes new states and refusals; wakes the callers waiting for them.
     func publish(_ values: [(id: String, value: Value)], refusals: [(id: String, error: FSPIOPError)]) {
         var wake: [(CheckedContinuation<WatchUpdate<Value>?, Never>, WatchUpdate<Value>)] = []

@@ -60,10 +60,16 @@ public final class SQLiteEventLog: EventLog {
     /// The SQL creating the records table and its index in a new log file (for baselines of the same layout).
     public static var recordsSchema: String { RecordsLayout.appendOrderSchema }
 
-    /// Opens (or creates) the log file.
+    /// Opens (or creates) the log file. A new file is readable and writable by its owner only, and so are the WAL and
+    /// shared-memory files SQLite makes beside it (they take the database file's permissions): the log holds every
+    /// message of every payment.
     public init(configuration: SQLiteLogConfiguration) throws(LogError) {
         self.configuration = configuration
         recent = Mutex(RecentRecords(maximumBytes: configuration.recentBytesPerPartition))
+        if configuration.path != ":memory:", !FileManager.default.fileExists(atPath: configuration.path),
+           !FileManager.default.createFile(atPath: configuration.path, contents: nil, attributes: [.posixPermissions: 0o600]) {
+            throw LogError(.unavailable, "cannot create the SQLite log '\(configuration.path)'")
+        }
         writer = try SQLiteConnection(path: configuration.path, label: "pm.log.sqlite.writer")
         try writer.runSynchronously { connection throws(LogError) in
             try connection.execute("""

@@ -69,6 +69,34 @@ public struct ConnectorConfiguration: Sendable, Hashable {
     public var connectionLimits = ConnectionLimits()
     /// `PM_MAX_IN_FLIGHT` (1024) and `PM_MAX_BACKLOG` (2000): how much each API takes on before it refuses more.
     public var admissionLimits = AdmissionLimits()
+    /// `PM_KAFKA_PROPERTIES` (`name=value,...`): librdkafka properties for every Kafka client of the log (TLS, SASL,
+    /// tuning). Secrets are not allowed here; they come from files (``kafkaSecretFiles``).
+    public var kafkaProperties: [String: String] = [:]
+    /// `PM_KAFKA_SASL_PASSWORD_PATH`, `PM_KAFKA_SSL_KEY_PASSWORD_PATH`, `PM_KAFKA_OAUTHBEARER_CLIENT_SECRET_PATH`: the
+    /// librdkafka property each file's content is given to, by property name.
+    public var kafkaSecretFiles: [String: String] = [:]
+
+    /// The librdkafka properties that hold secrets: refused in `PM_KAFKA_PROPERTIES`, set from files.
+    static let kafkaSecretProperties: [String: String] = [
+        "sasl.password": "PM_KAFKA_SASL_PASSWORD_PATH", "ssl.key.password": "PM_KAFKA_SSL_KEY_PASSWORD_PATH",
+        "sasl.oauthbearer.client.secret": "PM_KAFKA_OAUTHBEARER_CLIENT_SECRET_PATH",
+        "ssl.keystore.password": "PM_KAFKA_SSL_KEYSTORE_PASSWORD_PATH",
+    ]
+
+    /// Every librdkafka property for the log's clients: ``kafkaProperties`` and the secrets read from their files now.
+    /// - Throws: a ``ConfigurationError`` naming the variable of a file that cannot be read.
+    public func kafkaClientProperties() throws(ConfigurationError) -> [String: String] {
+        var properties = kafkaProperties
+        for (property, path) in kafkaSecretFiles {
+            let variable = Self.kafkaSecretProperties[property] ?? property
+            do {
+                properties[property] = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw ConfigurationError(variable, "'\(path)' cannot be read")
+            }
+        }
+        return properties
+    }
     public var jwsVerificationKeysDirectory: String?
     public var inboundTLS: TLSFiles?
     public var outboundTLS: TLSFiles?
@@ -155,6 +183,21 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             maximumConnections: try reader.positive("PM_MAX_CONNECTIONS", default: 1024),
             handshakeTimeout: .seconds(try reader.positive("PM_TLS_HANDSHAKE_TIMEOUT_SECONDS", default: 10)),
             idleTimeout: .seconds(try reader.positive("PM_IDLE_TIMEOUT_SECONDS", default: 60)))
+        if let text = reader.value("PM_KAFKA_PROPERTIES") {
+            for entry in text.split(separator: ",") {
+                let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, !parts[0].isEmpty else {
+                    throw ConfigurationError("PM_KAFKA_PROPERTIES", "'\(entry)' is not name=value (librdkafka properties, comma-separated)")
+                }
+                if let variable = Self.kafkaSecretProperties[parts[0]] {
+                    throw ConfigurationError("PM_KAFKA_PROPERTIES", "\(parts[0]) is a secret: put it in a file named by \(variable)")
+                }
+                configuration.kafkaProperties[parts[0]] = parts[1]
+            }
+        }
+        for (property, variable) in Self.kafkaSecretProperties where reader.value(variable) != nil {
+            configuration.kafkaSecretFiles[property] = try reader.file(variable, because: "it is set")
+        }
         configuration.admissionLimits = AdmissionLimits(maximumInFlight: try reader.positive("PM_MAX_IN_FLIGHT", default: 1024),
                                                         maximumBacklog: try reader.positive("PM_MAX_BACKLOG", default: 2000))
         if let text = reader.value("PM_INBOUND_DATE_SKEW_SECONDS") {
@@ -218,6 +261,12 @@ public struct ConnectorConfiguration: Sendable, Hashable {
         if let jwsSigningKeyPath { lines.append("JWS_SIGNING_KEY_PATH=\(jwsSigningKeyPath)") }
         if let jwsVerificationKeysDirectory { lines.append("JWS_VERIFICATION_KEYS_DIRECTORY=\(jwsVerificationKeysDirectory)") }
         if let tokenPath = outboundAccess.tokenPath { lines.append("PM_OUTBOUND_API_TOKEN_PATH=\(tokenPath)") }
+        if !kafkaProperties.isEmpty {
+            lines.append("PM_KAFKA_PROPERTIES=" + kafkaProperties.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
+        }
+        for (property, path) in kafkaSecretFiles.sorted(by: { $0.key < $1.key }) {
+            lines.append("\(Self.kafkaSecretProperties[property] ?? property)=\(path)")
+        }
         return lines
     }
 }

@@ -223,6 +223,11 @@ public final class Topology: Sendable {
         return (try Connector(settings: settings, log: log, logger: logger.labelled("\(options.payerId)-\(name)")), log)
     }
 
+    /// An HTTP client that presents the hub's client certificate: what reaches the connectors' inbound APIs as the hub.
+    public func switchHTTPClient() throws -> PooledHTTPClient {
+        try PooledHTTPClient(configuration: .init(tls: try pki.participant("switch").client.clientConfiguration()))
+    }
+
     /// Every service of the topology, for one service group.
     public var services: [any Service] { [hub, payerCore, payeeCore, payer, payee] + (payerProcessor.map { [$0] } ?? []) }
 

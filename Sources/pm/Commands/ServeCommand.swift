@@ -66,9 +66,21 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if case let .sqlite(path) = configuration.log {
             let folder = (path as NSString).deletingLastPathComponent
-            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            // Owner-only: the log holds every message of every payment.
+            if !folder.isEmpty {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
         }
-        let opened = try OpenLog.open(configuration.log, durability: configuration.logDurability)
+        let opened: OpenLog
+        do {
+            opened = try OpenLog.open(configuration.log, properties: try configuration.kafkaClientProperties(), durability: configuration.logDurability)
+        } catch let error as ConfigurationError {
+            printError("pm serve: \(error)")
+            throw ExitCode(2)
+        } catch {
+            printError("pm serve: cannot open the log: \(error)")
+            throw ExitCode(2)
+        }
         let connector: Connector
         do {
             connector = try Connector(settings: configuration.settings, log: opened.log, logger: logger)
