@@ -130,6 +130,8 @@ public final class Connector: Service, Sendable {
     public let board = OutboundBoard()
     /// Facts recorded and not yet processed, measured for the APIs' admission.
     public let backlog = Backlog()
+    /// The outbound API's admission: its requests in flight.
+    let outboundAdmission: Admission
     let log: any EventLog
     let logger: Logger
     let hubHTTP: PooledHTTPClient
@@ -191,8 +193,8 @@ public final class Connector: Service, Sendable {
         outboundSettings.bearerToken = try settings.outboundAccess.token()
         outboundSettings.servesAPI = edge
         outboundSettings.followsLog = feeder != nil
-        let outboundAPI = OutboundAPI(log: log, settings: outboundSettings, board: board, metrics: metrics,
-                                      admission: Admission(limits: settings.admissionLimits, backlog: backlog),
+        outboundAdmission = Admission(limits: settings.admissionLimits, backlog: backlog)
+        let outboundAPI = OutboundAPI(log: log, settings: outboundSettings, board: board, metrics: metrics, admission: outboundAdmission,
                                       ready: { readiness.settledValue != nil }, logger: logger)
         // A processor-only process answers /health, /ready and /metrics on the outbound port.
         outboundServer = HTTPServer(name: edge ? "outbound" : "operations", host: settings.outboundHost, port: settings.outboundPort,
@@ -239,14 +241,18 @@ public final class Connector: Service, Sendable {
         await backendHTTP.shutdown()
     }
 
-    /// Measures the processor's backlog (its group's lag on the fact topics) for the APIs' admission, until shutdown.
+    /// Measures the work recorded and not yet done, for the APIs' admission, until shutdown: the processor's group's lag
+    /// on the fact topics, and the effects it has under way (hub requests and core calls, where work piles up when more
+    /// arrives than the hub, the core and this machine can finish).
     func measureBacklog() async {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    let facts = try await self.log.groupLag(self.settings.processorGroup).reduce(0) { $0 + $1.lag }
-                    self.backlog.update(Int(facts))
+                    let facts = Int(try await self.log.groupLag(self.settings.processorGroup).reduce(0) { $0 + $1.lag })
+                    let effects = self.processor?.effectsInFlight ?? 0
+                    self.backlog.update(facts + effects)
                     self.metrics.gauge("pm_backlog_facts", Double(facts))
+                    self.metrics.gauge("pm_effects_in_flight", Double(effects))
                 } catch {
                     self.metrics.count("pm_backlog_measure_failures_total")
                     self.logger.debug("cannot measure the processor's backlog", metadata: ["error": "\(error)"])

@@ -4,13 +4,13 @@ import Synchronization
 /// recorded but not yet processed (the processor's backlog). What is refused is answered at once (503 with
 /// `Retry-After` on the outbound API, 2003 on the inbound one) instead of waiting in memory with a growing latency.
 public struct AdmissionLimits: Sendable, Hashable {
-    /// Requests one API handles at once (`PM_MAX_IN_FLIGHT`).
+    /// Requests one API handles at once (`PM_MAX_IN_FLIGHT`); below `PM_MAX_CONNECTIONS`, so that a refusal is an answer.
     public var maximumInFlight: Int
-    /// Facts recorded and not yet processed beyond which new work is refused (`PM_MAX_BACKLOG`); callbacks, which end
-    /// work under way, are still taken.
+    /// Work recorded and not yet done (facts not yet processed, and effects under way) beyond which new work is refused
+    /// (`PM_MAX_BACKLOG`); callbacks, which end work under way, are still taken.
     public var maximumBacklog: Int
 
-    public init(maximumInFlight: Int = 1024, maximumBacklog: Int = 2000) {
+    public init(maximumInFlight: Int = 512, maximumBacklog: Int = 500) {
         self.maximumInFlight = maximumInFlight
         self.maximumBacklog = maximumBacklog
     }
@@ -60,7 +60,7 @@ public final class Admission: Sendable {
     public var current: Int { inFlight.load(ordering: .relaxed) }
 }
 
-/// Facts recorded and not yet processed, as last measured (the processor group's lag on the fact topics).
+/// Work recorded and not yet done, as last measured: facts not yet processed and effects under way.
 public final class Backlog: Sendable {
     private let value = Atomic<Int>(0)
 

@@ -67,6 +67,7 @@ public final class Processor: Service, Sendable {
     private let readiness = Latch<Void>()
     private let recovery = Mutex(Recovery())
     private let inFlight = Mutex(InFlight())
+    private let effectCount = Atomic<Int>(0)
 
     /// What the last start folded.
     public var lastRecovery: Recovery { recovery.withLock { $0 } }
@@ -426,7 +427,13 @@ public final class Processor: Service, Sendable {
     /// The first-event time of the oldest aggregate with a recorded effect still under way.
     var oldestInFlight: Timestamp? { inFlight.withLock { $0.since.values.min() } }
 
+    /// Effects (requests to the hub, calls to the core) started and not finished: when the connector takes more than it
+    /// can finish, this is where the work piles up.
+    public var effectsInFlight: Int { effectCount.load(ordering: .relaxed) }
+
     func perform(_ work: Work) async {
+        effectCount.add(1, ordering: .relaxed)
+        defer { effectCount.subtract(1, ordering: .relaxed) }
         var item = work
         if item.effect.isRecorded, let since = item.since {
             item.token = inFlight.withLock { state in

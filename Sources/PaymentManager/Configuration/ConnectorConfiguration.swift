@@ -67,7 +67,7 @@ public struct ConnectorConfiguration: Sendable, Hashable {
     /// `PM_MAX_CONNECTIONS` (1024), `PM_IDLE_TIMEOUT_SECONDS` (60), `PM_TLS_HANDSHAKE_TIMEOUT_SECONDS` (10): what each
     /// server allows its connections.
     public var connectionLimits = ConnectionLimits()
-    /// `PM_MAX_IN_FLIGHT` (1024) and `PM_MAX_BACKLOG` (2000): how much each API takes on before it refuses more.
+    /// `PM_MAX_IN_FLIGHT` (512) and `PM_MAX_BACKLOG` (500): how much each API takes on before it refuses more.
     public var admissionLimits = AdmissionLimits()
     /// `PM_KAFKA_PROPERTIES` (`name=value,...`): librdkafka properties for every Kafka client of the log (TLS, SASL,
     /// tuning). Secrets are not allowed here; they come from files (``kafkaSecretFiles``).
@@ -198,8 +198,8 @@ public struct ConnectorConfiguration: Sendable, Hashable {
         for (property, variable) in Self.kafkaSecretProperties where reader.value(variable) != nil {
             configuration.kafkaSecretFiles[property] = try reader.file(variable, because: "it is set")
         }
-        configuration.admissionLimits = AdmissionLimits(maximumInFlight: try reader.positive("PM_MAX_IN_FLIGHT", default: 1024),
-                                                        maximumBacklog: try reader.positive("PM_MAX_BACKLOG", default: 2000))
+        configuration.admissionLimits = AdmissionLimits(maximumInFlight: try reader.positive("PM_MAX_IN_FLIGHT", default: 512),
+                                                        maximumBacklog: try reader.positive("PM_MAX_BACKLOG", default: 500))
         if let text = reader.value("PM_INBOUND_DATE_SKEW_SECONDS") {
             guard let seconds = Int(text), (0...Int(Int32.max)).contains(seconds) else {
                 throw ConfigurationError("PM_INBOUND_DATE_SKEW_SECONDS", "'\(text)' is not a whole number from 0 (off) to \(Int32.max)")

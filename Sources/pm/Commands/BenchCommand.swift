@@ -324,9 +324,9 @@ extension BenchCommand {
         @Option(name: .long, help: "Transfers of the calibration run.")
         var calibrationTransfers = 1500
         @Option(name: .long, help: "PM_MAX_IN_FLIGHT of the connectors.")
-        var maxInFlight = 1024
+        var maxInFlight = 512
         @Option(name: .long, help: "PM_MAX_BACKLOG of the connectors.")
-        var maxBacklog = 2000
+        var maxBacklog = 500
         @Flag(name: .long, help: "Print one JSON object.")
         var json = false
 
