@@ -35,9 +35,12 @@ public struct AggregateRef: Sendable, Hashable, Codable, CustomStringConvertible
 
 /// A message received from the hub, as the inbound edge recorded it after its checks passed.
 public struct HubMessage: Sendable, Hashable {
-    public var method: String
+    public let method: String
     /// The request path (`/parties/MSISDN/123`, `/transfers/{id}/error`, ...).
-    public var path: String
+    public let path: String
+    /// The method and path read once, when the message is made (at the edge, or from the log); nil when they are not
+    /// a route of the FSPIOP API.
+    public let route: FSPIOPRoute?
     public var source: String
     public var destination: String?
     /// The FSPIOP version of the body (or of the Accept header for a GET).
@@ -50,15 +53,13 @@ public struct HubMessage: Sendable, Hashable {
     public init(method: String, path: String, source: String, destination: String?, version: String, signature: String?, body: JSONValue?) {
         self.method = method
         self.path = path
+        route = FSPIOPRoute(method: method, path: path)
         self.source = source
         self.destination = destination
         self.version = version
         self.signature = signature
         self.body = body
     }
-
-    /// The path's segments after the leading slash.
-    public var segments: [Substring] { path.split(separator: "/", omittingEmptySubsequences: true) }
 
     var json: JSONValue {
         var members: [(String, JSONValue)] = [("method", .string(method)), ("path", .string(path)), ("source", .string(source))]

@@ -316,18 +316,18 @@ private struct Step {
     // MARK: - Messages from the hub
 
     mutating func routeHub(_ message: HubMessage, _ store: inout AggregateStore) {
-        guard let segments = FSPIOPPath.segments(of: Substring(message.path)) else {
-            routed.deadLetter = "the path \(message.path) is not validly percent-encoded"
+        // The route was read once, when the fact was made from the request or from the log.
+        guard let route = message.route else {
+            routed.deadLetter = "\(message.method) \(message.path) is not a route of the FSPIOP API"
             return
         }
-        guard let resource = segments.first else { routed.deadLetter = "no resource in \(message.path)"; return }
-        let isError = segments.last == "error" && segments.count > 2
-        let ids = Array(segments.dropFirst().dropLast(isError ? 1 : 0))
-        switch (message.method, resource) {
-        case ("GET", "parties"):
+        let isError = route.isError
+        let ids = route.ids
+        switch (route.method, route.resource) {
+        case (.get, .parties):
             guard ids.count == 2 || ids.count == 3 else { routed.deadLetter = "bad party path \(message.path)"; return }
             routed.replies.append(.answerPartyQuery(idType: ids[0], idValue: ids[1], idSubValue: ids.count == 3 ? ids[2] : nil, source: message.source))
-        case ("PUT", "parties"):
+        case (.put, .parties):
             guard ids.count == 2 || ids.count == 3 else { routed.deadLetter = "bad party path \(message.path)"; return }
             let key = PartyLookup.key(for: PartyIdInfo(partyIdType: ids[0], partyIdentifier: ids[1], partySubIdOrType: ids.count == 3 ? ids[2] : nil))
             if isError {
@@ -341,10 +341,10 @@ private struct Step {
                 guard admits(message, from: [body.party.partyIdInfo.fspId], "the DFSP the party names") else { return }
                 party(key, .resolved(body.party), &store)
             }
-        case ("POST", "quotes"):
+        case (.post, .quotes):
             guard let request = decode(QuotesPostRequest.self, message) else { return }
             inbound(request.transactionId, .quoteRequested(request, source: message.source), &store, replyTo: message, path: "/quotes/\(request.quoteId)")
-        case ("PUT", "quotes"):
+        case (.put, .quotes):
             guard let quoteId = ids.first else { return }
             if store.outboundByQuote[quoteId] == nil, let relayed = store.relayed[RelayedRequest.key(.quotes, quoteId)] {
                 guard admits(message, from: [relayed.destination], "the DFSP the quote was asked of") else { return }
@@ -361,14 +361,14 @@ private struct Step {
                 guard let response = decode(QuotesIDPutResponse.self, message) else { return }
                 outbound(transferId, .quoteReceived(response, source: message.source), &store)
             }
-        case ("POST", "transfers"):
+        case (.post, .transfers):
             guard let prepare = decode(TransfersPostRequest.self, message) else { return }
             guard let transactionId = store.inboundTransaction(for: prepare) else {
                 reply(message, path: "/transfers/\(prepare.transferId)/error", FSPIOPError(.txnIdNotFound, "no quote for this transfer"))
                 return
             }
             inbound(transactionId, .prepareReceived(prepare, source: message.source), &store, replyTo: message, path: "/transfers/\(prepare.transferId)/error")
-        case ("PUT", "transfers"):
+        case (.put, .transfers):
             guard let transferId = ids.first else { return }
             if let transfer = store.outbound[transferId] {
                 guard admits(message, from: [transfer.prepare?.payeeFsp ?? transfer.quoteDestination], "the payee's DFSP") else { return }
@@ -393,12 +393,12 @@ private struct Step {
                     inbound(transactionId, .statusReceived(status), &store)
                 }
             }
-        case ("PATCH", "transfers"):
+        case (.patch, .transfers):
             guard let transferId = ids.first, let transactionId = store.inboundByTransfer[transferId] else { return }
             guard admits(message, from: [], "the hub alone") else { return }
             guard let notification = decode(TransfersIDPatchResponse.self, message) else { return }
             inbound(transactionId, .notified(notification), &store)
-        case ("GET", "transfers"):
+        case (.get, .transfers):
             guard let transferId = ids.first else { return }
             // Only the payer's DFSP and the hub learn of a transfer; to anyone else it is unknown.
             if let transactionId = store.inboundByTransfer[transferId], let transfer = store.inbound[transactionId], let fulfil = transfer.fulfil,
@@ -408,11 +408,11 @@ private struct Step {
             } else {
                 reply(message, path: "/transfers/\(transferId)/error", FSPIOPError(.transferIdNotFound))
             }
-        case ("POST", "transactionRequests"):
+        case (.post, .transactionRequests):
             guard let request = decode(TransactionRequestsPostRequest.self, message) else { return }
             transactionRequest(request.transactionRequestId, .received(request, source: message.source), &store, replyTo: message,
                                path: "/transactionRequests/\(request.transactionRequestId)/error")
-        case ("PUT", "transactionRequests"):
+        case (.put, .transactionRequests):
             guard let id = ids.first else { return }
             if isError {
                 guard let error = decode(ErrorInformationObject.self, message) else { return }
@@ -433,7 +433,7 @@ private struct Step {
                                                                      state: response.transactionRequestState))
                 }
             }
-        case ("GET", "quotes"):
+        case (.get, .quotes):
             guard let quoteId = ids.first else { return }
             // The quote this payee sent, again (the SDK answers 3205 to every GET /quotes: nothing stores it).
             guard let transactionId = store.inboundByQuote[quoteId], let transfer = store.inbound[transactionId], tookPart(message, [transfer.payerFsp]) else {
@@ -448,17 +448,17 @@ private struct Step {
                                                         body: try? JSONValueEncoder.encode(error))))
             }
             // Still being quoted: the PUT comes when the core has answered.
-        case ("GET", "participants"):
+        case (.get, .participants):
             guard ids.count == 2 || ids.count == 3 else { routed.deadLetter = "bad participant path \(message.path)"; return }
             routed.replies.append(.answerParticipantQuery(idType: ids[0], idValue: ids[1], idSubValue: ids.count == 3 ? ids[2] : nil, source: message.source))
-        case ("GET", "authorizations"):
+        case (.get, .authorizations):
             guard let id = ids.first else { return }
             routed.replies.append(.answerAuthorization(transactionRequestId: id, source: message.source))
-        case ("POST", "bulkQuotes"):
+        case (.post, .bulkQuotes):
             guard let request = decode(BulkQuotesPostRequest.self, message) else { return }
             bulkQuote(request.bulkQuoteId, .received(request, source: message.source), &store, replyTo: message,
                       path: "/bulkQuotes/\(request.bulkQuoteId)/error")
-        case ("POST", "bulkTransfers"):
+        case (.post, .bulkTransfers):
             guard let request = decode(BulkTransfersPostRequest.self, message) else { return }
             let path = "/bulkTransfers/\(request.bulkTransferId)/error"
             if store.bulkTransfers[request.bulkTransferId] == nil {
@@ -469,25 +469,25 @@ private struct Step {
                 }
             }
             bulkTransfer(request.bulkTransferId, .received(request, source: message.source), &store, replyTo: message, path: path)
-        case ("GET", "bulkQuotes"):
+        case (.get, .bulkQuotes):
             guard let id = ids.first else { return }
             answerBulkQuery(message, resource: .bulkQuotes, id: id, bulk: store.bulkQuotes[id], notFound: .bulkQuoteIdNotFound)
-        case ("GET", "bulkTransfers"):
+        case (.get, .bulkTransfers):
             guard let id = ids.first else { return }
             answerBulkQuery(message, resource: .bulkTransfers, id: id, bulk: store.bulkTransfers[id], notFound: .bulkTransferIdNotFound)
-        case ("PUT", "bulkQuotes"), ("PUT", "bulkTransfers"):
+        case (.put, .bulkQuotes), (.put, .bulkTransfers):
             // The answer to a bulk request this DFSP relayed (nothing else of ours waits for one).
-            guard let id = ids.first, let relayedResource = RelayedRequest.Resource(rawValue: resource) else { return }
+            guard let id = ids.first, let relayedResource = RelayedRequest.Resource(rawValue: route.resource.rawValue) else { return }
             if let relayed = store.relayed[RelayedRequest.key(relayedResource, id)] {
                 guard admits(message, from: [relayed.destination], "the DFSP the bulk request was sent to") else { return }
                 relayCallback(relayedResource, id, message, &store)
-            } else if resource == "bulkTransfers", isError, store.bulkTransfers[id]?.phase == .answered {
+            } else if route.resource == .bulkTransfers, isError, store.bulkTransfers[id]?.phase == .answered {
                 guard admits(message, from: [], "the hub alone") else { return }
                 // The hub refused or expired a bulk transfer this payee's core already credited; the backend API
                 // has no call to tell the core, so it is set aside for an operator.
                 routed.deadLetter = "the hub aborted bulk transfer \(id) after the core credited it: reverse its credits in the core"
             }
-        case ("PUT", "authorizations"):
+        case (.put, .authorizations):
             // The answer to the GET /authorizations of a transfer paying a request to pay.
             guard let id = ids.first, let transferId = store.outboundByTransactionRequest[id] else { return }
             guard admits(message, from: [store.outbound[transferId]?.paymentRequest?.to.fspId], "the DFSP that asked to be paid") else { return }
@@ -498,9 +498,9 @@ private struct Step {
                 guard let response = decode(AuthorizationsIDPutResponse.self, message) else { return }
                 outbound(transferId, .authorizationReceived(response), &store)
             }
-        case ("PUT", "participants"):
+        case (.put, .participants):
             return
-        case ("GET", "transactions"):
+        case (.get, .transactions):
             // A payer asks about a transaction this payee quoted (its id is the quote's transactionId).
             guard let id = ids.first else { return }
             // Only the payer's DFSP learns of its transaction; to others it is unknown.
@@ -510,7 +510,7 @@ private struct Step {
             }
             routed.replies.append(.reply(HubRequest(method: "PUT", resource: .transactions, path: "/transactions/\(id)", destination: message.source,
                                                     body: try? JSONValueEncoder.encode(transfer.transactionState))))
-        case ("PUT", "transactions"):
+        case (.put, .transactions):
             // The answer to a GET /transactions this connector does not send: recorded, nothing waits for it.
             return
         default:
@@ -561,8 +561,7 @@ private struct Step {
     }
 
     mutating func reply(_ message: HubMessage, path: String, _ error: FSPIOPError) {
-        let resource = FSPIOPResource(rawValue: String(message.segments.first ?? "")) ?? .transfers
-        routed.replies.append(.reply(HubRequest(method: "PUT", resource: resource, path: path, destination: message.source,
+        routed.replies.append(.reply(HubRequest(method: "PUT", resource: message.route?.resource ?? .transfers, path: path, destination: message.source,
                                                 body: try? JSONValueEncoder.encode(error.errorInformation))))
     }
 

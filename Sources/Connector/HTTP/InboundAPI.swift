@@ -87,35 +87,35 @@ public struct InboundAPI: HTTPResponder {
         case transactionsGet(id: String)
         case transactionsPut(id: String, error: Bool)
 
-        /// The route of a request; `segments` are the path's, decoded (``FSPIOPPath/segments(of:)``).
-        init?(method: String, segments: [String]) {
-            guard let resource = segments.first else { return nil }
-            let error = segments.count > 2 && segments.last == "error"
-            let ids = Array(segments.dropFirst().dropLast(error ? 1 : 0))
-            switch (method, resource) {
-            case ("GET", "parties") where (2...3).contains(ids.count) && !error: self = .partiesGet(key: ids.joined(separator: "/"))
-            case ("PUT", "parties") where (2...3).contains(ids.count): self = .partiesPut(key: ids.joined(separator: "/"), error: error)
-            case ("PUT", "participants") where (2...3).contains(ids.count) || ids.count == 1: self = .participantsPut(key: ids.joined(separator: "/"), error: error)
-            case ("POST", "quotes") where ids.isEmpty && !error: self = .quotesPost
-            case ("PUT", "quotes") where ids.count == 1: self = .quotesPut(id: ids[0], error: error)
-            case ("POST", "transfers") where ids.isEmpty && !error: self = .transfersPost
-            case ("PUT", "transfers") where ids.count == 1: self = .transfersPut(id: ids[0], error: error)
-            case ("PATCH", "transfers") where ids.count == 1 && !error: self = .transfersPatch(id: ids[0])
-            case ("GET", "transfers") where ids.count == 1 && !error: self = .transfersGet(id: ids[0])
-            case ("GET", "quotes") where ids.count == 1 && !error: self = .quotesGet(id: ids[0])
-            case ("GET", "participants") where (2...3).contains(ids.count) && !error: self = .participantsGet(key: ids.joined(separator: "/"))
-            case ("GET", "authorizations") where ids.count == 1 && !error: self = .authorizationsGet(id: ids[0])
-            case ("PUT", "authorizations") where ids.count == 1: self = .authorizationsPut(id: ids[0], error: error)
-            case ("POST", "transactionRequests") where ids.isEmpty && !error: self = .transactionRequestsPost
-            case ("PUT", "transactionRequests") where ids.count == 1: self = .transactionRequestsPut(id: ids[0], error: error)
-            case ("POST", "bulkQuotes") where ids.isEmpty && !error: self = .bulkQuotesPost
-            case ("PUT", "bulkQuotes") where ids.count == 1: self = .bulkQuotesPut(id: ids[0], error: error)
-            case ("GET", "bulkQuotes") where ids.count == 1 && !error: self = .bulkQuotesGet(id: ids[0])
-            case ("POST", "bulkTransfers") where ids.isEmpty && !error: self = .bulkTransfersPost
-            case ("PUT", "bulkTransfers") where ids.count == 1: self = .bulkTransfersPut(id: ids[0], error: error)
-            case ("GET", "bulkTransfers") where ids.count == 1 && !error: self = .bulkTransfersGet(id: ids[0])
-            case ("GET", "transactions") where ids.count == 1 && !error: self = .transactionsGet(id: ids[0])
-            case ("PUT", "transactions") where ids.count == 1: self = .transactionsPut(id: ids[0], error: error)
+        /// The route the API serves for an FSPIOP route, or nil.
+        init?(_ route: FSPIOPRoute) {
+            let ids = route.ids, error = route.isError
+            let key = ids.joined(separator: "/")
+            let party = (2...3).contains(ids.count)
+            switch (route.method, route.resource) {
+            case (.get, .parties) where party && !error: self = .partiesGet(key: key)
+            case (.put, .parties) where party: self = .partiesPut(key: key, error: error)
+            case (.put, .participants) where party || ids.count == 1: self = .participantsPut(key: key, error: error)
+            case (.post, .quotes) where ids.isEmpty && !error: self = .quotesPost
+            case (.put, .quotes) where ids.count == 1: self = .quotesPut(id: ids[0], error: error)
+            case (.post, .transfers) where ids.isEmpty && !error: self = .transfersPost
+            case (.put, .transfers) where ids.count == 1: self = .transfersPut(id: ids[0], error: error)
+            case (.patch, .transfers) where ids.count == 1 && !error: self = .transfersPatch(id: ids[0])
+            case (.get, .transfers) where ids.count == 1 && !error: self = .transfersGet(id: ids[0])
+            case (.get, .quotes) where ids.count == 1 && !error: self = .quotesGet(id: ids[0])
+            case (.get, .participants) where party && !error: self = .participantsGet(key: key)
+            case (.get, .authorizations) where ids.count == 1 && !error: self = .authorizationsGet(id: ids[0])
+            case (.put, .authorizations) where ids.count == 1: self = .authorizationsPut(id: ids[0], error: error)
+            case (.post, .transactionRequests) where ids.isEmpty && !error: self = .transactionRequestsPost
+            case (.put, .transactionRequests) where ids.count == 1: self = .transactionRequestsPut(id: ids[0], error: error)
+            case (.post, .bulkQuotes) where ids.isEmpty && !error: self = .bulkQuotesPost
+            case (.put, .bulkQuotes) where ids.count == 1: self = .bulkQuotesPut(id: ids[0], error: error)
+            case (.get, .bulkQuotes) where ids.count == 1 && !error: self = .bulkQuotesGet(id: ids[0])
+            case (.post, .bulkTransfers) where ids.isEmpty && !error: self = .bulkTransfersPost
+            case (.put, .bulkTransfers) where ids.count == 1: self = .bulkTransfersPut(id: ids[0], error: error)
+            case (.get, .bulkTransfers) where ids.count == 1 && !error: self = .bulkTransfersGet(id: ids[0])
+            case (.get, .transactions) where ids.count == 1 && !error: self = .transactionsGet(id: ids[0])
+            case (.put, .transactions) where ids.count == 1: self = .transactionsPut(id: ids[0], error: error)
             default: return nil
             }
         }
@@ -164,12 +164,12 @@ public struct InboundAPI: HTTPResponder {
         if method == "GET", path == "/" || path == "/health" {
             return HTTPSupport.json(.ok, .object([("status", .string("OK"))]))
         }
-        let segments = FSPIOPPath.segments(of: Substring(path)) ?? []
-        if method == "POST", segments == ["ping"] { return await ping(request) }
-        guard let route = Route(method: method, segments: segments) else {
+        let fspiopRoute = FSPIOPRoute(method: method, path: path)
+        if let fspiopRoute, fspiopRoute.method == .post, fspiopRoute.resource == .ping, fspiopRoute.ids.isEmpty { return await ping(request) }
+        guard let fspiopRoute, let route = Route(fspiopRoute) else {
             return refuse(.unknownRoute, FSPIOPError(.unknownUri, "\(method) \(path) is not a resource of this API"), status: 404)
         }
-        let resource = segments[0]
+        let resource = fspiopRoute.resource.rawValue
         guard let body = await HTTPSupport.body(request, limit: settings.maximumBodyBytes) else {
             return refuse(.tooLarge, FSPIOPError(.tooLargePayload, "the body exceeds \(settings.maximumBodyBytes) bytes"), status: 413)
         }

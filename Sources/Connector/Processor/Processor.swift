@@ -62,20 +62,21 @@ public final class Processor: Service, Sendable {
     let metrics: HTTPMetrics
     let logger: Logger
     let clock = WallClock()
-    /// Deadlines of waiting aggregates, shared with the timer; `fired` remembers which were announced.
-    private let timers = Mutex(Timers())
+    /// Performs the effects of durable events and records their outcomes.
+    let effects: EffectRunner
+    /// Records the deadlines of waiting aggregates that pass.
+    let timer: DeadlineTimer
     private let readiness = Latch<Void>()
     private let recovery = Mutex(Recovery())
-    private let inFlight = Mutex(InFlight())
-    private let effectCount = Atomic<Int>(0)
 
     /// What the last start folded.
     public var lastRecovery: Recovery { recovery.withLock { $0 } }
 
-    private struct Timers {
-        var deadlines: [AggregateRef: Timestamp] = [:]
-        var fired: [AggregateRef: Timestamp] = [:]
-    }
+    /// Effects (requests to the hub, calls to the core) started and not finished: when the connector takes more than it
+    /// can finish, this is where the work piles up.
+    public var effectsInFlight: Int { effects.effectsInFlight }
+
+    typealias Work = EffectRunner.Work
 
     public init(log: any EventLog, settings: Settings, hub: HubClient, backend: BackendClient, board: OutboundBoard,
                 metrics: HTTPMetrics = HTTPMetrics(), logger: Logger) {
@@ -88,6 +89,8 @@ public final class Processor: Service, Sendable {
         self.backend = backend
         self.board = board
         self.logger = logger
+        effects = EffectRunner(log: log, topics: settings.topics, hub: hub, backend: backend, dfspId: settings.outbound.dfspId, logger: logger)
+        timer = DeadlineTimer(log: log, topics: settings.topics, interval: settings.timerInterval, effects: effects, logger: logger)
     }
 
     /// Waits until the processor has recovered its state and consumes facts; throws if it stopped first.
@@ -101,30 +104,16 @@ public final class Processor: Service, Sendable {
             return
         }
         // Several processors sharing the facts would each see a part of the correlations: one leads, the others
-        // stand by. Leadership is the one partition of the leader topic, held through a consumer group.
-        let lock = try await log.consumer(Subscription(group: settings.group + ".leader", topics: [settings.topics.leader], startAt: .latest,
-                                                       keepsAssignments: true))
-        defer { Task { await lock.close() } }
-        metrics.gauge("pm_processor_leader", 0)
-        // Standing by is a ready state (a standby answers /ready 200; the gauge says which one leads).
-        readiness.succeed(())
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            guard await lock.assignment().isEmpty else {
-                logger.info("processor leads its group", metadata: ["group": "\(settings.group)"])
-                metrics.gauge("pm_processor_leader", 1)
-                try await lead(while: lock)
-                metrics.gauge("pm_processor_leader", 0)
-                continue
-            }
-            try? await Task.sleep(for: .milliseconds(200))
-        }
+        // stand by. Standing by is a ready state (a standby answers /ready 200; the gauge says which one leads).
+        let election = LeaderElection(log: log, group: settings.group, topic: settings.topics.leader, metrics: metrics, logger: logger)
+        try await election.run(standingBy: { readiness.succeed(()) }, term: { lock in try await lead(while: lock) })
     }
 
     /// Consumes facts until graceful shutdown, or until `lock` no longer holds the leadership.
     func lead(while lock: LogConsumer?) async throws {
         // A new term starts clean: what the last one had under way is on the log, or performed again from it.
-        inFlight.withLock { $0 = InFlight() }
-        timers.withLock { $0 = Timers() }
+        effects.startTerm()
+        timer.reset()
         let consumer = try await log.consumer(Subscription(group: settings.group, topics: settings.topics.factTopics))
         if let lock {
             // The previous leader may still hold fact partitions (it has not noticed, or its session has not
@@ -177,8 +166,9 @@ public final class Processor: Service, Sendable {
                 }
                 await consumer.close()
             }
-            tasks.addTask { await self.runTimers() }
-            for item in pending { tasks.addTask { await self.perform(item) } }
+            tasks.addTask { await self.timer.run() }
+            tasks.addTask { await self.measureLag() }
+            for item in pending { tasks.addTask { await self.effects.perform(item) } }
             pending = []
             while let batch = try await consumer.nextBatch() {
                 // The leadership lost: nothing more is appended or committed in this term.
@@ -195,10 +185,8 @@ public final class Processor: Service, Sendable {
                 board.publish(relayed: decided.touched.compactMap { ref in
                     ref.kind == .relayed ? store.relayed[ref.id].flatMap { $0.phase.isTerminal ? $0 : nil } : nil
                 })
-                timers.withLock { timers in
-                    for ref in decided.touched { timers.deadlines[ref] = store.deadlines[ref] }
-                }
-                for item in decided.work { tasks.addTask { await self.perform(item) } }
+                timer.update(decided.touched, from: store.deadlines)
+                for item in decided.work { tasks.addTask { await self.effects.perform(item) } }
                 metrics.count("pm_processor_facts_total", by: Double(batch.count))
                 metrics.recordCall(peer: "log", method: "process", resource: "batch", outcome: "ok", since: started)
                 if ContinuousClock.now - lastEviction > .seconds(1) {
@@ -206,7 +194,7 @@ public final class Processor: Service, Sendable {
                     let evicted = store.evict(endedBefore: clock.now.adding(milliseconds: -settings.finishedRetentionMilliseconds))
                     board.forget(transfers: evicted.filter { $0.kind == .outbound }.map(\.id),
                                  requestsToPay: evicted.filter { $0.kind == .requestToPay }.map(\.id))
-                    timers.withLock { timers in for ref in evicted { timers.deadlines[ref] = nil } }
+                    timer.update(evicted, from: [:])
                 }
                 if ContinuousClock.now - lastCheckpoint > .milliseconds(settings.checkpointIntervalMilliseconds) {
                     lastCheckpoint = ContinuousClock.now
@@ -219,24 +207,6 @@ public final class Processor: Service, Sendable {
     }
 
     // MARK: - Processing
-
-    /// An effect to perform, with the event that caused it.
-    struct Work: Sendable {
-        var effect: Effect
-        var causation: String?
-        var correlation: String?
-        /// When the aggregate that asked for it had its first event: until its outcome is recorded, a
-        /// restart must fold the log from there to perform it again.
-        var since: Timestamp?
-        /// Its entry among the effects in flight, while it runs.
-        var token: Int?
-    }
-
-    /// Recorded effects under way, by token: the first-event time of their aggregates.
-    private struct InFlight {
-        var next = 0
-        var since: [Int: Timestamp] = [:]
-    }
 
     /// What a batch of facts decided: the records to append, the effects to perform once they are
     /// durable, and what to publish.
@@ -279,7 +249,7 @@ public final class Processor: Service, Sendable {
                 logger.warning("message refused: its sender may not send it", metadata: [
                     "method": "\(message.method)", "path": "\(message.path)", "source": "\(message.source)", "id": "\(envelope.id)"])
                 metrics.count("pm_inbound_refused_total", labels: ["reason": "sender"])
-                records.append(factRecord(.hubMessageRejected(method: message.method, path: message.path, source: message.source,
+                records.append(effects.factRecord(.hubMessageRejected(method: message.method, path: message.path, source: message.source,
                                                               error: error.errorInformation),
                                           topic: settings.topics.fspiopInbound, key: envelope.aggregateID, causation: envelope.id,
                                           correlation: envelope.correlationID))
@@ -300,7 +270,7 @@ public final class Processor: Service, Sendable {
                     id: IDs.make(), type: event.wireName, schemaVersion: event.schemaVersion, aggregateID: ref.id,
                     sequence: store.version(of: ref) - left + 1, occurredAt: now,
                     correlationID: envelope.correlationID ?? ref.id, causationID: envelope.id,
-                    payload: encoded(event.wireName) { try event.payload })
+                    payload: effects.encoded(event.wireName) { try event.payload })
                 records.append(eventEnvelope.record(topic: settings.topics.transfers))
                 touched.insert(ref)
                 if ref.kind == .outbound { touchedOutbound.insert(ref.id) }
@@ -333,7 +303,7 @@ public final class Processor: Service, Sendable {
 
     func publish(all store: AggregateStore) {
         board.publish(Array(store.outbound.values), requestsToPay: Array(store.requestsToPay.values), refusals: [])
-        timers.withLock { $0.deadlines = store.deadlines }
+        timer.reset(store.deadlines)
     }
 
     // MARK: - Recovery
@@ -345,7 +315,7 @@ public final class Processor: Service, Sendable {
 
     /// Records a recovery checkpoint; a failure costs a longer restart, nothing else.
     func writeCheckpoint(_ store: AggregateStore) async {
-        do { try await recoverer.writeCheckpoint(store, inFlightSince: oldestInFlight, now: clock.now) } catch {
+        do { try await recoverer.writeCheckpoint(store, inFlightSince: effects.oldestInFlight, now: clock.now) } catch {
             logger.warning("cannot record a recovery checkpoint; a restart reads more of the log", metadata: ["error": "\(error)"])
         }
     }
@@ -356,207 +326,21 @@ public final class Processor: Service, Sendable {
         return (store, work)
     }
 
-    // MARK: - Timers
+    // MARK: - Lag
 
-    func runTimers() async {
-        var lastLag = ContinuousClock.now
+    /// The processor group's lag on the fact topics, as a gauge, every second of a term.
+    func measureLag() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: settings.timerInterval)
-            if ContinuousClock.now - lastLag > .seconds(1) {
-                lastLag = ContinuousClock.now
-                if let lag = try? await log.groupLag(settings.group) {
-                    metrics.gauge("pm_log_consumer_lag", labels: ["group": settings.group], Double(lag.reduce(0) { $0 + $1.lag }))
-                }
-            }
-            let now = clock.now
-            let due: [(AggregateRef, Timestamp)] = timers.withLock { timers in
-                var due: [(AggregateRef, Timestamp)] = []
-                for (ref, deadline) in timers.deadlines where deadline <= now && timers.fired[ref] != deadline {
-                    timers.fired[ref] = deadline
-                    due.append((ref, deadline))
-                }
-                for ref in timers.fired.keys where timers.deadlines[ref] == nil { timers.fired[ref] = nil }
-                return due
-            }
-            guard !due.isEmpty else { continue }
-            let records = due.map { ref, _ in
-                factRecord(.deadlinePassed(ref, at: now), topic: settings.topics.coreInbound, key: ref.id, causation: nil, correlation: ref.id)
-            }
-            do { _ = try await log.append(records) } catch {
-                logger.error("cannot record passed deadlines; retrying", metadata: ["error": "\(error)"])
-                timers.withLock { timers in for (ref, _) in due { timers.fired[ref] = nil } }
+            try? await Task.sleep(for: .seconds(1))
+            do {
+                let lag = try await log.groupLag(settings.group)
+                metrics.gauge("pm_log_consumer_lag", labels: ["group": settings.group], Double(lag.reduce(0) { $0 + $1.lag }))
+            } catch {
+                logger.debug("cannot measure the processor's lag", metadata: ["error": "\(error)"])
             }
         }
     }
 
-    /// A payload, or null with the failure logged: the types encode their own Codable models, so a
-    /// failure is a defect to see in the logs, not a reason to stop the processor.
-    func encoded(_ type: String, _ payload: () throws -> JSONValue) -> JSONValue {
-        do { return try payload() } catch {
-            logger.error("cannot encode a payload; the record carries null", metadata: ["type": "\(type)", "error": "\(error)"])
-            return .null
-        }
-    }
-
-    // MARK: - Effects
-
-    func factRecord(_ fact: ConnectorFact, topic: String, key: String, causation: String?, correlation: String?) -> ProducerRecord {
-        let envelope = Envelope(id: IDs.make(), type: fact.wireName, schemaVersion: fact.schemaVersion, aggregateID: key, sequence: 0,
-                                occurredAt: clock.now, correlationID: correlation, causationID: causation,
-                                payload: encoded(fact.wireName) { try fact.payload })
-        return envelope.record(topic: topic)
-    }
-
-    func record(_ fact: ConnectorFact, topic: String, key: String, _ item: Work) async {
-        // Cancelled (graceful shutdown, or the leadership lost): the outcome may be the cancellation's, not the
-        // world's. Nothing is recorded; the effect stays without an outcome, so the next processor performs it again.
-        guard !Task.isCancelled else {
-            logger.debug("an effect was cancelled; its outcome is not recorded", metadata: ["fact": "\(fact.wireName)", "key": "\(key)"])
-            return
-        }
-        do {
-            _ = try await log.append([factRecord(fact, topic: topic, key: key, causation: item.causation, correlation: item.correlation)])
-            if let token = item.token { _ = inFlight.withLock { $0.since.removeValue(forKey: token) } }
-        } catch {
-            // The outcome is lost, not the effect: it stays in flight, so that checkpoints keep the log from
-            // its aggregate on, and a restart performs it again.
-            logger.error("cannot record an effect's outcome", metadata: ["fact": "\(fact.wireName)", "error": "\(error)"])
-        }
-    }
-
-    /// The first-event time of the oldest aggregate with a recorded effect still under way.
-    var oldestInFlight: Timestamp? { inFlight.withLock { $0.since.values.min() } }
-
-    /// Effects (requests to the hub, calls to the core) started and not finished: when the connector takes more than it
-    /// can finish, this is where the work piles up.
-    public var effectsInFlight: Int { effectCount.load(ordering: .relaxed) }
-
-    func perform(_ work: Work) async {
-        effectCount.add(1, ordering: .relaxed)
-        defer { effectCount.subtract(1, ordering: .relaxed) }
-        var item = work
-        if item.effect.isRecorded, let since = item.since {
-            item.token = inFlight.withLock { state in
-                state.next += 1
-                state.since[state.next] = since
-                return state.next
-            }
-        }
-        let topics = settings.topics
-        switch item.effect {
-        case let .hub(request, ref):
-            do {
-                let outcome = try await hub.send(request, logger: logger)
-                await record(.effectCompleted(outcome), topic: topics.fspiopOutbound, key: ref.id, item)
-            } catch {
-                await record(.hubRequestFailed(ref, error: error.error.errorInformation), topic: topics.coreInbound, key: ref.id, item)
-            }
-        case let .backendQuote(transactionId, request):
-            do {
-                let answer = try await backend.quote(request)
-                await record(.quoteAnswered(transactionId: transactionId, answer: answer), topic: topics.coreInbound, key: transactionId, item)
-            } catch {
-                await record(.quoteRefused(transactionId: transactionId, error: error.errorInformation), topic: topics.coreInbound, key: transactionId, item)
-            }
-        case let .backendTransfer(transactionId, prepare, quoteRequest, quote):
-            do {
-                let answer = try await backend.transfer(prepare: prepare, quoteRequest: quoteRequest, quote: quote)
-                await record(.transferAnswered(transactionId: transactionId, answer: answer), topic: topics.coreInbound, key: transactionId, item)
-            } catch {
-                await record(.transferRefused(transactionId: transactionId, error: error.errorInformation), topic: topics.coreInbound, key: transactionId, item)
-            }
-        case let .backendNotify(transactionId, transferId, notification):
-            let url = backend.baseURL + "/transfers/\(transferId)"
-            do {
-                try await backend.notify(transferId: transferId, notification: notification)
-                await record(.effectCompleted(EffectOutcome(method: "PUT", url: url, status: 200, error: nil)), topic: topics.fspiopOutbound, key: transactionId, item)
-            } catch {
-                logger.warning("the core was not told the transfer's final state", metadata: ["transferId": "\(transferId)", "error": "\(error)"])
-                await record(.effectCompleted(EffectOutcome(method: "PUT", url: url, status: nil, error: error.errorDescription)), topic: topics.fspiopOutbound, key: transactionId, item)
-            }
-        case let .backendTransactionRequest(request):
-            let id = request.transactionRequestId
-            do {
-                let answer = try await backend.transactionRequest(request)
-                await record(.transactionRequestAnswered(transactionRequestId: id, answer: answer), topic: topics.coreInbound, key: id, item)
-            } catch {
-                await record(.transactionRequestRefused(transactionRequestId: id, error: error.errorInformation), topic: topics.coreInbound, key: id, item)
-            }
-        case let .backendBulkQuote(request):
-            let id = request.bulkQuoteId
-            do {
-                let answer = try await backend.bulkQuote(request)
-                await record(.bulkQuoteAnswered(bulkQuoteId: id, answer: answer), topic: topics.coreInbound, key: id, item)
-            } catch {
-                await record(.bulkQuoteRefused(bulkQuoteId: id, error: error.errorInformation), topic: topics.coreInbound, key: id, item)
-            }
-        case let .backendBulkTransfer(request):
-            let id = request.bulkTransferId
-            do {
-                let answer = try await backend.bulkTransfer(request)
-                await record(.bulkTransferAnswered(bulkTransferId: id, answer: answer), topic: topics.coreInbound, key: id, item)
-            } catch {
-                await record(.bulkTransferRefused(bulkTransferId: id, error: error.errorInformation), topic: topics.coreInbound, key: id, item)
-            }
-        case let .backendRequestToPayNotify(id, home, state):
-            let url = backend.baseURL + "/requestToPay/\(id)"
-            do {
-                try await backend.notifyRequestToPay(transactionRequestId: id, homeR2PTransactionId: home, state: state)
-                await record(.effectCompleted(EffectOutcome(method: "PUT", url: url, status: 200, error: nil)), topic: topics.fspiopOutbound, key: id, item)
-            } catch {
-                logger.warning("the core was not told the answer to its request to pay", metadata: ["transactionRequestId": "\(id)", "error": "\(error)"])
-                await record(.effectCompleted(EffectOutcome(method: "PUT", url: url, status: nil, error: error.errorDescription)), topic: topics.fspiopOutbound, key: id, item)
-            }
-        case let .answerPartyQuery(idType, idValue, idSubValue, source):
-            let path = FSPIOPPath.path(["parties", idType, idValue] + (idSubValue.map { [$0] } ?? []))
-            let request: HubRequest
-            do {
-                let party = try await backend.party(idType: idType, idValue: idValue, idSubValue: idSubValue)
-                request = HubRequest(method: "PUT", resource: .parties, path: path, destination: source,
-                                     body: try? JSONValueEncoder.encode(PartiesTypeIDPutResponse(party: party.fspiopParty(fspId: settings.outbound.dfspId,
-                                                                                                                           idType: idType, idValue: idValue, idSubValue: idSubValue))))
-            } catch {
-                request = HubRequest(method: "PUT", resource: .parties, path: path + "/error", destination: source,
-                                     body: try? JSONValueEncoder.encode(error.errorInformation))
-            }
-            do { _ = try await hub.send(request, logger: logger) } catch {
-                logger.warning("cannot answer a party lookup", metadata: ["path": "\(path)", "error": "\(error)"])
-            }
-        case let .answerParticipantQuery(idType, idValue, idSubValue, source):
-            let path = FSPIOPPath.path(["participants", idType, idValue] + (idSubValue.map { [$0] } ?? []))
-            let request: HubRequest
-            do {
-                _ = try await backend.party(idType: idType, idValue: idValue, idSubValue: idSubValue)
-                request = HubRequest(method: "PUT", resource: .participants, path: path, destination: source,
-                                     body: try? JSONValueEncoder.encode(ParticipantsTypeIDPutResponse(fspId: settings.outbound.dfspId)))
-            } catch {
-                request = HubRequest(method: "PUT", resource: .participants, path: path + "/error", destination: source,
-                                     body: try? JSONValueEncoder.encode(error.errorInformation))
-            }
-            do { _ = try await hub.send(request, logger: logger) } catch {
-                logger.warning("cannot answer a participant lookup", metadata: ["path": "\(path)", "error": "\(error)"])
-            }
-        case let .answerAuthorization(id, source):
-            let path = "/authorizations/\(id)"
-            let request: HubRequest
-            do {
-                let otp = try await backend.otp(transactionRequestId: id)
-                let body = AuthorizationsIDPutResponse(authenticationInfo: AuthenticationInfo(authentication: "OTP", authenticationValue: .text(otp)),
-                                                       responseType: "ENTERED")
-                request = HubRequest(method: "PUT", resource: .authorizations, path: path, destination: source, body: try? JSONValueEncoder.encode(body))
-            } catch {
-                request = HubRequest(method: "PUT", resource: .authorizations, path: path + "/error", destination: source,
-                                     body: try? JSONValueEncoder.encode(error.errorInformation))
-            }
-            do { _ = try await hub.send(request, logger: logger) } catch {
-                logger.warning("cannot answer an authorization request", metadata: ["path": "\(path)", "error": "\(error)"])
-            }
-        case let .reply(request):
-            do { _ = try await hub.send(request, logger: logger) } catch {
-                logger.warning("cannot send a callback", metadata: ["path": "\(request.path)", "error": "\(error)"])
-            }
-        }
-    }
 }
 
 extension AggregateStore {
