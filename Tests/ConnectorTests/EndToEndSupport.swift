@@ -22,23 +22,7 @@ func withTopology(_ configure: (inout Topology.Options) -> Void = { _ in },
     configure(&options)
     var logger = Logger(label: "e2e")
     logger.logLevel = ProcessInfo.processInfo.environment["PM_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
-    let topology = try await Topology(options: options, logger: logger)
-    let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: topology.services.map { .init(service: $0) }, logger: logger))
-    try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        do {
-            try await topology.ready()
-            try await body(topology)
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            await topology.close()
-            throw error
-        }
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
-    }
-    await topology.close()
+    try await Topology.run(options, logger: logger, body)
 }
 
 /// Calls a connector's outbound API as the core does.

@@ -2,7 +2,6 @@ import Connector
 import Foundation
 import Logging
 import PaymentDomain
-import ServiceLifecycle
 import Simulators
 import Synchronization
 
@@ -74,92 +73,75 @@ public enum OverloadBenchmark {
         topologyOptions.accounts = 64
         topologyOptions.openingBalance = "100000000"
         topologyOptions.payerCoreConnections = 4096
-        let topology = try await Topology(options: topologyOptions, logger: logger)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: topology.services.map { .init(service: $0) }, logger: logger))
-        var result: Result?
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            do {
-                try await topology.ready()
-                await TransferDriver(topology: topology, options: .init(transfers: 200, concurrency: options.calibrationConcurrency, businessFailures: false)).run()
-                let calibration = TransferDriver(topology: topology, options: .init(transfers: options.calibrationTransfers,
-                                                                                     concurrency: options.calibrationConcurrency, businessFailures: false))
-                let calibrationStart = ContinuousClock.now
-                await calibration.run()
-                let sustainable = Double(calibration.snapshot.completed) / Measure.seconds(ContinuousClock.now - calibrationStart)
-                let rate = sustainable * options.factor
-                let memoryBefore = EndToEndBenchmark.residentMebibytes() ?? 0
-                let answers = Answers()
-                let started = ContinuousClock.now
-                var offered = 0
-                await withDiscardingTaskGroup { senders in
-                    let duration = Duration.seconds(options.seconds)
-                    while ContinuousClock.now - started < duration {
-                        let due = Int(Measure.seconds(ContinuousClock.now - started) * rate)
-                        while offered < due {
-                            let index = offered
-                            offered += 1
-                            senders.addTask {
-                                let accounts = topology.options.accounts
-                                do {
-                                    let outcome = try await topology.payerCore.sendTransfer(
-                                        from: topology.payerAccount(index % accounts), to: topology.payeeParty(index % accounts), amount: "1",
-                                        currency: topology.options.currency, homeTransactionId: "overload-\(index)")
-                                    answers.all.withLock { $0.append(Answer(outcome: outcome)) }
-                                } catch {
-                                    answers.all.withLock { $0.append(Answer(outcome: OutboundTransferOutcome(
-                                        homeTransactionId: "overload-\(index)", transferId: nil, state: "NO_ANSWER", httpStatus: 0,
-                                        errorCode: "\(error)", errorMessage: nil, latency: .zero))) }
-                                }
+        return try await Topology.run(topologyOptions, logger: logger) { topology in
+            await TransferDriver(topology: topology, options: .init(transfers: 200, concurrency: options.calibrationConcurrency, businessFailures: false)).run()
+            let calibration = TransferDriver(topology: topology, options: .init(transfers: options.calibrationTransfers,
+                                                                                 concurrency: options.calibrationConcurrency, businessFailures: false))
+            let calibrationStart = ContinuousClock.now
+            await calibration.run()
+            let sustainable = Double(calibration.snapshot.completed) / Measure.seconds(ContinuousClock.now - calibrationStart)
+            let rate = sustainable * options.factor
+            let memoryBefore = EndToEndBenchmark.residentMebibytes() ?? 0
+            let answers = Answers()
+            let started = ContinuousClock.now
+            var offered = 0
+            await withDiscardingTaskGroup { senders in
+                let duration = Duration.seconds(options.seconds)
+                while ContinuousClock.now - started < duration {
+                    let due = Int(Measure.seconds(ContinuousClock.now - started) * rate)
+                    while offered < due {
+                        let index = offered
+                        offered += 1
+                        senders.addTask {
+                            let accounts = topology.options.accounts
+                            do {
+                                let outcome = try await topology.payerCore.sendTransfer(
+                                    from: topology.payerAccount(index % accounts), to: topology.payeeParty(index % accounts), amount: "1",
+                                    currency: topology.options.currency, homeTransactionId: "overload-\(index)")
+                                answers.all.withLock { $0.append(Answer(outcome: outcome)) }
+                            } catch {
+                                answers.all.withLock { $0.append(Answer(outcome: OutboundTransferOutcome(
+                                    homeTransactionId: "overload-\(index)", transferId: nil, state: "NO_ANSWER", httpStatus: 0,
+                                    errorCode: "\(error)", errorMessage: nil, latency: .zero))) }
                             }
                         }
-                        try? await Task.sleep(for: .milliseconds(5))
                     }
+                    try? await Task.sleep(for: .milliseconds(5))
                 }
-                let elapsed = Measure.seconds(ContinuousClock.now - started)
-                let all = answers.all.withLock { $0 }
-                let accepted = all.filter { !$0.refused }
-                let refused = all.filter(\.refused)
-                func milliseconds(_ duration: Duration) -> Double { Measure.seconds(duration) * 1000 }
-                let acceptedLatencies = accepted.filter { $0.outcome.isCompleted }.map { milliseconds($0.outcome.latency) }.sorted()
-                let refusedLatencies = refused.map { milliseconds($0.outcome.latency) }.sorted()
-                var failures: [String: Int] = [:]
-                for answer in accepted where !answer.outcome.isCompleted { failures[answer.outcome.errorCode ?? answer.outcome.state, default: 0] += 1 }
-                // Nothing accepted lost: every accepted transfer ended at the payer, as the hub saw it.
-                try await waitForQuiet(topology)
-                var lost = 0
-                for answer in accepted {
-                    guard let transfer = topology.payer.board.transfer(homeTransactionId: answer.outcome.homeTransactionId) else {
-                        // Refused by the processor before it had an aggregate (counted as a failure above), or never recorded.
-                        if answer.outcome.httpStatus == 0 { lost += 1 }
-                        continue
-                    }
-                    let hub = topology.hub.transfer(id: transfer.transferId)?.transferState
-                    let agrees = transfer.phase == .completed ? hub == "COMMITTED" : transfer.phase.isTerminal && hub != "COMMITTED"
-                    if !agrees { lost += 1 }
-                }
-                let recordedRefusals = refused.filter { topology.payer.board.transfer(homeTransactionId: $0.outcome.homeTransactionId) != nil }.count
-                result = Result(
-                    sustainablePerSecond: sustainable, offeredPerSecond: Double(offered) / elapsed, offered: offered,
-                    accepted: accepted.count, acceptedPerSecond: Double(accepted.count) / elapsed,
-                    completed: accepted.filter { $0.outcome.isCompleted }.count,
-                    refused: refused.count, refusedPerSecond: Double(refused.count) / elapsed,
-                    acceptedP50Ms: Measure.percentile(acceptedLatencies, 0.5), acceptedP99Ms: Measure.percentile(acceptedLatencies, 0.99),
-                    refusedP99Ms: Measure.percentile(refusedLatencies, 0.99),
-                    peakMemoryMiB: EndToEndBenchmark.peakMemoryMiB(), memoryBeforeMiB: memoryBefore, failures: failures,
-                    lost: lost, recordedRefusals: recordedRefusals, booksAddUp: topology.books().addUp)
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                await topology.close()
-                throw error
             }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+            let elapsed = Measure.seconds(ContinuousClock.now - started)
+            let all = answers.all.withLock { $0 }
+            let accepted = all.filter { !$0.refused }
+            let refused = all.filter(\.refused)
+            func milliseconds(_ duration: Duration) -> Double { Measure.seconds(duration) * 1000 }
+            let acceptedLatencies = accepted.filter { $0.outcome.isCompleted }.map { milliseconds($0.outcome.latency) }.sorted()
+            let refusedLatencies = refused.map { milliseconds($0.outcome.latency) }.sorted()
+            var failures: [String: Int] = [:]
+            for answer in accepted where !answer.outcome.isCompleted { failures[answer.outcome.errorCode ?? answer.outcome.state, default: 0] += 1 }
+            // Nothing accepted lost: every accepted transfer ended at the payer, as the hub saw it.
+            try await waitForQuiet(topology)
+            var lost = 0
+            for answer in accepted {
+                guard let transfer = topology.payer.board.transfer(homeTransactionId: answer.outcome.homeTransactionId) else {
+                    // Refused by the processor before it had an aggregate (counted as a failure above), or never recorded.
+                    if answer.outcome.httpStatus == 0 { lost += 1 }
+                    continue
+                }
+                let hub = topology.hub.transfer(id: transfer.transferId)?.transferState
+                let agrees = transfer.phase == .completed ? hub == "COMMITTED" : transfer.phase.isTerminal && hub != "COMMITTED"
+                if !agrees { lost += 1 }
+            }
+            let recordedRefusals = refused.filter { topology.payer.board.transfer(homeTransactionId: $0.outcome.homeTransactionId) != nil }.count
+            return Result(
+                sustainablePerSecond: sustainable, offeredPerSecond: Double(offered) / elapsed, offered: offered,
+                accepted: accepted.count, acceptedPerSecond: Double(accepted.count) / elapsed,
+                completed: accepted.filter { $0.outcome.isCompleted }.count,
+                refused: refused.count, refusedPerSecond: Double(refused.count) / elapsed,
+                acceptedP50Ms: Measure.percentile(acceptedLatencies, 0.5), acceptedP99Ms: Measure.percentile(acceptedLatencies, 0.99),
+                refusedP99Ms: Measure.percentile(refusedLatencies, 0.99),
+                peakMemoryMiB: EndToEndBenchmark.peakMemoryMiB(), memoryBeforeMiB: memoryBefore, failures: failures,
+                lost: lost, recordedRefusals: recordedRefusals, booksAddUp: topology.books().addUp)
         }
-        await topology.close()
-        guard let result else { throw TopologyError("the overload run did not run") }
-        return result
     }
 
     /// Waits until both processors have nothing left to process and no transfer of the payer is under way.

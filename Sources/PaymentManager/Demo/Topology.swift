@@ -264,3 +264,28 @@ extension Logger {
         return logger
     }
 }
+
+extension Topology {
+    /// Runs a topology of these options for `body` (every service in one group, started and ready), then shuts it down
+    /// gracefully and closes its logs, whether `body` returned or threw.
+    public static func run<T: Sendable>(_ options: Options, logger: Logger, _ body: (Topology) async throws -> T) async throws -> T {
+        let topology = try await Topology(options: options, logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: topology.services.map { .init(service: $0) }, logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            do {
+                try await topology.ready()
+                let value = try await body(topology)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                await topology.close()
+                return value
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                await topology.close()
+                throw error
+            }
+        }
+    }
+}

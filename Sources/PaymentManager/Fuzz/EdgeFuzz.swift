@@ -6,8 +6,6 @@ import NIOCore
 import NIOHTTP1
 import PaymentDomain
 import FuzzInput
-import Logging
-import ServiceLifecycle
 
 /// Hostile input against the edges of a running topology: the payer's and the payee's inbound FSPIOP APIs (as the hub
 /// forwards messages from a DFSP, signed with that DFSP's key so that they reach the body checks and the processor, or
@@ -231,29 +229,5 @@ public struct EdgeFuzz: Sendable {
         let sdk = json?["statusCode"]?.stringValue != nil && json?["message"]?.stringValue != nil
         let fspiop = json?["errorInformation"]?["errorCode"]?.stringValue != nil
         if !sdk && !fspiop { result.malformed.append("\(description): \(status) \(String(buffer: answer.body).prefix(200))") }
-    }
-}
-
-extension EdgeFuzz {
-    /// Runs the demo's topology for the body, then stops it.
-    public static func withTopology<T: Sendable>(directory: String, logger: Logger, _ body: (Topology) async throws -> T) async throws -> T {
-        let topology = try await Topology(options: Topology.Options(directory: directory), logger: logger)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: topology.services.map { .init(service: $0) }, logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            do {
-                try await topology.ready()
-                let value = try await body(topology)
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
-                await topology.close()
-                return value
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                await topology.close()
-                throw error
-            }
-        }
     }
 }

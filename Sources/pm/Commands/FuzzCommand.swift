@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 import PaymentManager
-import ServiceLifecycle
 
 /// `pm fuzz`: random and hostile input against a running topology's edges, for as long as one wants.
 struct FuzzCommand: AsyncParsableCommand {
@@ -31,7 +30,7 @@ struct FuzzCommand: AsyncParsableCommand {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pm-fuzz-\(UUID().uuidString.prefix(8))").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         say("pm fuzz: \(requests) requests, seed \(seed)")
-        let result = try await EdgeFuzz.withTopology(directory: directory, logger: logger) { topology in
+        let result = try await Topology.run(Topology.Options(directory: directory), logger: logger) { topology in
             try await EdgeFuzz(topology: topology).run(requests: requests, seed: seed)
         }
         say("answers by status: " + result.statuses.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))
