@@ -343,7 +343,8 @@ private struct Step {
             }
         case (.post, .quotes):
             guard let request = decode(QuotesPostRequest.self, message) else { return }
-            inbound(request.transactionId, .quoteRequested(request, source: message.source), &store, replyTo: message, path: "/quotes/\(request.quoteId)")
+            inbound(request.transactionId, .quoteRequested(request, source: message.source), &store, replyTo: message,
+                    path: "/quotes/\(request.quoteId)/error")
         case (.put, .quotes):
             guard let quoteId = ids.first else { return }
             if store.outboundByQuote[quoteId] == nil, let relayed = store.relayed[RelayedRequest.key(.quotes, quoteId)] {
@@ -504,7 +505,7 @@ private struct Step {
             // A payer asks about a transaction this payee quoted (its id is the quote's transactionId).
             guard let id = ids.first else { return }
             // Only the payer's DFSP learns of its transaction; to others it is unknown.
-            guard let transfer = store.inbound[id], transfer.payerFsp == nil || transfer.payerFsp == message.source else {
+            guard let transfer = store.inbound[id], transfer.payerFsp == nil || tookPart(message, [transfer.payerFsp]) else {
                 reply(message, path: "/transactions/\(id)/error", FSPIOPError(.txnIdNotFound))
                 return
             }

@@ -347,7 +347,7 @@ public final class PooledHTTPClient: Sendable {
         let handshake: EventLoopPromise<Void>? = origin.secure ? group.next().makePromise() : nil
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(max(limit - .now(), .milliseconds(1)))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if origin.secure {

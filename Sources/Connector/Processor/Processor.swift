@@ -234,7 +234,9 @@ public final class Processor: Service, Sendable {
                 envelope = try Envelope(bytes: record.value)
                 fact = try ConnectorFact(wireName: envelope.type, payload: envelope.payload)
             } catch {
+                logger.warning("a fact cannot be read; it goes to the dead letters", metadata: ["position": "\(record.position)", "error": "\(error)"])
                 records.append(deadLetter(record, reason: "\(error)", now: now))
+                metrics.count("pm_dead_letters_total")
                 continue
             }
             if store.decidedFacts.contains(envelope.id) { continue }

@@ -5,8 +5,8 @@ import FSPIOP
 /// A pure state machine, keyed by the transaction id (the quote's `transactionId`, which the payer
 /// uses as the transfer id).
 ///
-/// The fulfilment is never stored in an event: it is recomputed from the ILP secret and the packet when
-/// the prepare arrives, so the log holds no secret.
+/// The fulfilment is made from the ILP secret and the packet when the prepare arrives, and recorded in
+/// `transfer.inbound.fulfil-sent` so that a restart sends the same fulfil again; the ILP secret is never recorded.
 public struct InboundTransfer: Sendable, Hashable {
     public enum Phase: String, Sendable, Hashable, Codable, CaseIterable {
         case new

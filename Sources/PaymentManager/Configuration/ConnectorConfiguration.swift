@@ -72,7 +72,8 @@ public struct ConnectorConfiguration: Sendable, Hashable {
     /// `PM_KAFKA_PROPERTIES` (`name=value,...`): librdkafka properties for every Kafka client of the log (TLS, SASL,
     /// tuning). Secrets are not allowed here; they come from files (``kafkaSecretFiles``).
     public var kafkaProperties: [String: String] = [:]
-    /// `PM_KAFKA_SASL_PASSWORD_PATH`, `PM_KAFKA_SSL_KEY_PASSWORD_PATH`, `PM_KAFKA_OAUTHBEARER_CLIENT_SECRET_PATH`: the
+    /// `PM_KAFKA_SASL_PASSWORD_PATH`, `PM_KAFKA_SSL_KEY_PASSWORD_PATH`, `PM_KAFKA_SSL_KEYSTORE_PASSWORD_PATH`,
+    /// `PM_KAFKA_OAUTHBEARER_CLIENT_SECRET_PATH`: the
     /// librdkafka property each file's content is given to, by property name.
     public var kafkaSecretFiles: [String: String] = [:]
 
