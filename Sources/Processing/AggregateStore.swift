@@ -28,6 +28,11 @@ package struct AggregateStore {
     private var decidedOrder: [String] = []
     private var decidedStart = 0
     package static let decidedFactsKept = 50_000
+    /// Whether ``apply(_:causation:at:)`` notes the aggregates that end (for the processor's metrics; off while folding
+    /// the log at a restart, and for stores that only follow the processor).
+    package var tracksEnded = false
+    /// The aggregates that ended since ``drainEnded()``, with the time of their first event and of their end.
+    private var ended: [(ref: AggregateRef, started: Timestamp?, at: Timestamp)] = []
 
     package init() {}
     /// When each waiting aggregate's wait ends.
@@ -102,7 +107,16 @@ package struct AggregateStore {
         if firstEvents[ref] == nil { firstEvents[ref] = time }
         let wasFinished = isFinished(ref)
         apply(event)
-        if !wasFinished, isFinished(ref) { finished.append((ref, time)) }
+        if !wasFinished, isFinished(ref) {
+            finished.append((ref, time))
+            if tracksEnded { ended.append((ref, firstEvents[ref], time)) }
+        }
+    }
+
+    /// The aggregates that ended since the last call, with the time of their first event and of their end.
+    package mutating func drainEnded() -> [(ref: AggregateRef, started: Timestamp?, at: Timestamp)] {
+        defer { ended = [] }
+        return ended
     }
 
     /// The time of the first event of the oldest aggregate in memory; nil when there is none. Every event

@@ -385,3 +385,24 @@ struct EdgeFuzzTests {
         }
     }
 }
+
+@Suite("Transfer metrics")
+struct TransferMetricsTests {
+    @Test("each side counts its transfers by final state and observes how long they took")
+    func outcomes() async throws {
+        try await withTopology { topology in
+            let completed = try await topology.payerCore.sendTransfer(from: topology.payerAccount(1), to: topology.payeeParty(1), amount: "1", currency: "XXX")
+            #expect(completed.isCompleted)
+            let failed = try await topology.payerCore.sendTransfer(from: topology.payerAccount(1), to: TransferParty(idType: "MSISDN", idValue: "27799999999"),
+                                                                   amount: "1", currency: "XXX")
+            #expect(!failed.isCompleted)
+            try await eventually("the payee to count its transfer") {
+                topology.payee.metrics.render().contains(#"pm_transfers_total{side="payee",state="committed"} 1"#)
+            }
+            let payer = topology.payer.metrics.render()
+            #expect(payer.contains(#"pm_transfers_total{side="payer",state="completed"} 1"#))
+            #expect(payer.contains(#"pm_transfers_total{side="payer",state="errored"} 1"#))
+            #expect(payer.contains(#"pm_transfer_duration_seconds_count{side="payer"} 2"#))
+        }
+    }
+}

@@ -68,6 +68,14 @@ public final class HTTPMetrics: Sendable {
         }
     }
 
+    /// Observes a duration in a histogram (the latency buckets).
+    public func observe(_ name: String, labels: [String: String] = [:], seconds: Double) {
+        let series = Series(name: name, labels: labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" })
+        state.withLock { state in
+            Self.observe(&state.histograms[series, default: Histogram(buckets: Array(repeating: 0, count: Self.bounds.count))], seconds)
+        }
+    }
+
     /// Adds to a counter.
     public func count(_ name: String, labels: [String: String] = [:], by amount: Double = 1) {
         let series = Series(name: name, labels: labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" })

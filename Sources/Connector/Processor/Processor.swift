@@ -129,6 +129,7 @@ public final class Processor: Service, Sendable {
             }
         }
         var (store, pending) = try await recover()
+        store.tracksEnded = true
         _ = store.evict(endedBefore: clock.now.adding(milliseconds: -settings.finishedRetentionMilliseconds))
         publish(all: store)
         let recovered = lastRecovery
@@ -188,6 +189,7 @@ public final class Processor: Service, Sendable {
                 timer.update(decided.touched, from: store.deadlines)
                 for item in decided.work { tasks.addTask { await self.effects.perform(item) } }
                 metrics.count("pm_processor_facts_total", by: Double(batch.count))
+                countEnded(&store)
                 metrics.recordCall(peer: "log", method: "process", resource: "batch", outcome: "ok", since: started)
                 if ContinuousClock.now - lastEviction > .seconds(1) {
                     lastEviction = ContinuousClock.now
@@ -326,6 +328,33 @@ public final class Processor: Service, Sendable {
         let (store, work, recovered) = try await recoverer.recover()
         recovery.withLock { $0 = recovered }
         return (store, work)
+    }
+
+    // MARK: - Metrics
+
+    /// Counts the transfers that ended in this batch by side and final state (`pm_transfers_total`), and observes how
+    /// long each took from its first event (`pm_transfer_duration_seconds`).
+    func countEnded(_ store: inout AggregateStore) {
+        for (ref, started, at) in store.drainEnded() {
+            let side: String
+            let state: String
+            switch ref.kind {
+            case .outbound:
+                guard let transfer = store.outbound[ref.id] else { continue }
+                side = "payer"
+                state = transfer.phase.rawValue
+            case .inbound:
+                guard let transfer = store.inbound[ref.id] else { continue }
+                side = "payee"
+                state = transfer.phase.rawValue
+            default:
+                continue
+            }
+            metrics.count("pm_transfers_total", labels: ["side": side, "state": state])
+            if let started {
+                metrics.observe("pm_transfer_duration_seconds", labels: ["side": side], seconds: Double(at.millisecondsSinceEpoch - started.millisecondsSinceEpoch) / 1000)
+            }
+        }
     }
 
     // MARK: - Lag
