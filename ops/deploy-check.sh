@@ -5,8 +5,8 @@
 #   ops/deploy-check.sh PM_BINARY
 # Needs systemd, docker-compose and prometheus (Debian), and kubernetes-validate (PyPI).
 set -euo pipefail
-cd "$(dirname "$0")"
 pm=$(realpath "$1")
+cd "$(dirname "$0")"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
