@@ -126,7 +126,9 @@ public struct ConnectorSettings: Sendable {
 /// hub and backend clients, over one event log. One `Service`; its parts stop together.
 public final class Connector: Service, Sendable {
     public let settings: ConnectorSettings
-    public let metrics = HTTPMetrics()
+    /// What the connector counts and times, through swift-metrics (its own Prometheus registry by default, rendered at
+    /// `/metrics`).
+    public let metrics: HTTPMetrics
     public let board = OutboundBoard()
     /// Facts recorded and not yet processed, measured for the APIs' admission.
     public let backlog = Backlog()
@@ -145,9 +147,11 @@ public final class Connector: Service, Sendable {
     public let outboundServer: HTTPServer<OutboundAPI>
     private let readiness = Latch<Void>()
 
-    /// Builds the parts; reads the keys and certificates now, so that a wrong file stops the start.
-    public init(settings: ConnectorSettings, log: any EventLog, logger: Logger) throws {
+    /// Builds the parts; reads the keys and certificates now, so that a wrong file stops the start. `metrics` may record
+    /// through another swift-metrics backend (``HTTPMetrics/init(factory:)``); `/metrics` then shows nothing.
+    public init(settings: ConnectorSettings, log: any EventLog, metrics: HTTPMetrics = HTTPMetrics(), logger: Logger) throws {
         self.settings = settings
+        self.metrics = metrics
         self.log = log
         self.logger = logger
         // Keep-alive connections, at most 64 per origin, closed after 4 s idle; 10 s to connect.

@@ -4,6 +4,7 @@ import EventLog
 import FSPIOP
 import Foundation
 import Logging
+import MetricsTestKit
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -404,5 +405,32 @@ struct TransferMetricsTests {
             #expect(payer.contains(#"pm_transfers_total{side="payer",state="errored"} 1"#))
             #expect(payer.contains(#"pm_transfer_duration_seconds_count{side="payer"} 2"#))
         }
+    }
+}
+
+@Suite("Metrics backends")
+struct MetricsBackendTests {
+    @Test("the connector's metrics go through swift-metrics: to its own Prometheus registry by default, or to another backend")
+    func pluggable() throws {
+        let own = HTTPMetrics()
+        own.count("pm_dead_letters_total")
+        own.record(api: "inbound", method: "GET", route: "/parties/{id}", status: 202, since: .now)
+        let text = own.render()
+        #expect(text.contains("# TYPE pm_dead_letters_total counter"))
+        #expect(text.contains(#"pm_http_requests_total{api="inbound",method="GET",route="/parties/{id}",status="202"} 1"#))
+        #expect(text.contains(#"pm_http_request_duration_seconds_bucket{api="inbound",method="GET",route="/parties/{id}",le="0.001"}"#))
+        #expect(own.total("pm_dead_letters_total") == 1)
+
+        let backend = TestMetrics()
+        let other = HTTPMetrics(factory: backend)
+        other.count("pm_dead_letters_total", by: 2)
+        other.gauge("pm_processor_leader", 1)
+        other.record(api: "outbound", method: "POST", route: "/transfers", status: 200, since: .now)
+        #expect(try backend.expectCounter("pm_dead_letters_total").totalValue == 2)
+        #expect(try backend.expectCounter("pm_http_requests_total", [("api", "outbound"), ("method", "POST"), ("route", "/transfers"), ("status", "200")])
+            .totalValue == 1)
+        #expect(try backend.expectTimer("pm_http_request_duration_seconds", [("api", "outbound"), ("method", "POST"), ("route", "/transfers")])
+            .values.count == 1)
+        #expect(other.render() == "")
     }
 }

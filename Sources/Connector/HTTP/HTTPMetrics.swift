@@ -1,32 +1,57 @@
 import Foundation
+import Metrics
+import Prometheus
 import Synchronization
 
-/// Prometheus metrics of the connector: every API request (inbound FSPIOP, outbound), every call to the
-/// hub and the core, and the processor's work, rendered in the text exposition format at `/metrics`.
+/// The connector's metrics: every API request (inbound FSPIOP, outbound), every call to the hub and the core, and the
+/// processor's work. They are recorded through swift-metrics, so that an embedder can send them to any backend
+/// (``init(factory:)``); by default they go to a Prometheus registry of this connector's own, which `/metrics` renders in
+/// the text exposition format (``render()``). Label values come from fixed sets (see ``routeLabel(_:resources:)``).
 public final class HTTPMetrics: Sendable {
-    private struct Series: Hashable {
+    /// A metric's name and its labels, sorted by name: one series.
+    private struct Key: Hashable {
         var name: String
         var labels: [String]
+
+        init(_ name: String, _ labels: [(String, String)]) {
+            self.name = name
+            self.labels = labels.map { "\($0.0)=\($0.1)" }
+        }
     }
 
-    private struct Histogram {
-        var buckets: [Int]
-        var sum: Double = 0
-        var count = 0
+    /// Upper bounds of the latency buckets.
+    static let bounds: [Duration] = [.milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                                     .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+                                     .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30)]
+
+    private struct Handles {
+        var counters: [Key: Metrics.Counter] = [:]
+        var gauges: [Key: Metrics.Gauge] = [:]
+        var timers: [Key: Metrics.Timer] = [:]
     }
 
-    /// Upper bounds of the latency buckets, in seconds.
-    static let bounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+    private let factory: any MetricsFactory
+    /// The registry `/metrics` renders, when the metrics go to this connector's own Prometheus registry.
+    private let registry: PrometheusCollectorRegistry?
+    private let handles = Mutex(Handles())
 
-    private struct State {
-        var counters: [Series: Double] = [:]
-        var histograms: [Series: Histogram] = [:]
-        var gauges: [Series: Double] = [:]
+    /// Metrics recorded in a Prometheus registry of this connector's own, rendered by ``render()``.
+    public convenience init() {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = Self.bounds
+        self.init(factory: factory, registry: registry)
     }
 
-    private let state = Mutex(State())
+    /// Metrics recorded through another swift-metrics backend; ``render()`` then has nothing to show.
+    public convenience init(factory: any MetricsFactory) {
+        self.init(factory: factory, registry: nil)
+    }
 
-    public init() {}
+    private init(factory: any MetricsFactory, registry: PrometheusCollectorRegistry?) {
+        self.factory = factory
+        self.registry = registry
+    }
 
     /// The label of a request path: `/{resource}`, then `/{id}` when ids follow and `/error` for an error
     /// callback, for a first segment among `resources`; `other` for anything else. Labels come from this fixed
@@ -47,96 +72,88 @@ public final class HTTPMetrics: Sendable {
     /// Counts one HTTP request served and observes its duration. `route` must come from a fixed set
     /// (``routeLabel(_:resources:)``); an unknown method is counted as `OTHER`.
     public func record(api: String, method: String, route: String, status: Int, since start: ContinuousClock.Instant) {
-        let seconds = Self.seconds(ContinuousClock.now - start)
+        let elapsed = ContinuousClock.now - start
         let method = Self.methods.contains(method) ? method : "OTHER"
-        let labels = ["api=\"\(api)\"", "method=\"\(method)\"", "route=\"\(route)\"", "status=\"\(status)\""]
-        state.withLock { state in
-            state.counters[Series(name: "pm_http_requests_total", labels: labels), default: 0] += 1
-            Self.observe(&state.histograms[Series(name: "pm_http_request_duration_seconds", labels: Array(labels.prefix(3))),
-                                           default: Histogram(buckets: Array(repeating: 0, count: Self.bounds.count))], seconds)
-        }
+        let labels = [("api", api), ("method", method), ("route", route)]
+        counter("pm_http_requests_total", labels + [("status", String(status))]).increment()
+        timer("pm_http_request_duration_seconds", labels).recordNanoseconds(Self.nanoseconds(elapsed))
     }
 
     /// Counts one call to the hub or the core, and observes its duration.
     public func recordCall(peer: String, method: String, resource: String, outcome: String, since start: ContinuousClock.Instant) {
-        let seconds = Self.seconds(ContinuousClock.now - start)
-        let labels = ["peer=\"\(peer)\"", "method=\"\(method)\"", "resource=\"\(resource)\""]
-        state.withLock { state in
-            state.counters[Series(name: "pm_calls_total", labels: labels + ["outcome=\"\(outcome)\""]), default: 0] += 1
-            Self.observe(&state.histograms[Series(name: "pm_call_duration_seconds", labels: labels),
-                                           default: Histogram(buckets: Array(repeating: 0, count: Self.bounds.count))], seconds)
-        }
+        let elapsed = ContinuousClock.now - start
+        let labels = [("method", method), ("peer", peer), ("resource", resource)]
+        counter("pm_calls_total", labels + [("outcome", outcome)]).increment()
+        timer("pm_call_duration_seconds", labels).recordNanoseconds(Self.nanoseconds(elapsed))
     }
 
     /// Observes a duration in a histogram (the latency buckets).
     public func observe(_ name: String, labels: [String: String] = [:], seconds: Double) {
-        let series = Series(name: name, labels: labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" })
-        state.withLock { state in
-            Self.observe(&state.histograms[series, default: Histogram(buckets: Array(repeating: 0, count: Self.bounds.count))], seconds)
-        }
+        timer(name, Self.sorted(labels)).recordNanoseconds(Int64((max(seconds, 0) * 1e9).rounded()))
     }
 
     /// Adds to a counter.
     public func count(_ name: String, labels: [String: String] = [:], by amount: Double = 1) {
-        let series = Series(name: name, labels: labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" })
-        state.withLock { $0.counters[series, default: 0] += amount }
+        counter(name, Self.sorted(labels)).increment(by: Int64(amount))
     }
 
     /// Sets a gauge.
     public func gauge(_ name: String, labels: [String: String] = [:], _ value: Double) {
-        let series = Series(name: name, labels: labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" })
-        state.withLock { $0.gauges[series] = value }
-    }
-
-    /// A counter's total over all its label values.
-    public func total(_ name: String) -> Double {
-        state.withLock { state in state.counters.filter { $0.key.name == name }.reduce(0) { $0 + $1.value } }
-    }
-
-    /// A gauge's value summed over its label values (0 when never set).
-    public func gaugeValue(_ name: String) -> Double {
-        state.withLock { state in state.gauges.filter { $0.key.name == name }.reduce(0) { $0 + $1.value } }
-    }
-
-    /// The metrics in Prometheus' text format.
-    public func render() -> String {
-        let snapshot = state.withLock { $0 }
-        var out = ""
-        func line(_ name: String, _ labels: [String], _ value: Double) {
-            out += labels.isEmpty ? name : "\(name){\(labels.joined(separator: ","))}"
-            out += " \(value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value))\n"
+        let key = Key(name, Self.sorted(labels))
+        let gauge = handles.withLock { handles in
+            if let gauge = handles.gauges[key] { return gauge }
+            let gauge = Metrics.Gauge(label: name, dimensions: Self.sorted(labels), factory: factory)
+            handles.gauges[key] = gauge
+            return gauge
         }
-        var typed: Set<String> = []
-        for (series, value) in snapshot.counters.sorted(by: { "\($0.key)" < "\($1.key)" }) {
-            if typed.insert(series.name).inserted { out += "# TYPE \(series.name) counter\n" }
-            line(series.name, series.labels, value)
-        }
-        for (series, value) in snapshot.gauges.sorted(by: { "\($0.key)" < "\($1.key)" }) {
-            if typed.insert(series.name).inserted { out += "# TYPE \(series.name) gauge\n" }
-            line(series.name, series.labels, value)
-        }
-        for (series, histogram) in snapshot.histograms.sorted(by: { "\($0.key)" < "\($1.key)" }) {
-            if typed.insert(series.name).inserted { out += "# TYPE \(series.name) histogram\n" }
-            var cumulative = 0
-            for (index, bound) in Self.bounds.enumerated() {
-                cumulative += histogram.buckets[index]
-                line(series.name + "_bucket", series.labels + ["le=\"\(bound)\""], Double(cumulative))
-            }
-            line(series.name + "_bucket", series.labels + ["le=\"+Inf\""], Double(histogram.count))
-            line(series.name + "_sum", series.labels, histogram.sum)
-            line(series.name + "_count", series.labels, Double(histogram.count))
-        }
-        return out
+        gauge.record(value)
     }
 
-    private static func observe(_ histogram: inout Histogram, _ seconds: Double) {
-        if let index = bounds.firstIndex(where: { seconds <= $0 }) { histogram.buckets[index] += 1 }
-        histogram.sum += seconds
-        histogram.count += 1
+    /// A counter's total over all its label values, read from the rendered metrics (0 without them).
+    public func total(_ name: String) -> Double { sum(name) }
+
+    /// A gauge's value summed over its label values, read from the rendered metrics (0 when never set).
+    public func gaugeValue(_ name: String) -> Double { sum(name) }
+
+    /// The metrics in Prometheus' text format; empty when they go to another backend.
+    public func render() -> String { registry?.emitToString() ?? "" }
+
+    // MARK: - Handles
+
+    private func counter(_ name: String, _ labels: [(String, String)]) -> Metrics.Counter {
+        let key = Key(name, labels)
+        return handles.withLock { handles in
+            if let counter = handles.counters[key] { return counter }
+            let counter = Metrics.Counter(label: name, dimensions: labels, factory: factory)
+            handles.counters[key] = counter
+            return counter
+        }
     }
 
-    private static func seconds(_ duration: Duration) -> Double {
+    private func timer(_ name: String, _ labels: [(String, String)]) -> Metrics.Timer {
+        let key = Key(name, labels)
+        return handles.withLock { handles in
+            if let timer = handles.timers[key] { return timer }
+            let timer = Metrics.Timer(label: name, dimensions: labels, factory: factory)
+            handles.timers[key] = timer
+            return timer
+        }
+    }
+
+    private static func sorted(_ labels: [String: String]) -> [(String, String)] {
+        labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    private func sum(_ name: String) -> Double {
+        var total = 0.0
+        for line in render().split(separator: "\n") where line.hasPrefix(name + " ") || line.hasPrefix(name + "{") {
+            if let value = line.split(separator: " ").last.flatMap({ Double($0) }) { total += value }
+        }
+        return total
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }
