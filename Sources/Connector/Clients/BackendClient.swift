@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Tracing
 import PaymentDomain
 
 /// Calls the DFSP's core through the SDK's backend API (`sdk-scheme-adapter-backend-v2_1_0`): plain JSON
@@ -179,7 +180,11 @@ public struct BackendClient: Sendable {
     }
 
     func callOnce(_ method: String, _ path: String, body: JSONValue?, notFound: FSPIOPErrorCode) async throws(Failure) -> JSONValue {
+        // A client span per attempt, propagated to the core (`traceparent`), when tracing is on.
+        let span = startSpan("core \(method) /\(path.split(separator: "/").first ?? "")", ofKind: .client)
+        defer { span.end() }
         var headers = HTTPHeaders()
+        TraceContext.inject(span.context, into: &headers)
         headers.add(name: "Accept", value: "application/json")
         headers.add(name: "Date", value: clock.now.httpDate)
         var bodyBuffer: ByteBuffer?

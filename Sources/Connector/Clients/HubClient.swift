@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Tracing
 import Processing
 
 /// Why a request to the hub failed: its FSPIOP error, and whether trying again could help.
@@ -110,6 +111,9 @@ public struct HubClient: Sendable {
     }
 
     func sendOnce(_ request: HubRequest) async throws(HubRequestError) -> EffectOutcome {
+        // A client span per attempt, propagated to the hub (`traceparent`, which the hub forwards), when tracing is on.
+        let span = startSpan("hub \(request.method) /\(request.resource.rawValue)", ofKind: .client)
+        defer { span.end() }
         let url = url(for: request)
         // The ping exists only in version 2.0 (the SDK's PingRequests); the API's resources default to 1.1.
         let version = resourceVersions[request.resource.rawValue] ?? (request.resource == .ping ? .v2_0 : .v1_1)
@@ -137,6 +141,7 @@ public struct HubClient: Sendable {
             }
         }
         var httpHeaders = HTTPHeaders()
+        TraceContext.inject(span.context, into: &httpHeaders)
         httpHeaders.reserveCapacity(fields.count + 2)
         for (name, value) in fields { httpHeaders.add(name: name, value: value) }
         let resource = request.resource.rawValue

@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PaymentDomain
+import Tracing
 import Processing
 
 /// The FSPIOP API the hub calls (API Definition v1.1, and the 2.0 content types): every request is
@@ -141,7 +142,13 @@ public struct InboundAPI: HTTPResponder {
             refused.headers[.retryAfter] = "1"
             response = refused
         } else {
-            response = await handle(request, method: method, path: path)
+            // A server span, continuing the trace the hub propagated (`traceparent`), when tracing is on.
+            let route = HTTPMetrics.routeLabel(path, resources: Self.resources)
+            response = await withSpan("fspiop \(method) \(route)", context: TraceContext.extract(request.headers), ofKind: .server) { span in
+                let response = await handle(request, method: method, path: path)
+                span.attributes["http.response.status_code"] = Int(response.status.code)
+                return response
+            }
             admission.leave()
         }
         metrics.record(api: "inbound", method: method, route: HTTPMetrics.routeLabel(path, resources: Self.resources), status: Int(response.status.code),
@@ -376,7 +383,10 @@ public struct InboundAPI: HTTPResponder {
     func record(_ fact: ConnectorFact, key: String) async throws {
         let envelope = Envelope(id: IDs.make(), type: fact.wireName, schemaVersion: fact.schemaVersion, aggregateID: key, sequence: 0,
                                 occurredAt: clock.now, correlationID: key, causationID: nil, payload: try fact.payload)
-        _ = try await log.append([envelope.record(topic: settings.topics.fspiopInbound)])
+        var record = envelope.record(topic: settings.topics.fspiopInbound)
+        // The fact carries the request's trace, for the processor to continue it.
+        record.headers += TraceContext.logHeaders()
+        try await withSpan("log.append") { _ in _ = try await log.append([record]) }
     }
 
     /// Why a request was refused before its sender was authenticated.

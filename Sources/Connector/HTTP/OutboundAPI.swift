@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PaymentDomain
+import Tracing
 import Processing
 import ServiceLifecycle
 
@@ -88,7 +89,12 @@ public struct OutboundAPI: HTTPResponder {
         } else {
             // A synchronous call waits for the processor, which stops with the connector: on graceful shutdown the wait
             // ends at once (``stopping()``) instead of holding the server open until its timeout.
-            response = await cancelWhenGracefulShutdown { await self.handle(request, method: method, path: path) }
+            let route = HTTPMetrics.routeLabel(path, resources: Self.resources)
+            response = await withSpan("outbound \(method) \(route)", context: TraceContext.extract(request.headers), ofKind: .server) { span in
+                let response = await cancelWhenGracefulShutdown { await self.handle(request, method: method, path: path) }
+                span.attributes["http.response.status_code"] = Int(response.status.code)
+                return response
+            }
             if !Self.isOpen(method: method, path: path), path != "/metrics" { admission.leave() }
         }
         if path != "/metrics" {
@@ -582,7 +588,10 @@ public struct OutboundAPI: HTTPResponder {
     func record(_ fact: ConnectorFact, key: String) async throws {
         let envelope = Envelope(id: IDs.make(), type: fact.wireName, schemaVersion: fact.schemaVersion, aggregateID: key, sequence: 0,
                                 occurredAt: clock.now, correlationID: key, causationID: nil, payload: try fact.payload)
-        _ = try await log.append([envelope.record(topic: settings.topics.coreInbound)])
+        var record = envelope.record(topic: settings.topics.coreInbound)
+        // The fact carries the request's trace, for the processor to continue it.
+        record.headers += TraceContext.logHeaders()
+        try await withSpan("log.append") { _ in _ = try await log.append([record]) }
     }
 
     /// The answer to a call whose wait the connector's shutdown ended: 503 with `Retry-After`. What was recorded

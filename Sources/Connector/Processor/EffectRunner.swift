@@ -3,7 +3,9 @@ import FSPIOP
 import Logging
 import PaymentDomain
 import Processing
+import ServiceContextModule
 import Synchronization
+import Tracing
 
 /// Performs the effects the processor's decisions ask for (requests to the hub, calls to the core), once their events are
 /// durable, and records each outcome as a fact (`effect.completed`, the core's answers, `effect.hub-request-failed`).
@@ -20,6 +22,8 @@ final class EffectRunner: Sendable {
         var since: Timestamp?
         /// Its entry among the effects in flight, while it runs.
         var token: Int?
+        /// The trace of the decision that asked for it (top-level when tracing is off, or after a restart).
+        var context: ServiceContext = .topLevel
     }
 
     /// Recorded effects under way, by token: the first-event time of their aggregates.
@@ -65,7 +69,9 @@ final class EffectRunner: Sendable {
             return
         }
         do {
-            _ = try await log.append([factRecord(fact, topic: topic, key: key, causation: item.causation, correlation: item.correlation)])
+            var record = factRecord(fact, topic: topic, key: key, causation: item.causation, correlation: item.correlation)
+            record.headers += TraceContext.logHeaders()
+            _ = try await log.append([record])
             if let token = item.token { _ = inFlight.withLock { $0.since.removeValue(forKey: token) } }
         } catch {
             // The outcome is lost, not the effect: it stays in flight, so that checkpoints keep the log from
@@ -84,6 +90,11 @@ final class EffectRunner: Sendable {
     func perform(_ work: Work) async {
         effectCount.add(1, ordering: .relaxed)
         defer { effectCount.subtract(1, ordering: .relaxed) }
+        // The calls it makes, and the outcome it records, continue the decision's trace.
+        await ServiceContext.withValue(work.context) { await run(work) }
+    }
+
+    private func run(_ work: Work) async {
         var item = work
         if item.effect.isRecorded, let since = item.since {
             item.token = inFlight.withLock { state in

@@ -3,7 +3,9 @@ import FSPIOP
 import Logging
 import PaymentDomain
 import ServiceLifecycle
+import ServiceContextModule
 import Synchronization
+import Tracing
 import Processing
 
 /// The connector's processor (DESIGN.md, "Data flow"): consumes facts in per-key order, folds and
@@ -242,7 +244,10 @@ public final class Processor: Service, Sendable {
                 continue
             }
             if store.decidedFacts.contains(envelope.id) { continue }
-            let routed = router.route(fact, factId: envelope.id, now: envelope.occurredAt, store: &store)
+            // The decision continues the trace the fact carries (when tracing is on); its effects continue it further.
+            let (routed, trace) = withSpan("decide \(envelope.type)", context: TraceContext.extract(record.headers)) { _ in
+                (router.route(fact, factId: envelope.id, now: envelope.occurredAt, store: &store), ServiceContext.current ?? .topLevel)
+            }
             if let reason = routed.deadLetter {
                 logger.warning("fact not processed", metadata: ["fact": "\(envelope.type)", "id": "\(envelope.id)", "reason": "\(reason)"])
                 records.append(deadLetter(record, reason: reason, now: now))
@@ -280,10 +285,10 @@ public final class Processor: Service, Sendable {
                 if ref.kind == .outbound { touchedOutbound.insert(ref.id) }
                 for effect in router.effects(of: event, store: store) {
                     work.append(Work(effect: effect, causation: eventEnvelope.id, correlation: eventEnvelope.correlationID,
-                                     since: store.firstEvent(of: ref) ?? now))
+                                     since: store.firstEvent(of: ref) ?? now, context: trace))
                 }
             }
-            for reply in routed.replies { work.append(Work(effect: reply, causation: envelope.id, correlation: envelope.correlationID)) }
+            for reply in routed.replies { work.append(Work(effect: reply, causation: envelope.id, correlation: envelope.correlationID, context: trace)) }
         }
         return Decided(records: records, work: work, outbound: touchedOutbound, touched: touched, refusals: refusals, lookups: lookups)
     }

@@ -24,6 +24,8 @@ public final class ProcessTopology: Sendable {
         public var finishedRetentionSeconds = 300
         /// `PM_CHECKPOINT_INTERVAL_MS` of both servers.
         public var checkpointIntervalMilliseconds = 10_000
+        /// More environment of both servers (tracing's `OTEL_*`, say).
+        public var environment: [String: String] = [:]
         public init(directory: String, executable: URL) {
             self.directory = directory
             self.executable = executable
@@ -169,7 +171,7 @@ public final class ProcessTopology: Sendable {
                 "PM_DATA_DIR": "\(directory)/\(fspId)", "PM_LOG_LEVEL": options.logLevel,
                 "PM_FINISHED_RETENTION_SECONDS": "\(options.finishedRetentionSeconds)",
                 "PM_CHECKPOINT_INTERVAL_MS": "\(options.checkpointIntervalMilliseconds)",
-            ], executable: options.executable, output: URL(fileURLWithPath: "\(directory)/\(fspId).out"))
+            ].merging(options.environment) { $1 }, executable: options.executable, output: URL(fileURLWithPath: "\(directory)/\(fspId).out"))
         }
         payer = try server("payerfsp", inbound: payerIn, outbound: payerOut, core: payerCorePort)
         payee = try server("payeefsp", inbound: payeeIn, outbound: payeeOut, core: payeeCorePort)

@@ -89,8 +89,17 @@ struct ServeCommand: AsyncParsableCommand {
             await opened.log.shutdown()
             throw ExitCode(2)
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: connector)]
+        do {
+            // Tracing, when an OTLP endpoint is configured: first to start, last to stop (its spans are flushed).
+            if let tracing = try TraceExport.bootstrap(environment: environment, logger: logger) { services.insert(.init(service: tracing), at: 0) }
+        } catch {
+            printError("pm serve: cannot start tracing: \(error)")
+            await opened.log.shutdown()
+            throw ExitCode(2)
+        }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: connector)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {
