@@ -3,8 +3,9 @@ import PackageDescription
 
 // Layers, bottom to top (imports point downward only):
 //   PMCore (pure values: JSON, timestamps)  ->  FSPIOP (pure protocol, over COpenSSL)  ->  PaymentDomain (aggregates)
-//   ->  Processing (the processor's pure decisions)
+//   ->  Processing (the processor's pure decisions)  ->  ReadModel (the read models' pure folds)
 //   EventLog (log interface + SQLite backend, over CSQLite)  ->  KafkaLog (over CRdKafka)
+//   Connector (HTTP edges, processor)  ->  ReadSide (projection store, experience API)
 //   PaymentManager (composition root)  ->  pm (the executable)
 let package = Package(
     name: "PaymentManager",
@@ -52,6 +53,8 @@ let package = Package(
         .target(name: "KafkaLog", dependencies: ["EventLog", "CRdKafka"]),
         // The processor's decisions, pure: facts routed to aggregates, who may send what, the effects of events.
         .target(name: "Processing", dependencies: ["PaymentDomain", "FSPIOP", "PMCore"]),
+        // The read models' pure folds: transfers and their statistics from the log's events.
+        .target(name: "ReadModel", dependencies: ["Processing", "PaymentDomain", "FSPIOP", "PMCore"]),
         // Random and hostile input from one seed, for the property tests and `pm fuzz`.
         .target(name: "FuzzInput", dependencies: ["PMCore"]),
         .target(
@@ -73,6 +76,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The read side: projections into their SQLite store, and the experience API.
+        .target(
+            name: "ReadSide",
+            dependencies: [
+                "ReadModel", "Processing", "EventLog", "Connector", "PMCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "Simulators",
             dependencies: [
@@ -90,7 +105,7 @@ let package = Package(
         .target(
             name: "PaymentManager",
             dependencies: [
-                "FSPIOP", "COpenSSL", "EventLog", "KafkaLog", "Processing", "FuzzInput", "CSQLite", "CRdKafka", "Connector", "Simulators", "PaymentDomain",
+                "FSPIOP", "COpenSSL", "EventLog", "KafkaLog", "Processing", "ReadModel", "ReadSide", "FuzzInput", "CSQLite", "CRdKafka", "Connector", "Simulators", "PaymentDomain",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -105,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "pm",
             dependencies: [
-                "PaymentManager", "FSPIOP", "EventLog", "Connector", "Simulators", "PaymentDomain", "Processing",
+                "PaymentManager", "FSPIOP", "EventLog", "Connector", "Simulators", "PaymentDomain", "Processing", "ReadSide",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "OTel", package: "swift-otel"),
                 .product(name: "Logging", package: "swift-log"),
@@ -118,6 +133,7 @@ let package = Package(
             "Processing", "PaymentDomain", "FSPIOP", "PMCore", "FuzzInput",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
+        .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "Processing", "PaymentDomain", "FSPIOP", "PMCore"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "KafkaLog", "PMCore"]),
         .testTarget(name: "PaymentManagerTests", dependencies: ["PaymentManager", "FSPIOP"]),
         .testTarget(
@@ -136,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "ConnectorTests",
             dependencies: [
-                "Connector", "Simulators", "PaymentManager", "FSPIOP", "EventLog", "PaymentDomain", "Processing",
+                "Connector", "Simulators", "PaymentManager", "FSPIOP", "EventLog", "PaymentDomain", "Processing", "ReadSide", "ReadModel", "PMCore",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -150,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "PMToolTests",
             dependencies: [
-                "pm", "FSPIOP", "EventLog", "PaymentManager", "Simulators", "Connector", "Processing",
+                "pm", "FSPIOP", "EventLog", "PaymentManager", "Simulators", "Connector", "Processing", "ReadSide",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

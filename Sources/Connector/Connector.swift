@@ -171,7 +171,7 @@ public final class Connector: Service, Sendable {
                                                    finishedRetentionMilliseconds: Int64(settings.finishedRetentionSeconds) * 1000,
                                                    checkpointIntervalMilliseconds: Int64(settings.checkpointIntervalMilliseconds))
         // Dedicated processor processes may run in several copies: one leads, the others stand by.
-        processorSettings.electsLeader = settings.roles == .processor
+        processorSettings.electsLeader = settings.roles.intersection(.connector) == .processor
         processorSettings.hubId = settings.hubId
         let processor = Processor(log: log, settings: processorSettings, hub: hub, backend: backend, board: board, metrics: metrics, logger: logger)
         self.processor = settings.roles.contains(.processor) ? processor : nil

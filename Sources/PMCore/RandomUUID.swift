@@ -37,7 +37,12 @@ public enum RandomUUID {
     /// A new id such as `3f0e2b8c-5d1a-4c6e-9b7f-0a1b2c3d4e5f`.
     public static func make() -> String {
         let (high, low) = pool.withLock { $0.next() }
-        return String(unsafeUninitializedCapacity: 36) { text in
+        return format(high, low)
+    }
+
+    /// 16 bytes (two little-endian words) as a version 4 UUID: the version and variant bits are set, the rest kept.
+    public static func format(_ high: UInt64, _ low: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 36) { text in
             var index = 0
             for byte in 0..<16 {
                 var value = UInt8(truncatingIfNeeded: (byte < 8 ? high : low) >> (UInt64(byte % 8) * 8))

@@ -67,21 +67,19 @@ package let requestToPayLookupPrefix = "r2p:"
 
 /// Turns facts into domain facts for the aggregates, runs their deciders in order (a party lookup's
 /// answer fans out to every waiting transfer in the same step), and folds the events into the store.
-/// Pure: no I/O; the time and the id generator are parameters.
+/// Pure: no I/O; the time is a parameter, and new ids are derived from the fact's id (``DerivedIDs``), so that
+/// the same fact in the same state always makes the same events.
 package struct FactRouter: Sendable {
     package var outboundConfiguration: OutboundConfiguration
     package var inboundConfiguration: InboundConfiguration
-    package var newID: @Sendable () -> String
     /// The hub's FSP id (`PM_HUB_ID`, `switch` by default): the `FSPIOP-Source` of what the hub originates
     /// (its timeouts, `PATCH` notifications and errors), which may end any wait.
     package var hubId: String
 
-    package init(outboundConfiguration: OutboundConfiguration, inboundConfiguration: InboundConfiguration, hubId: String = "switch",
-                 newID: @escaping @Sendable () -> String) {
+    package init(outboundConfiguration: OutboundConfiguration, inboundConfiguration: InboundConfiguration, hubId: String = "switch") {
         self.outboundConfiguration = outboundConfiguration
         self.inboundConfiguration = inboundConfiguration
         self.hubId = hubId
-        self.newID = newID
     }
 
     /// Whether `source` is the hub (compared without case, as the hub compares its own name).
@@ -214,9 +212,17 @@ private struct Step {
     let router: FactRouter
     let factId: String
     let now: Timestamp
+    let ids: DerivedIDs
     var routed = Routed()
 
-    var outboundContext: DecisionContext { DecisionContext(now: now, newID: router.newID, configuration: router.outboundConfiguration) }
+    init(router: FactRouter, factId: String, now: Timestamp) {
+        self.router = router
+        self.factId = factId
+        self.now = now
+        ids = DerivedIDs(seed: factId)
+    }
+
+    var outboundContext: DecisionContext { DecisionContext(now: now, newID: { [ids] in ids.next() }, configuration: router.outboundConfiguration) }
     var inboundContext: InboundContext { InboundContext(now: now, configuration: router.inboundConfiguration) }
 
     mutating func route(_ fact: ConnectorFact, _ store: inout AggregateStore) {

@@ -13,7 +13,7 @@ import Processing
 @Suite("Recovery checkpoints: a restart reads the log from the oldest aggregate in memory")
 struct RecoveryCheckpointTests {
     static let router = FactRouter(outboundConfiguration: OutboundConfiguration(dfspId: "payerfsp"),
-                                   inboundConfiguration: InboundConfiguration(dfspId: "payerfsp", ilpSecret: "secret"), newID: IDs.make)
+                                   inboundConfiguration: InboundConfiguration(dfspId: "payerfsp", ilpSecret: "secret"))
     static let body: JSONValue = .object([("quoteId", .string("q"))])
 
     /// Appends events as the processor does: each with its aggregate's sequence number (`first` for the first given).

@@ -241,7 +241,8 @@ struct PMILPToolTests {
     @Test("every subcommand has --help", arguments: [
         [], ["jws"], ["jws", "verify"], ["jws", "sign"], ["ilp"], ["ilp", "decode"], ["ilp", "fulfilment"],
         ["ilp", "condition"], ["ilp", "packet"], ["bench"], ["bench", "crypto"], ["bench", "log"], ["bench", "http"], ["bench", "e2e"],
-        ["topics"], ["topics", "list"], ["topics", "describe"], ["topics", "tail"],
+        ["topics"], ["topics", "list"], ["topics", "describe"], ["topics", "tail"], ["bench", "read-side"],
+        ["projections"], ["projections", "rebuild"], ["projections", "status"], ["replay"], ["replay", "verify"], ["replay", "transfer"],
     ])
     func help(path: [String]) throws {
         let output = try PMProcess.run(path + ["--help"])

@@ -32,16 +32,21 @@ struct ConfigurationTests {
         #expect(configuration.log == .sqlite(path: "data/pm-log.sqlite"))
     }
 
-    @Test("PM_ROLES splits the connector on Kafka; the R2P auto-accept settings reach the processor")
+    @Test("PM_ROLES splits the connector and its read side on Kafka; the R2P auto-accept settings reach the processor")
     func rolesAndRequestToPaySettings() throws {
         #expect(try load().roles == .all)
         let edge = try load(["PM_ROLES": "edge", "PM_LOG": "kafka://broker:9092"])
         #expect(edge.roles == .edge && edge.settings.roles == .edge)
         #expect(try load(["PM_ROLES": "processor", "PM_LOG": "kafka://broker:9092"]).roles == .processor)
-        #expect(try load(["PM_ROLES": "edge,processor"]).roles == .all)
+        #expect(try load(["PM_ROLES": "edge,processor"]).roles == .connector)
+        #expect(try load(["PM_ROLES": "projections", "PM_LOG": "kafka://broker:9092"]).roles == .projections)
+        #expect(throws: ConfigurationError.self) { try load(["PM_ROLES": "projections"]) }
+        #expect(throws: ConfigurationError.self) { try load(["PM_EXPERIENCE_LISTEN_ADDRESS": "0.0.0.0"]) }
+        let defaults = try load()
+        #expect(defaults.projectionsPath == "data/pm-projections.sqlite" && defaults.experiencePort == 4010)
         let r2p = try load(["AUTO_ACCEPT_R2P_BUSINESS_QUOTES": "true", "AUTO_ACCEPT_R2P_DEVICE_OTP": "true"])
         #expect(r2p.settings.outbound.autoAcceptR2PBusinessQuotes && r2p.settings.outbound.autoAcceptR2PDeviceOTP)
-        #expect(r2p.redactedLines.contains("AUTO_ACCEPT_R2P_DEVICE_OTP=true") && r2p.redactedLines.contains("PM_ROLES=edge,processor"))
+        #expect(r2p.redactedLines.contains("AUTO_ACCEPT_R2P_DEVICE_OTP=true") && r2p.redactedLines.contains("PM_ROLES=edge,processor,projections"))
     }
 
     @Test("endpoints are accepted as host:port and as URLs; the scheme follows outbound mTLS")

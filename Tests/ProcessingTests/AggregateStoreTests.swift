@@ -31,3 +31,18 @@ struct AggregateStoreTests {
         #expect(store.evict(endedBefore: t0.adding(milliseconds: 10_000)).isEmpty, "evicted once")
     }
 }
+
+/// New ids derived from the fact that needed them.
+struct DerivedIDsTests {
+    @Test("the same fact gives the same ids, another fact others; each is a lower-case version 4 UUID the hub accepts")
+    func derived() {
+        let first = DerivedIDs(seed: "3f0e2b8c-5d1a-4c6e-9b7f-0a1b2c3d4e5f")
+        let again = DerivedIDs(seed: "3f0e2b8c-5d1a-4c6e-9b7f-0a1b2c3d4e5f")
+        let other = DerivedIDs(seed: "9a0e2b8c-5d1a-4c6e-9b7f-0a1b2c3d4e5f")
+        let ids = (0..<3).map { _ in first.next() }
+        #expect(ids == (0..<3).map { _ in again.next() })
+        #expect(Set(ids).count == 3)
+        #expect(Set(ids).isDisjoint(with: (0..<3).map { _ in other.next() }))
+        for id in ids { #expect(FSPIOPFormat.isCorrelationIdV1(id) && FSPIOPFormat.isCorrelationIdV2(id), "\(id)") }
+    }
+}

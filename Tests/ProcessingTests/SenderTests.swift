@@ -11,13 +11,8 @@ struct Side {
     var facts = 0
 
     init(dfspId: String, secret: String = "secret") {
-        let counter = Mutex(0)
         router = FactRouter(outboundConfiguration: OutboundConfiguration(dfspId: dfspId),
-                            inboundConfiguration: InboundConfiguration(dfspId: dfspId, ilpSecret: secret), hubId: "switch",
-                            newID: {
-                                let next = counter.withLock { value in value += 1; return value }
-                                return "00000000-0000-4000-8000-" + String(String(next).reversed()).padding(toLength: 12, withPad: "0", startingAt: 0)
-                            })
+                            inboundConfiguration: InboundConfiguration(dfspId: dfspId, ilpSecret: secret), hubId: "switch")
     }
 
     /// Routes a fact; returns what it decided and the effects of its events (the hub requests and backend calls).

@@ -90,10 +90,15 @@ panel("Events folded at the last start; backlog measure failures", [
     f"sum(increase(pm_backlog_measure_failures_total{sel}[$__rate_interval]))",
 ], "short", legend=["folded {{instance}}", "measure failures"])
 
+row("Read side")
+panel("Projection lag (records not applied)", [f"max by (projection) (pm_projection_lag{sel})"], "short", legend="{{projection}}")
+panel("Records projected per second", [f"sum by (outcome) (rate(pm_projection_records_total{sel}[$__rate_interval]))"], "ops", legend="{{outcome}}")
+panel("Read-model rows", [f"max by (table) (pm_projection_rows{sel})"], "short", legend="{{table}}")
+
 dashboard = {
     "title": "Payment Manager",
     "uid": "payment-manager",
-    "description": "Every metric pm exposes at /metrics: transfers, APIs, calls to the hub and the core, JWS, the processor and the log.",
+    "description": "Every metric pm exposes at /metrics: transfers, APIs, calls to the hub and the core, JWS, the processor, the log and the read side.",
     "editable": True,
     "schemaVersion": 39,
     "version": 1,

@@ -30,7 +30,8 @@ public final class HTTPMetrics: Sendable {
         var timers: [Key: Metrics.Timer] = [:]
     }
 
-    private let factory: any MetricsFactory
+    /// Where the metrics go: other components of the process (the projections) record through it too.
+    public let factory: any MetricsFactory
     /// The registry `/metrics` renders, when the metrics go to this connector's own Prometheus registry.
     private let registry: PrometheusCollectorRegistry?
     private let handles = Mutex(Handles())
@@ -56,7 +57,7 @@ public final class HTTPMetrics: Sendable {
     /// The label of a request path: `/{resource}`, then `/{id}` when ids follow and `/error` for an error
     /// callback, for a first segment among `resources`; `other` for anything else. Labels come from this fixed
     /// set, so requests to unknown paths cannot grow the metrics.
-    static func routeLabel(_ path: String, resources: Set<Substring>) -> String {
+    public static func routeLabel(_ path: String, resources: Set<Substring>) -> String {
         let segments = path.split(separator: "/")
         guard let first = segments.first else { return "/" }
         guard resources.contains(first), segments.count <= 5 else { return "other" }

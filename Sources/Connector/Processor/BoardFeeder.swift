@@ -15,15 +15,20 @@ public struct ConnectorRoles: OptionSet, Sendable, Hashable, CustomStringConvert
     public static let edge = ConnectorRoles(rawValue: 1)
     /// The processor: facts to events, effects, timers, checkpoints.
     public static let processor = ConnectorRoles(rawValue: 2)
-    public static let all: ConnectorRoles = [.edge, .processor]
+    /// The projections and the experience API (the read side; run by the composition root, not by the connector).
+    public static let projections = ConnectorRoles(rawValue: 4)
+    public static let all: ConnectorRoles = [.edge, .processor, .projections]
+    /// The roles the connector itself runs.
+    public static let connector: ConnectorRoles = [.edge, .processor]
 
-    /// `edge`, `processor`, or both separated by a comma (`all` for both).
+    /// `edge`, `processor`, `projections`, or several separated by commas (`all` for every one).
     public init?(parsing text: String) {
         var roles: ConnectorRoles = []
         for name in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
             switch name {
             case "edge": roles.insert(.edge)
             case "processor": roles.insert(.processor)
+            case "projections": roles.insert(.projections)
             case "all": roles.formUnion(.all)
             default: return nil
             }
@@ -33,7 +38,8 @@ public struct ConnectorRoles: OptionSet, Sendable, Hashable, CustomStringConvert
     }
 
     public var description: String {
-        [contains(.edge) ? "edge" : nil, contains(.processor) ? "processor" : nil].compactMap { $0 }.joined(separator: ",")
+        [contains(.edge) ? "edge" : nil, contains(.processor) ? "processor" : nil, contains(.projections) ? "projections" : nil]
+            .compactMap { $0 }.joined(separator: ",")
     }
 }
 

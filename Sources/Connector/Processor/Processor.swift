@@ -85,8 +85,7 @@ public final class Processor: Service, Sendable {
         self.metrics = metrics
         self.log = log
         self.settings = settings
-        self.router = FactRouter(outboundConfiguration: settings.outbound, inboundConfiguration: settings.inbound, hubId: settings.hubId,
-                                 newID: IDs.make)
+        self.router = FactRouter(outboundConfiguration: settings.outbound, inboundConfiguration: settings.inbound, hubId: settings.hubId)
         self.hub = hub
         self.backend = backend
         self.board = board

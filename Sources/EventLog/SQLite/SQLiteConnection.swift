@@ -6,13 +6,13 @@ import Foundation
 /// `@unchecked Sendable` is safe because the handle is touched only inside ``run(_:)`` blocks, which
 /// execute one at a time on `queue`; that queue is a dedicated Dispatch queue, so SQLite's blocking
 /// calls (disk I/O, fsync) never occupy a thread of Swift's cooperative pool.
-final class SQLiteConnection: @unchecked Sendable {
+package final class SQLiteConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     private let queue: DispatchQueue
     private var statements: [String: OpaquePointer] = [:]
-    let path: String
+    package let path: String
 
-    init(path: String, label: String, readOnly: Bool = false) throws(LogError) {
+    package init(path: String, label: String, readOnly: Bool = false) throws(LogError) {
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &db, flags, nil)
@@ -34,7 +34,7 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// Runs `body` on the connection's queue and returns its result.
-    func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(LogError) -> T) async throws(LogError) -> T {
+    package func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(LogError) -> T) async throws(LogError) -> T {
         let result: Result<T, LogError> = await withCheckedContinuation { continuation in
             queue.async {
                 defer { self.resetBusyStatements() }
@@ -47,7 +47,7 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// Schedules `body` on the connection's queue without waiting for it.
-    func queueDrain(_ body: @escaping @Sendable (SQLiteConnection) -> Void) {
+    package func queueDrain(_ body: @escaping @Sendable (SQLiteConnection) -> Void) {
         queue.async {
             body(self)
             self.resetBusyStatements()
@@ -55,7 +55,7 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// Runs `body` on the connection's queue and waits for it, from a thread outside the cooperative pool.
-    func runSynchronously<T>(_ body: (SQLiteConnection) throws(LogError) -> T) throws(LogError) -> T {
+    package func runSynchronously<T>(_ body: (SQLiteConnection) throws(LogError) -> T) throws(LogError) -> T {
         let result: Result<T, LogError> = queue.sync {
             defer { resetBusyStatements() }
             do throws(LogError) { return .success(try body(self)) } catch { return .failure(error) }
@@ -70,14 +70,17 @@ final class SQLiteConnection: @unchecked Sendable {
         for statement in statements.values where sqlite3_stmt_busy(statement) != 0 { sqlite3_reset(statement) }
     }
 
-    func error(_ what: String, _ status: Int32) -> LogError {
+    package func error(_ what: String, _ status: Int32) -> LogError {
         let message = String(cString: sqlite3_errmsg(handle))
         let busy = status & 0xFF == SQLITE_BUSY || status & 0xFF == SQLITE_LOCKED
         return LogError(busy ? .unavailable : .backend, "\(what): \(message) (\(status))", retryable: busy)
     }
 
+    /// Rows changed by the last statement that changed rows.
+    package var changes: Int { Int(sqlite3_changes(handle)) }
+
     /// Executes SQL text without results (may hold several statements).
-    func execute(_ sql: String) throws(LogError) {
+    package func execute(_ sql: String) throws(LogError) {
         var errorMessage: UnsafeMutablePointer<CChar>?
         let status = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
         guard status == SQLITE_OK else {
@@ -88,7 +91,7 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// A prepared statement, cached by its SQL text, reset and with bindings cleared.
-    func statement(_ sql: String) throws(LogError) -> Statement {
+    package func statement(_ sql: String) throws(LogError) -> Statement {
         if let cached = statements[sql] {
             sqlite3_reset(cached)
             sqlite3_clear_bindings(cached)
@@ -102,16 +105,20 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// A bound prepared statement, valid until the next ``statement(_:)`` call with the same SQL.
-    struct Statement {
+    package struct Statement {
         let handle: OpaquePointer
         let connection: SQLiteConnection
 
-        func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(handle, index, value) }
-        func bind(_ index: Int32, _ value: Int64?) {
+        package func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(handle, index, value) }
+        package func bind(_ index: Int32, _ value: Int64?) {
             if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
         }
-        func bind(_ index: Int32, _ value: String) { sqlite3_bind_text(handle, index, value, -1, pm_sqlite_transient()) }
-        func bind(_ index: Int32, _ bytes: [UInt8]) {
+        package func bind(_ index: Int32, _ value: String) { sqlite3_bind_text(handle, index, value, -1, pm_sqlite_transient()) }
+        package func bind(_ index: Int32, _ value: String?) {
+            if let value { bind(index, value) } else { sqlite3_bind_null(handle, index) }
+        }
+        package func bind(_ index: Int32, _ value: Double) { sqlite3_bind_double(handle, index, value) }
+        package func bind(_ index: Int32, _ bytes: [UInt8]) {
             bytes.withUnsafeBytes { buffer in
                 // A zero-length blob still needs a non-null pointer to be a blob rather than NULL.
                 sqlite3_bind_blob(handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(buffer.count), pm_sqlite_transient())
@@ -119,7 +126,7 @@ final class SQLiteConnection: @unchecked Sendable {
         }
 
         /// Steps once: true when a row is available.
-        func step() throws(LogError) -> Bool {
+        package func step() throws(LogError) -> Bool {
             let status = sqlite3_step(handle)
             switch status {
             case SQLITE_ROW: return true
@@ -129,21 +136,23 @@ final class SQLiteConnection: @unchecked Sendable {
         }
 
         /// Ends the statement's current run (its read of the database) before its next use.
-        func reset() { sqlite3_reset(handle) }
+        package func reset() { sqlite3_reset(handle) }
 
         /// Steps through to the end (for statements without results).
-        func run() throws(LogError) {
+        package func run() throws(LogError) {
             while try step() {}
         }
 
-        func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
-        func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
-        func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
-        func text(_ column: Int32) -> String {
+        package func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+        package func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+        package func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
+        package func text(_ column: Int32) -> String {
             guard let pointer = sqlite3_column_text(handle, column) else { return "" }
             return String(cString: pointer)
         }
-        func blob(_ column: Int32) -> [UInt8] {
+        package func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
+        package func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+        package func blob(_ column: Int32) -> [UInt8] {
             let count = Int(sqlite3_column_bytes(handle, column))
             guard count > 0, let pointer = sqlite3_column_blob(handle, column) else { return [] }
             return Array(UnsafeRawBufferPointer(start: pointer, count: count))

@@ -112,6 +112,13 @@ public struct ConnectorConfiguration: Sendable, Hashable {
     /// `PM_ROLES` (`edge,processor`): which parts run in this process; one role alone needs a Kafka log, where the
     /// other processes find the facts (edges) or the events (processor).
     public var roles: ConnectorRoles = .all
+    /// `PM_PROJECTIONS_PATH` (`pm-projections.sqlite` beside the embedded log, or in `PM_DATA_DIR`): the read models' file.
+    public var projectionsPath = "data/pm-projections.sqlite"
+    /// `PM_PROJECTIONS_RETENTION_DAYS` (30; 0 keeps everything): how long the read models keep a transfer.
+    public var projectionsRetentionDays = 30
+    /// `PM_EXPERIENCE_LISTEN_ADDRESS` (127.0.0.1) and `PM_EXPERIENCE_LISTEN_PORT` (4010): the experience API.
+    public var experienceListenAddress = "127.0.0.1"
+    public var experiencePort = 4010
 
     /// Reads the configuration from environment variables (the SDK's names), checking every value.
     /// `fileExists` is how paths are checked (injected so that tests need no files).
@@ -170,9 +177,9 @@ public struct ConnectorConfiguration: Sendable, Hashable {
         configuration.checkpointIntervalMilliseconds = try reader.positive("PM_CHECKPOINT_INTERVAL_MS", default: 10_000)
         if let text = reader.value("PM_ROLES") {
             guard let roles = ConnectorRoles(parsing: text) else {
-                throw ConfigurationError("PM_ROLES", "'\(text)' must be edge, processor, or edge,processor")
+                throw ConfigurationError("PM_ROLES", "'\(text)' must be edge, processor, projections, or several of them separated by commas")
             }
-            if roles != .all, case .sqlite = configuration.log {
+            if !roles.isSuperset(of: .connector), case .sqlite = configuration.log {
                 throw ConfigurationError("PM_ROLES", "'\(text)' runs part of the connector: the other part is in another process, "
                                          + "which the embedded log cannot share; use PM_LOG=kafka://...")
             }
@@ -221,6 +228,26 @@ public struct ConnectorConfiguration: Sendable, Hashable {
                                      + "set PM_OUTBOUND_API_TOKEN_PATH or PM_OUTBOUND_API_MUTUAL_TLS_ENABLED so that only the core can call it "
                                      + "(or PM_OUTBOUND_API_ALLOW_UNAUTHENTICATED=true on a network only the core can reach)")
         }
+        if case let .sqlite(path) = configuration.log {
+            let folder = (path as NSString).deletingLastPathComponent
+            configuration.projectionsPath = (folder.isEmpty ? "" : folder + "/") + "pm-projections.sqlite"
+        } else {
+            configuration.projectionsPath = dataDirectory + "/pm-projections.sqlite"
+        }
+        if let path = reader.value("PM_PROJECTIONS_PATH") { configuration.projectionsPath = path }
+        if let text = reader.value("PM_PROJECTIONS_RETENTION_DAYS") {
+            guard let days = Int(text), (0...36_500).contains(days) else {
+                throw ConfigurationError("PM_PROJECTIONS_RETENTION_DAYS", "'\(text)' is not a whole number of days from 0 (keep everything) to 36500")
+            }
+            configuration.projectionsRetentionDays = days
+        }
+        configuration.experiencePort = try reader.port("PM_EXPERIENCE_LISTEN_PORT", default: 4010)
+        configuration.experienceListenAddress = reader.value("PM_EXPERIENCE_LISTEN_ADDRESS") ?? "127.0.0.1"
+        // The experience API shows every payment and has no login yet: it stays on this host.
+        if !Self.isLoopback(configuration.experienceListenAddress) {
+            throw ConfigurationError("PM_EXPERIENCE_LISTEN_ADDRESS", "'\(configuration.experienceListenAddress)' is reachable from other hosts; "
+                                     + "the experience API has no access control yet and listens on the loopback interface only")
+        }
         if let text = reader.value("PM_LOG_DURABILITY") {
             guard let durability = SQLiteLogConfiguration.Durability(rawValue: text.lowercased()) else {
                 throw ConfigurationError("PM_LOG_DURABILITY", "'\(text)' must be full or normal")
@@ -228,6 +255,12 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             configuration.logDurability = durability
         }
         return configuration
+    }
+
+    /// The read side's settings: the projection store, its retention, and the experience API's address.
+    public var readSideSettings: ReadSideServices.Settings {
+        ReadSideServices.Settings(path: projectionsPath, retentionMilliseconds: projectionsRetentionDays == 0 ? nil : Int64(projectionsRetentionDays) * 86_400_000,
+                                  host: experienceListenAddress, port: experiencePort, limits: connectionLimits)
     }
 
     /// Whether an address is the loopback interface (`127.0.0.0/8`, `::1`, `localhost`).
@@ -258,6 +291,8 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             "INBOUND_MUTUAL_TLS_ENABLED=\(inboundTLS != nil)", "OUTBOUND_MUTUAL_TLS_ENABLED=\(outboundTLS != nil)",
             "PM_DATA_DIR=\(dataDirectory)", "PM_LOG=\(log)", "PM_LOG_DURABILITY=\(logDurability.rawValue)", "PM_FINISHED_RETENTION_SECONDS=\(finishedRetentionSeconds)",
             "PM_CHECKPOINT_INTERVAL_MS=\(checkpointIntervalMilliseconds)", "PM_ROLES=\(roles)",
+            "PM_PROJECTIONS_PATH=\(projectionsPath)", "PM_PROJECTIONS_RETENTION_DAYS=\(projectionsRetentionDays)",
+            "PM_EXPERIENCE_LISTEN_ADDRESS=\(experienceListenAddress)", "PM_EXPERIENCE_LISTEN_PORT=\(experiencePort)",
         ]
         if let jwsSigningKeyPath { lines.append("JWS_SIGNING_KEY_PATH=\(jwsSigningKeyPath)") }
         if let jwsVerificationKeysDirectory { lines.append("JWS_VERIFICATION_KEYS_DIRECTORY=\(jwsVerificationKeysDirectory)") }

@@ -142,6 +142,7 @@ public final class ProcessTopology: Sendable {
         let hubPort = try FreePort.allocate(), payerIn = try FreePort.allocate(), payerOut = try FreePort.allocate()
         let payeeIn = try FreePort.allocate(), payeeOut = try FreePort.allocate()
         let payerCorePort = try FreePort.allocate(), payeeCorePort = try FreePort.allocate()
+        let payerExperience = try FreePort.allocate(), payeeExperience = try FreePort.allocate()
         let hubFiles = try pki.participant("switch")
         hub = HubSimulator(configuration: HubSimulatorConfiguration(
             port: hubPort,
@@ -156,10 +157,11 @@ public final class ProcessTopology: Sendable {
                                                              displayName: "Payee \($0)", currency: "XXX", balance: .zero) }), logger: logger)
         payerCore = try CoreSimulator(configuration: CoreSimulatorConfiguration(port: payerCorePort, accounts: []), logger: logger)
 
-        func server(_ fspId: String, inbound: Int, outbound: Int, core: Int) throws -> Server {
+        func server(_ fspId: String, inbound: Int, outbound: Int, core: Int, experience: Int) throws -> Server {
             let files = try pki.participant(fspId)
             return Server(fspId: fspId, outboundPort: outbound, environment: [
                 "DFSP_ID": fspId, "PM_LISTEN_ADDRESS": "127.0.0.1", "INBOUND_LISTEN_PORT": "\(inbound)", "OUTBOUND_LISTEN_PORT": "\(outbound)",
+                "PM_EXPERIENCE_LISTEN_PORT": "\(experience)",
                 "PEER_ENDPOINT": "127.0.0.1:\(hubPort)", "BACKEND_ENDPOINT": "127.0.0.1:\(core)", "ILP_SECRET": "chaos-\(fspId)",
                 "EXPIRY_SECONDS": "\(options.expirySeconds)", "REQUEST_PROCESSING_TIMEOUT_SECONDS": "\(options.requestTimeoutSeconds)",
                 "JWS_SIGN": "true", "JWS_SIGNING_KEY_PATH": files.jwsKeyPath,
@@ -173,8 +175,8 @@ public final class ProcessTopology: Sendable {
                 "PM_CHECKPOINT_INTERVAL_MS": "\(options.checkpointIntervalMilliseconds)",
             ].merging(options.environment) { $1 }, executable: options.executable, output: URL(fileURLWithPath: "\(directory)/\(fspId).out"))
         }
-        payer = try server("payerfsp", inbound: payerIn, outbound: payerOut, core: payerCorePort)
-        payee = try server("payeefsp", inbound: payeeIn, outbound: payeeOut, core: payeeCorePort)
+        payer = try server("payerfsp", inbound: payerIn, outbound: payerOut, core: payerCorePort, experience: payerExperience)
+        payee = try server("payeefsp", inbound: payeeIn, outbound: payeeOut, core: payeeCorePort, experience: payeeExperience)
     }
 
     public static func payeeMSISDN(_ index: Int) -> String { "2772" + String(format: "%07d", index) }

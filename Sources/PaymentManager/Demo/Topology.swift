@@ -63,6 +63,10 @@ public final class Topology: Sendable {
         public var payerCoreConnections = 256
         /// A bearer token the payer's outbound API requires; its core simulator sends it. Nil requires none.
         public var payerOutboundToken: String?
+        /// Whether the payer and the payee keep their projections and serve the experience API.
+        public var readSide = false
+        /// The port of the payer's experience API (0: a free port).
+        public var payerExperiencePort = 0
 
         public init(directory: String) { self.directory = directory }
     }
@@ -78,6 +82,12 @@ public final class Topology: Sendable {
     /// The settings of the payer's processor-only Payment Managers, with ``Options/splitPayer``.
     let payerProcessorSettings: ConnectorSettings?
     let logger: Logger
+    /// The payer's and the payee's settings (what their decisions depend on, for ``ReplayVerification``).
+    public let payerSettings: ConnectorSettings
+    public let payeeSettings: ConnectorSettings
+    /// The payer's and the payee's read sides, with ``Options/readSide``.
+    public let payerReadSide: ReadSideServices?
+    public let payeeReadSide: ReadSideServices?
     public let payerCore: CoreSimulator
     public let payeeCore: CoreSimulator
     public let payerLog: any EventLog
@@ -178,6 +188,8 @@ public final class Topology: Sendable {
             settings.finishedRetentionSeconds = options.finishedRetentionSeconds
             settings.connectionLimits = options.connectionLimits
             settings.admissionLimits = options.admissionLimits
+            try Self.writeConfiguration(settings, files: files, pki: pki, log: "sqlite:\(directory)/\(fspId)/log.sqlite",
+                                        to: "\(directory)/\(fspId)/pm.yaml", options: options)
             return settings
         }
         var payerSettings = try settings(options.payerId, inbound: ports.payerInbound, outbound: ports.payerOutbound, core: ports.payerCore)
@@ -208,9 +220,53 @@ public final class Topology: Sendable {
             payerProcessorLog = nil
             payerProcessor = nil
         }
-        payer = try Connector(settings: payerSettings, log: payerLog, logger: logger.labelled(options.payerId))
-        payee = try Connector(settings: try settings(options.payeeId, inbound: ports.payeeInbound, outbound: ports.payeeOutbound, core: ports.payeeCore),
-                              log: payeeLog, logger: logger.labelled(options.payeeId))
+        let payerMetrics = HTTPMetrics()
+        let payeeMetrics = HTTPMetrics()
+        let payeeSettings = try settings(options.payeeId, inbound: ports.payeeInbound, outbound: ports.payeeOutbound, core: ports.payeeCore)
+        self.payerSettings = payerSettings
+        self.payeeSettings = payeeSettings
+        payer = try Connector(settings: payerSettings, log: payerLog, metrics: payerMetrics, logger: logger.labelled(options.payerId))
+        payee = try Connector(settings: payeeSettings, log: payeeLog, metrics: payeeMetrics, logger: logger.labelled(options.payeeId))
+        if options.readSide {
+            payerReadSide = try ReadSideServices(settings: .init(path: "\(directory)/\(options.payerId)/projections.sqlite", retentionMilliseconds: nil,
+                                                                 port: options.payerExperiencePort),
+                                                 log: payerLog, metrics: payerMetrics, logger: logger.labelled("\(options.payerId)-read-side"))
+            payeeReadSide = try ReadSideServices(settings: .init(path: "\(directory)/\(options.payeeId)/projections.sqlite", retentionMilliseconds: nil, port: 0),
+                                                 log: payeeLog, metrics: payeeMetrics, logger: logger.labelled("\(options.payeeId)-read-side"))
+        } else {
+            payerReadSide = nil
+            payeeReadSide = nil
+        }
+    }
+
+    /// Writes a DFSP's settings as `pm serve` reads them (the sdk-scheme-adapter's names), so that the demo's logs can be
+    /// read by the tools that need the connector's configuration (`pm replay verify --config`).
+    static func writeConfiguration(_ settings: ConnectorSettings, files: TestPKI.Participant, pki: TestPKI, log: String, to path: String,
+                                   options: Options) throws {
+        var lines = [
+            "# The demo's settings for \(settings.outbound.dfspId), as pm serve reads them (the sdk-scheme-adapter's names).",
+            "DFSP_ID: \(settings.outbound.dfspId)", "PEER_ENDPOINT: \"\(settings.hub.peer)\"", "BACKEND_ENDPOINT: \"\(settings.backendURL)\"",
+            "INBOUND_LISTEN_PORT: \(settings.inboundPort)", "OUTBOUND_LISTEN_PORT: \(settings.outboundPort)",
+            "ILP_SECRET: \"\(settings.inbound.ilpSecret)\"", "EXPIRY_SECONDS: \(options.expirySeconds)",
+            "REQUEST_PROCESSING_TIMEOUT_SECONDS: \(options.requestTimeoutSeconds)", "RESERVE_NOTIFICATION: \(options.reserveNotification)",
+            "REJECT_TRANSFERS_ON_EXPIRED_QUOTES: \(options.rejectTransfersOnExpiredQuotes)",
+            "PM_LOG: \"\(log)\"", "PM_FINISHED_RETENTION_SECONDS: \(options.finishedRetentionSeconds)",
+            "JWS_SIGN: \(options.jws)", "VALIDATE_INBOUND_JWS: \(options.jws)",
+            "INBOUND_MUTUAL_TLS_ENABLED: \(options.mutualTLS)", "OUTBOUND_MUTUAL_TLS_ENABLED: \(options.mutualTLS)",
+        ]
+        if options.jws {
+            lines += ["JWS_SIGNING_KEY_PATH: \"\(files.jwsKeyPath)\"", "JWS_VERIFICATION_KEYS_DIRECTORY: \"\(pki.jwsPublicKeysDirectory)\""]
+        }
+        if options.mutualTLS {
+            lines += [
+                "IN_CA_CERT_PATH: \"\(files.server.caCertificatePaths.joined(separator: ","))\"", "IN_SERVER_CERT_PATH: \"\(files.server.certificatePath)\"",
+                "IN_SERVER_KEY_PATH: \"\(files.server.keyPath)\"", "OUT_CA_CERT_PATH: \"\(files.client.caCertificatePaths.joined(separator: ","))\"",
+                "OUT_CLIENT_CERT_PATH: \"\(files.client.certificatePath)\"", "OUT_CLIENT_KEY_PATH: \"\(files.client.keyPath)\"",
+            ]
+        }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        // It holds the demo's ILP secret.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
     }
 
     /// A payer processor-only Payment Manager with Kafka clients of its own on the payer's cluster (as another
@@ -229,7 +285,9 @@ public final class Topology: Sendable {
     }
 
     /// Every service of the topology, for one service group.
-    public var services: [any Service] { [hub, payerCore, payeeCore, payer, payee] + (payerProcessor.map { [$0] } ?? []) }
+    public var services: [any Service] {
+        [hub, payerCore, payeeCore, payer, payee] + (payerProcessor.map { [$0] } ?? []) + (payerReadSide?.services ?? []) + (payeeReadSide?.services ?? [])
+    }
 
     /// Waits until every part listens and both processors consume.
     public func ready() async throws {
@@ -239,6 +297,8 @@ public final class Topology: Sendable {
         _ = try await payer.ready()
         _ = try await payerProcessor?.ready()
         _ = try await payee.ready()
+        _ = try await payerReadSide?.listeningPort()
+        _ = try await payeeReadSide?.listeningPort()
     }
 
     /// What the payers' accounts lost and the payees' accounts gained, in total: equal when the books add up.

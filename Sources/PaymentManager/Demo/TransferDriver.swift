@@ -52,6 +52,8 @@ public final class TransferDriver: Sendable {
 
     /// Starts no more transfers: ``run()`` returns once those in flight are answered.
     public func stop() { stopped.store(true, ordering: .relaxed) }
+    /// Whether ``stop()`` was called (Ctrl-C).
+    public var isStopped: Bool { stopped.load(ordering: .relaxed) }
 
     /// Sends the transfers; returns when all are answered, when ``stop()`` was called and those in flight are
     /// answered, or when the task is cancelled.

@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks, each against a baseline measured in the same run (use a release build).",
-        subcommands: [Crypto.self, Log.self, HTTP.self, EndToEnd.self, Overload.self]
+        subcommands: [Crypto.self, Log.self, HTTP.self, EndToEnd.self, Overload.self, ReadSide.self]
     )
 
     struct Crypto: ParsableCommand {
@@ -302,6 +302,49 @@ extension BenchCommand {
                 ]))
             }
             let object: JSONValue = .object([("benchmark", .string("http")), ("concurrency", .number(String(concurrency))), ("results", .array(rows))])
+            if json { printJSON(object) } else { print(String(decoding: CanonicalJSON.insertionOrderBytes(object), as: UTF8.self)) }
+        }
+    }
+
+    struct ReadSide: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "read-side",
+            abstract: "The read side on a log of synthetic transfers: replay fold speed, rebuild speed and searches, each against a baseline of the same run.",
+            discussion: """
+                Writes N committed outbound transfers (8 events each, as the decider makes them) to an embedded log, then \
+                measures: decoding the records and folding their events into aggregates (events per second on one core; \
+                the decoding is the baseline); rebuilding a projection store from the log against inserting the same \
+                records into a plain SQLite table with the same durability (rebuildRatioToRawInsert); and filtered searches \
+                of the transfers read model (median and worst of 7, milliseconds).
+                """)
+
+        @Option(name: .long, help: "Transfers in the log.")
+        var transfers = 100_000
+        @Option(name: .long, help: "Folder for the log and the stores (default: a new temporary folder, deleted after).")
+        var directory: String?
+        @Flag(name: .long, help: "Print one JSON object.")
+        var json = false
+
+        func run() async throws {
+            let folder = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("pm-bench-read-side-\(UUID().uuidString.prefix(8))").path
+            defer { if directory == nil { try? FileManager.default.removeItem(atPath: folder) } }
+            let r = try await ReadSideBenchmark.run(.init(transfers: transfers, directory: folder)) { line in
+                if !json { print(line) }
+            }
+            let object: JSONValue = .object([
+                ("benchmark", .string("read-side")), ("transfers", .number(String(r.transfers))), ("records", .number(String(r.records))),
+                ("decodeEventsPerSecond", .number(String(format: "%.0f", r.decodeEventsPerSecond))),
+                ("foldEventsPerSecond", .number(String(format: "%.0f", r.foldEventsPerSecond))),
+                ("foldRatioToDecode", .number(String(format: "%.2f", r.foldEventsPerSecond / r.decodeEventsPerSecond))),
+                ("rawInsertRecordsPerSecond", .number(String(format: "%.0f", r.rawInsertRecordsPerSecond))),
+                ("rebuildRecordsPerSecond", .number(String(format: "%.0f", r.rebuildRecordsPerSecond))),
+                ("rebuildRatioToRawInsert", .number(String(format: "%.2f", r.rebuildRatioToRawInsert))),
+                ("queries", .array(r.queries.map { query in
+                    .object([("query", .string(query.name)), ("matches", .number(String(query.matches))),
+                             ("medianMs", .number(String(format: "%.1f", query.medianMilliseconds))),
+                             ("worstMs", .number(String(format: "%.1f", query.worstMilliseconds)))])
+                })),
+            ])
             if json { printJSON(object) } else { print(String(decoding: CanonicalJSON.insertionOrderBytes(object), as: UTF8.self)) }
         }
     }

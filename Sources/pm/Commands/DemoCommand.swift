@@ -29,14 +29,23 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level of the components (trace, debug, info, notice, warning, error, critical).")
     var logLevel = "warning"
 
+    @Option(name: .customLong("experience-port"), help: "Port of the payer's experience API (default: a free port).")
+    var experiencePort = 0
+
+    @Flag(name: .customLong("keep-running"), help: "After --transfers, keep every component running (to explore the APIs) until Ctrl-C.")
+    var keepRunning = false
+
     func run() async throws {
         let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("pm-demo-\(UUID().uuidString.prefix(8))").path
         var logger = Logger(label: "pm-demo")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
         say("Payment Manager demo: generating a test PKI and starting the hub, two DFSPs and their cores in \(directory)")
-        let topology = try await Topology(options: Topology.Options(directory: directory), logger: logger)
+        var options = Topology.Options(directory: directory)
+        options.readSide = true
+        options.payerExperiencePort = experiencePort
+        let topology = try await Topology(options: options, logger: logger)
         let driver = TransferDriver(topology: topology, options: TransferDriver.Options(transfers: transfers, concurrency: concurrency))
-        let feeder = DemoFeeder(topology: topology, driver: driver)
+        let feeder = DemoFeeder(topology: topology, driver: driver, keepRunning: keepRunning)
         let services = topology.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
             + [.init(service: feeder, successTerminationBehavior: .gracefullyShutdownGroup)]
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
@@ -57,6 +66,7 @@ struct DemoCommand: AsyncParsableCommand {
 struct DemoFeeder: Service {
     let topology: Topology
     let driver: TransferDriver
+    let keepRunning: Bool
 
     func run() async throws {
         try await topology.ready()
@@ -66,6 +76,9 @@ struct DemoFeeder: Service {
         say("payee connector    inbound https://127.0.0.1:\(ports.payeeInbound), outbound API http://127.0.0.1:\(ports.payeeOutbound)")
         say("core simulators    payer http://127.0.0.1:\(ports.payerCore), payee http://127.0.0.1:\(ports.payeeCore)")
         say("metrics            http://127.0.0.1:\(ports.payerOutbound)/metrics")
+        if let payer = try await topology.payerReadSide?.listeningPort(), let payee = try await topology.payeeReadSide?.listeningPort() {
+            say("experience API     payer http://127.0.0.1:\(payer)/transfers, payee http://127.0.0.1:\(payee)/transfers")
+        }
         // The hub checks each DFSP as its watcher does: mutual TLS, and its JWS signature verified by the DFSP.
         for fspId in [topology.options.payerId, topology.options.payeeId] {
             let outcome = try await topology.hub.ping(fspId, timeout: .seconds(5))
@@ -99,6 +112,10 @@ struct DemoFeeder: Service {
             group.cancelAll()
         }
         Self.progress(driver.snapshot, since: started)
+        if keepRunning, !Task.isCancelled, !driver.isStopped {
+            say("Transfers done; every component keeps running until Ctrl-C.")
+            try? await gracefulShutdown()
+        }
     }
 
     /// How long transfers in flight may take to finish once the demo is asked to stop.

@@ -81,15 +81,21 @@ struct ServeCommand: AsyncParsableCommand {
             printError("pm serve: cannot open the log: \(error)")
             throw ExitCode(2)
         }
-        let connector: Connector
+        let metrics = HTTPMetrics()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         do {
-            connector = try Connector(settings: configuration.settings, log: opened.log, logger: logger)
+            if !configuration.roles.intersection(.connector).isEmpty {
+                services.append(.init(service: try Connector(settings: configuration.settings, log: opened.log, metrics: metrics, logger: logger)))
+            }
+            if configuration.roles.contains(.projections) {
+                let readSide = try ReadSideServices(settings: configuration.readSideSettings, log: opened.log, metrics: metrics, logger: logger)
+                services += readSide.services.map { .init(service: $0) }
+            }
         } catch {
             printError("pm serve: cannot start: \(error)")
             await opened.log.shutdown()
             throw ExitCode(2)
         }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: connector)]
         do {
             // Tracing, when an OTLP endpoint is configured: first to start, last to stop (its spans are flushed).
             if let tracing = try TraceExport.bootstrap(environment: environment, logger: logger) { services.insert(.init(service: tracing), at: 0) }

@@ -1,0 +1,59 @@
+import Connector
+import EventLog
+import Foundation
+import Logging
+import ReadSide
+import ServiceLifecycle
+
+/// The read side of one Payment Manager: its projection store, the service that keeps it up to date with the
+/// log, and the experience API's server.
+public final class ReadSideServices: Sendable {
+    public struct Settings: Sendable {
+        /// The projection store's SQLite file.
+        public var path: String
+        public var topics: ConnectorTopics
+        /// Read models older than this are deleted (nil: kept).
+        public var retentionMilliseconds: Int64?
+        /// The experience API's address and port (0: any free port).
+        public var host: String
+        public var port: Int
+        public var limits: ConnectionLimits
+
+        public init(path: String, topics: ConnectorTopics = ConnectorTopics(), retentionMilliseconds: Int64?, host: String = "127.0.0.1",
+                    port: Int, limits: ConnectionLimits = ConnectionLimits()) {
+            self.path = path
+            self.topics = topics
+            self.retentionMilliseconds = retentionMilliseconds
+            self.host = host
+            self.port = port
+            self.limits = limits
+        }
+    }
+
+    public let store: ProjectionStore
+    public let projections: ProjectionService
+    public let server: HTTPServer<ExperienceAPI>
+
+    public init(settings: Settings, log: any EventLog, metrics: HTTPMetrics, logger: Logger) throws {
+        let folder = (settings.path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let topics = settings.topics
+        store = try ProjectionStore(path: settings.path, topics: ProjectionTopics(
+            events: topics.transfers, facts: [topics.fspiopInbound, topics.coreInbound, topics.fspiopOutbound, topics.refusals]))
+        projections = ProjectionService(
+            log: log, store: store, settings: .init(topicSpecs: topics.specs, retentionMilliseconds: settings.retentionMilliseconds),
+            metricsFactory: metrics.factory, logger: logger)
+        let api = ExperienceAPI(store: store, service: projections, metrics: metrics, now: { Self.wallClockMilliseconds() }, logger: logger)
+        server = HTTPServer(name: "experience", host: settings.host, port: settings.port, tls: nil, limits: settings.limits,
+                            responder: api, metrics: metrics, logger: logger)
+    }
+
+    public var services: [any Service] { [projections, server] }
+
+    /// The experience API's port, once it listens.
+    public func listeningPort() async throws -> Int { try await server.listeningPort() }
+
+    static func wallClockMilliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+}

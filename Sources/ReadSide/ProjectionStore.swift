@@ -1,0 +1,180 @@
+import EventLog
+import Foundation
+import PMCore
+import Processing
+import ReadModel
+
+/// The read models in their own SQLite file beside the log: the transfers, their statistics, and every fact
+/// and event for the timelines.
+///
+/// Each projection's log positions (the next offset of each partition it reads) are written in the same
+/// transaction as the rows a batch of records changed, and a record below its projection's position is
+/// skipped. So a batch is applied exactly once, whether the process stops before or after its commit and
+/// whatever the consumer group had committed. The file may use `synchronous=NORMAL`: a transaction lost
+/// on power loss loses its positions with its rows, and the records are applied again.
+public final class ProjectionStore: Sendable {
+    public let path: String
+    /// A random id made with the file: its consumer group is `pm.projections.<id>`, so that every store (a
+    /// copy in another process, a rebuild) reads every partition.
+    public let storeID: String
+    public let topics: ProjectionTopics
+    let writer: SQLiteConnection
+    let reader: SQLiteConnection
+
+    /// Opens (or creates, owner-only) the store at `path`.
+    public init(path: String, topics: ProjectionTopics) throws(LogError) {
+        self.path = path
+        self.topics = topics
+        if path != ":memory:", !FileManager.default.fileExists(atPath: path),
+           !FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) {
+            throw LogError(.unavailable, "cannot create the projection store '\(path)'")
+        }
+        writer = try SQLiteConnection(path: path, label: "pm.projections.writer")
+        storeID = try writer.runSynchronously { connection throws(LogError) in
+            try connection.execute(Self.schema)
+            let select = try connection.statement("SELECT value FROM store_info WHERE key = 'store_id'")
+            if try select.step() { return select.text(0) }
+            let id = RandomUUID.make().lowercased()
+            let insert = try connection.statement("INSERT INTO store_info(key, value) VALUES ('store_id', ?1)")
+            insert.bind(1, id)
+            try insert.run()
+            return id
+        }
+        reader = try SQLiteConnection(path: path, label: "pm.projections.reader", readOnly: true)
+    }
+
+    /// The consumer group this store reads the log as.
+    public var group: String { "pm.projections.\(storeID)" }
+
+    static let schema = """
+        PRAGMA journal_mode=WAL;
+        PRAGMA synchronous=NORMAL;
+        PRAGMA journal_size_limit=67108864;
+        CREATE TABLE IF NOT EXISTS store_info(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS positions(
+            projection TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,
+            PRIMARY KEY(projection, topic, partition)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS transfers(
+            direction TEXT NOT NULL, aggregate_id TEXT NOT NULL, transfer_id TEXT, home_transaction_id TEXT, quote_id TEXT,
+            transaction_id TEXT, transaction_request_id TEXT,
+            payer_id_type TEXT, payer_id_value TEXT, payer_id_sub_value TEXT, payer_name TEXT, payer_dfsp TEXT,
+            payee_id_type TEXT, payee_id_value TEXT, payee_id_sub_value TEXT, payee_name TEXT, payee_dfsp TEXT,
+            amount_type TEXT, amount TEXT, amount_value REAL, currency TEXT,
+            transfer_amount TEXT, payee_receive_amount TEXT, payee_fsp_fee TEXT, payee_fsp_commission TEXT,
+            scenario TEXT, note TEXT, state TEXT NOT NULL, status TEXT NOT NULL,
+            initiated_at INTEGER NOT NULL, party_resolved_at INTEGER, quoted_at INTEGER, prepared_at INTEGER, completed_at INTEGER,
+            error_code TEXT, error_description TEXT, last_sequence INTEGER NOT NULL,
+            PRIMARY KEY(direction, aggregate_id));
+        CREATE INDEX IF NOT EXISTS transfers_initiated ON transfers(initiated_at);
+        CREATE INDEX IF NOT EXISTS transfers_transfer_id ON transfers(transfer_id);
+        CREATE INDEX IF NOT EXISTS transfers_status ON transfers(status, initiated_at);
+        CREATE TABLE IF NOT EXISTS minute_stats(
+            minute INTEGER NOT NULL, direction TEXT NOT NULL, completed INTEGER NOT NULL, succeeded INTEGER NOT NULL,
+            duration_sum INTEGER NOT NULL, duration_max INTEGER NOT NULL, PRIMARY KEY(minute, direction)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS minute_durations(
+            minute INTEGER NOT NULL, direction TEXT NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL,
+            PRIMARY KEY(minute, direction, bucket)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS hourly_flow(
+            hour INTEGER NOT NULL, currency TEXT NOT NULL, direction TEXT NOT NULL, count INTEGER NOT NULL, amount TEXT NOT NULL,
+            PRIMARY KEY(hour, currency, direction)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS events(
+            event_id TEXT PRIMARY KEY, aggregate_kind TEXT NOT NULL, aggregate_id TEXT NOT NULL, sequence INTEGER NOT NULL,
+            type TEXT NOT NULL, occurred_at INTEGER NOT NULL, correlation_id TEXT, causation_id TEXT,
+            topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, payload BLOB NOT NULL);
+        CREATE INDEX IF NOT EXISTS events_aggregate ON events(aggregate_id, sequence);
+        CREATE INDEX IF NOT EXISTS events_occurred ON events(occurred_at);
+        CREATE TABLE IF NOT EXISTS facts(
+            event_id TEXT PRIMARY KEY, type TEXT NOT NULL, key TEXT NOT NULL, occurred_at INTEGER NOT NULL,
+            correlation_id TEXT, causation_id TEXT, topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+            payload BLOB NOT NULL);
+        CREATE INDEX IF NOT EXISTS facts_causation ON facts(causation_id);
+        CREATE INDEX IF NOT EXISTS facts_occurred ON facts(occurred_at);
+        """
+
+    /// The tables each projection owns (emptied when it is rebuilt).
+    public static func tables(of projection: ProjectionName) -> [String] {
+        switch projection {
+        case .transfers: return ["transfers", "minute_stats", "minute_durations", "hourly_flow"]
+        case .timeline: return ["events", "facts"]
+        }
+    }
+
+    // MARK: Applying records
+
+    /// What one ``apply(_:)`` did.
+    public struct Applied: Sendable, Hashable {
+        /// Records folded into at least one projection.
+        public var applied = 0
+        /// Records every projection had already applied (a delivery after a crash).
+        public var skipped = 0
+        /// Records whose value is not an event envelope, or whose event could not be decoded: passed over.
+        public var undecodable = 0
+        /// The first reason a record could not be decoded, for the log.
+        public var firstFailure: String?
+    }
+
+    /// Folds a batch of records into every projection that reads their topics, in one transaction with the
+    /// projections' new positions.
+    public func apply(_ records: [ConsumerRecord]) async throws(LogError) -> Applied {
+        let topics = topics
+        return try await writer.run { connection throws(LogError) in
+            try connection.execute("BEGIN IMMEDIATE")
+            do throws(LogError) {
+                var writer = BatchWriter(connection: connection, topics: topics)
+                try writer.loadPositions()
+                for record in records { try writer.apply(record) }
+                try writer.savePositions()
+                try connection.execute("COMMIT")
+                return writer.applied
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Each projection's next offset per partition.
+    public func positions() async throws(LogError) -> [ProjectionName: [TopicPartition: Int64]] {
+        try await reader.run { connection throws(LogError) in
+            let select = try connection.statement("SELECT projection, topic, partition, next_offset FROM positions")
+            var positions: [ProjectionName: [TopicPartition: Int64]] = [:]
+            while try select.step() {
+                guard let name = ProjectionName(rawValue: select.text(0)) else { continue }
+                positions[name, default: [:]][TopicPartition(topic: select.text(1), partition: Int32(select.int64(2)))] = select.int64(3)
+            }
+            return positions
+        }
+    }
+
+    /// Rows of each projection's tables.
+    public func rowCounts() async throws(LogError) -> [String: Int64] {
+        try await reader.run { connection throws(LogError) in
+            var counts: [String: Int64] = [:]
+            for table in ProjectionName.allCases.flatMap(Self.tables(of:)) {
+                let select = try connection.statement("SELECT count(*) FROM \(table)")
+                if try select.step() { counts[table] = select.int64(0) }
+            }
+            return counts
+        }
+    }
+
+    /// Deletes what is older than `cutoff` (milliseconds since the Unix epoch): transfers initiated before it,
+    /// facts and events that occurred before it, statistics of minutes and hours before it. Returns the rows
+    /// deleted.
+    public func prune(before cutoff: Int64) async throws(LogError) -> Int {
+        try await writer.run { connection throws(LogError) in
+            var deleted = 0
+            for sql in [
+                "DELETE FROM transfers WHERE initiated_at < ?1", "DELETE FROM events WHERE occurred_at < ?1",
+                "DELETE FROM facts WHERE occurred_at < ?1", "DELETE FROM minute_stats WHERE minute < ?1",
+                "DELETE FROM minute_durations WHERE minute < ?1", "DELETE FROM hourly_flow WHERE hour < ?1",
+            ] {
+                let statement = try connection.statement(sql)
+                statement.bind(1, cutoff)
+                try statement.run()
+                deleted += connection.changes
+            }
+            return deleted
+        }
+    }
+}

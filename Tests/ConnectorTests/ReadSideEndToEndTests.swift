@@ -1,0 +1,213 @@
+import AsyncHTTPClient
+import EventLog
+import Foundation
+import NIOCore
+import NIOHTTP1
+import PMCore
+import ReadModel
+@testable import PaymentManager
+@testable import ReadSide
+import Testing
+
+/// The read side over real sockets: transfers made through the demo's topology are projected from each
+/// connector's log and served by its experience API, in PM4ML's shapes.
+@Suite(.serialized)
+struct ReadSideEndToEndTests {
+    /// Calls an experience API.
+    struct ExperienceCaller {
+        let port: Int
+
+        func get(_ path: String, accept: String? = nil) async throws -> (status: Int, body: JSONValue, text: String, total: Int?) {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+            if let accept { request.headers.add(name: "Accept", value: accept) }
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let buffer = try await response.body.collect(upTo: 16 << 20)
+            let text = String(buffer: buffer)
+            let json = (try? JSONParser.parse(Array(buffer: buffer))) ?? .null
+            return (Int(response.status.code), json, text, response.headers.first(name: "X-Total-Count").flatMap(Int.init))
+        }
+
+        /// Waits until `/transfers?<query>` counts `count` transfers, or fails after the deadline.
+        func awaitTotal(_ count: Int, query: String, within seconds: Double = 30) async throws {
+            let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+            var last: Int?
+            while ContinuousClock.now < deadline {
+                last = try await get("/transfers?\(query)").total
+                if last == count { return }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            Issue.record("/transfers?\(query) counted \(last.map(String.init) ?? "nothing"), not \(count), after \(seconds) s")
+        }
+    }
+
+    @Test("transfers are projected on both sides and served in PM4ML's shapes, with paging, filters, statistics, CSV and timelines")
+    func projectedAndServed() async throws {
+        try await withTopology({ $0.readSide = true }) { topology in
+            let payerPort = try await #require(topology.payerReadSide).listeningPort()
+            let payeePort = try await #require(topology.payeeReadSide).listeningPort()
+            let payer = ExperienceCaller(port: payerPort)
+            let payee = ExperienceCaller(port: payeePort)
+            var ids: [String] = []
+            for index in 0..<5 {
+                let (status, body) = try await topology.payerAPI.call("POST", "/transfers", OutboundCaller.transferRequest(
+                    from: "2771000000\(index)", to: "2772000000\(index)", amount: "1\(index).25"))
+                #expect(status == 200)
+                ids.append(try #require(body["transferId"]?.stringValue))
+            }
+            // One that fails: nobody has this MSISDN.
+            let (failedStatus, _) = try await topology.payerAPI.call("POST", "/transfers", OutboundCaller.transferRequest(from: "27710000000", to: "27729999999"))
+            #expect(failedStatus >= 400)
+
+            try await payer.awaitTotal(5, query: "status=SUCCESS")
+            try await payer.awaitTotal(1, query: "status=ERROR")
+            try await payee.awaitTotal(5, query: "status=SUCCESS&direction=INBOUND")
+
+            // Newest first, paged, with a total.
+            let page = try await payer.get("/transfers?limit=2&offset=0&direction=OUTBOUND")
+            #expect(page.status == 200)
+            #expect(page.total == 6)
+            guard case let .array(items) = page.body else { Issue.record("not an array"); return }
+            #expect(items.count == 2)
+            let newest = try #require(items.first)
+            #expect(newest["status"]?.stringValue == "ERROR")
+            #expect(newest["errorType"]?.stringValue?.isEmpty == false)
+
+            // One transfer, as PM4ML's item.
+            let item = try await payer.get("/transfers/\(ids[2])")
+            #expect(item.status == 200)
+            #expect(item.body["id"]?.stringValue == ids[2])
+            #expect(item.body["amount"] == .number("12.25"))
+            #expect(item.body["currency"]?.stringValue == "XXX")
+            #expect(item.body["institution"]?.stringValue == "payeefsp")
+            #expect(item.body["recipientIdValue"]?.stringValue == "27720000002")
+            #expect(item.body["senderIdValue"]?.stringValue == "27710000002")
+            #expect(item.body["type"]?.stringValue == "P2P")
+            #expect(item.body["status"]?.stringValue == "SUCCESS")
+
+            // The payee sees the same transfer, inbound, by its transfer id.
+            let inbound = try await payee.get("/transfers/\(ids[2])")
+            #expect(inbound.body["direction"]?.stringValue == "INBOUND")
+            #expect(inbound.body["institution"]?.stringValue == "payerfsp")
+
+            // Filters: amount range, currency, institution, sender.
+            #expect(try await payer.get("/transfers?minAmount=12&maxAmount=13").total == 1)
+            #expect(try await payer.get("/transfers?currency=XXX&status=SUCCESS").total == 5)
+            #expect(try await payer.get("/transfers?institution=payee&status=SUCCESS").total == 5)
+            #expect(try await payer.get("/transfers?senderIdValue=27710000003").total == 1)
+            #expect(try await payer.get("/transfers?id=\(ids[4].prefix(13))").total == 1)
+            #expect(try await payer.get("/transfers?startTimestamp=2000-01-01T00:00:00.000Z&endTimestamp=2001-01-01T00:00:00.000Z").total == 0)
+            #expect(try await payer.get("/transferErrors?startTimestamp=2000-01-01T00:00:00.000Z").total == 1)
+            #expect(try await payer.get("/transferErrors?endTimestamp=2000-01-01T00:00:00.000Z").total == 0)
+
+            // Details and the timeline, with the messages received from the hub.
+            let details = try await payer.get("/transfers/\(ids[0])/details")
+            #expect(details.body["transferState"]?.stringValue == "COMMITTED")
+            #expect(details.body["technicalDetails"]?["quoteRequest"]?["quoteId"]?.stringValue != nil)
+            #expect(details.body["technicalDetails"]?["transferFulfilment"]?["transferState"]?.stringValue == "COMMITTED")
+            let timeline = try await payer.get("/transfers/\(ids[0])/timeline")
+            guard case let .array(entries)? = timeline.body["entries"] else { Issue.record("no timeline"); return }
+            let types = entries.compactMap { $0["type"]?.stringValue }
+            #expect(types.first == "core.transfer-requested")
+            #expect(types.contains("transfer.outbound.fulfilled"))
+            #expect(types.contains("effect.completed"))
+            let quoteCallback = try #require(entries.first { $0["received"]?["path"]?.stringValue?.hasPrefix("/quotes/") == true })
+            #expect(quoteCallback["received"]?["headers"]?["FSPIOP-Source"]?.stringValue == "payeefsp")
+            #expect(quoteCallback["received"]?["signed"] == .bool(true))
+
+            // Statistics.
+            let summary = try await payer.get("/transferStatusSummary")
+            guard case let .array(statuses) = summary.body else { Issue.record("no summary"); return }
+            #expect(statuses.first { $0["status"]?.stringValue == "SUCCESS" }?["count"] == .number("5"))
+            #expect(statuses.first { $0["status"]?.stringValue == "ERROR" }?["count"] == .number("1"))
+            let minutes = try await payer.get("/minuteSuccessfulTransferPerc?minutePrevious=60")
+            guard case let .array(percentages) = minutes.body else { Issue.record("no percentages"); return }
+            #expect(!percentages.isEmpty)
+            let flow = try await payee.get("/hourlyFlow?hoursPrevious=2")
+            guard case let .array(hours) = flow.body else { Issue.record("no flow"); return }
+            let received = hours.compactMap { $0["inbound"] }.compactMap { value -> Double? in
+                if case let .number(text) = value { return Double(text) }
+                return nil
+            }.reduce(0, +)
+            #expect(received == 10.25 + 11.25 + 12.25 + 13.25 + 14.25)
+
+            // CSV of a whole search.
+            let csv = try await payer.get("/transfers?status=SUCCESS&limit=1", accept: "text/csv")
+            #expect(csv.status == 200)
+            #expect(csv.text.split(separator: "\r\n").count == 6)
+
+            // Clear refusals.
+            #expect(try await payer.get("/transfers/no-such-transfer").status == 404)
+            #expect(try await payer.get("/transfers?limit=0").status == 400)
+            #expect(try await payer.get("/transfers?startTimestamp=yesterday").status == 400)
+            #expect(try await payer.get("/nothing").status == 404)
+
+            // A store rebuilt from the log holds the same rows as the live one.
+            let live = try #require(topology.payerReadSide).store
+            let rebuiltPath = topology.options.directory + "/rebuilt.sqlite"
+            let rebuilt = try ProjectionStore(path: rebuiltPath, topics: live.topics)
+            try await rebuilt.catchUp(from: topology.payerLog)
+            var all = TransferQuery()
+            all.limit = 1000
+            #expect(try await rebuilt.transfers(all).rows == (try await live.transfers(all).rows))
+            for id in ids {
+                let row = try #require(try await live.transfer(id: id))
+                #expect(try await rebuilt.timeline(of: row) == (try await live.timeline(of: row)))
+            }
+            #expect(try await rebuilt.minuteStatistics(since: 0) == (try await live.minuteStatistics(since: 0)))
+            #expect(try await rebuilt.hourlyFlow(since: 0) == (try await live.hourlyFlow(since: 0)))
+
+            // Rebuilt into the live store while it serves: the same rows, and what comes next is projected too.
+            let before = try await live.transfers(all).rows
+            let outcome = try await ProjectionRebuild.run(log: topology.payerLog, storePath: live.path, projections: ProjectionName.allCases)
+            #expect(outcome.recordsRead > 0)
+            #expect(try await live.transfers(all).rows == before)
+            let (status, _) = try await topology.payerAPI.call("POST", "/transfers", OutboundCaller.transferRequest(from: "27710000001", to: "27720000001"))
+            #expect(status == 200)
+            try await payer.awaitTotal(6, query: "status=SUCCESS")
+        }
+    }
+
+    @Test("a batch applied again, whole or in part, changes nothing: positions and rows are written in one transaction")
+    func exactlyOnce() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pm-projections-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let templates = try ReadSideBenchmark.templateEvents()
+        var records: [ConsumerRecord] = []
+        for index in 0..<20 {
+            for (offset, record) in try ReadSideBenchmark.transferRecords(index: index, templates: templates, topic: "pm.transfers").enumerated() {
+                records.append(ConsumerRecord(topic: record.topic, partition: 0, offset: Int64(records.count), key: record.key, headers: record.headers,
+                                              value: record.value, timestamp: Int64(offset)))
+            }
+        }
+        let topics = ProjectionTopics(events: "pm.transfers", facts: ["pm.fspiop.inbound"])
+        let once = try ProjectionStore(path: directory + "/once.sqlite", topics: topics)
+        _ = try await once.apply(records)
+        let twice = try ProjectionStore(path: directory + "/twice.sqlite", topics: topics)
+        let half = records.count / 2
+        let first = try await twice.apply(Array(records[..<half]))
+        // A crash after the first commit: the whole batch is delivered again.
+        let again = try await twice.apply(records)
+        #expect(first.applied == half)
+        #expect(again.skipped == half && again.applied == records.count - half)
+        var all = TransferQuery()
+        all.limit = 1000
+        #expect(try await twice.transfers(all).rows == (try await once.transfers(all).rows))
+        #expect(try await twice.transfers(all).total == 20)
+        let minutes = try await twice.minuteStatistics(since: 0)
+        #expect(minutes == (try await once.minuteStatistics(since: 0)))
+        #expect(minutes.reduce(0) { $0 + $1.completed } == 20)
+        #expect(try await twice.hourlyFlow(since: 0) == (try await once.hourlyFlow(since: 0)))
+        #expect(try await twice.rowCounts() == (try await once.rowCounts()))
+    }
+
+    @Test("CSV cells are quoted as RFC 4180 asks, and a cell a spreadsheet would run as a formula is defused")
+    func csvCells() {
+        #expect(ExperienceShapes.csvCell("plain") == "plain")
+        #expect(ExperienceShapes.csvCell("a,b") == "\"a,b\"")
+        #expect(ExperienceShapes.csvCell("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(ExperienceShapes.csvCell("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"")
+        #expect(ExperienceShapes.csvCell("@SUM(A1)") == "'@SUM(A1)")
+        #expect(ExperienceShapes.csvCell("-12.5") == "-12.5")
+    }
+}
