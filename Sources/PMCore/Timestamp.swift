@@ -70,6 +70,15 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
+    /// The instant of a UTC date and time on the proleptic Gregorian calendar (as RFC 3339 and ISO 8601 count, also
+    /// before 1582); nil when a field is out of range, such as a day its month does not have.
+    public init?(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int) {
+        guard (0...9999).contains(year), (1...12).contains(month), day >= 1, Int64(day) <= Self.daysIn(month: Int64(month), year: Int64(year)),
+              (0..<24).contains(hour), (0..<60).contains(minute), (0..<60).contains(second), (0..<1000).contains(millisecond) else { return nil }
+        let days = Self.daysFromCivil(year: Int64(year), month: Int64(month), day: Int64(day))
+        millisecondsSinceEpoch = ((days * 24 + Int64(hour)) * 60 + Int64(minute)) * 60_000 + Int64(second) * 1000 + Int64(millisecond)
+    }
+
     static func isLeap(_ year: Int64) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
 
     static func daysIn(month: Int64, year: Int64) -> Int64 {

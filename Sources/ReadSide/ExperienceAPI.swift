@@ -44,7 +44,10 @@ public struct ExperienceAPI: HTTPResponder {
         do throws(ExperienceError) {
             response = try await route(request, path: path)
         } catch {
-            response = Self.json(HTTPResponse.Status(code: error.status), .object([("message", .string(error.message))]))
+            var refused = Self.json(HTTPResponse.Status(code: error.status), .object([("message", .string(error.message))]))
+            // RFC 9110 §15.5.6: a 405 lists the methods the resource supports.
+            if error.status == 405 { refused.headers[.allow] = "GET" }
+            response = refused
         }
         metrics?.record(api: "experience", method: request.method.rawValue, route: HTTPMetrics.routeLabel(path, resources: Self.resources),
                         status: response.status.code, since: start)
@@ -66,7 +69,8 @@ public struct ExperienceAPI: HTTPResponder {
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: metrics?.render() ?? "")))
         case ("transfers", 1):
             let search = try TransferQuery(query)
-            if query["format"] == "csv" || request.headers[.accept]?.contains("text/csv") == true { return csv(search) }
+            let format = try query.choice("format", among: ["json", "csv"])
+            if format == "csv" || (format == nil && request.headers[.accept]?.contains("text/csv") == true) { return csv(search) }
             return try await transfers(search)
         case ("transfers", 2):
             return Self.json(.ok, ExperienceShapes.item(try await transfer(segments[1])))
@@ -175,7 +179,8 @@ struct ExperienceError: Error {
     }
 }
 
-/// A request's query parameters, read with clear errors.
+/// A request's query parameters, read with clear errors. A text filter given empty filters nothing; a number,
+/// a time or a choice given empty is refused, as any value that is not one.
 struct Query {
     let values: [String: String]
 
@@ -185,23 +190,23 @@ struct Query {
         self.values = values
     }
 
+    /// A text filter: nil when absent or empty.
     subscript(name: String) -> String? {
         guard let value = values[name], !value.isEmpty else { return nil }
         return value
     }
 
-    /// A time: an FSPIOP/ISO 8601 `DateTime` (`2026-12-07T10:00:00.000Z`) or milliseconds since the Unix epoch.
+    /// A time: an RFC 3339 date and time (`2026-12-07T10:00:00.000Z`, any fraction of a second, `Z` or an offset) or
+    /// milliseconds since the Unix epoch.
     func time(_ name: String) throws(ExperienceError) -> Int64? {
-        guard let text = self[name] else { return nil }
-        if let milliseconds = Int64(text) { return milliseconds }
-        if let timestamp = Timestamp(dateTime: text) { return timestamp.millisecondsSinceEpoch }
-        // ISO 8601 without milliseconds, as some clients write it.
-        if text.hasSuffix("Z"), let timestamp = Timestamp(dateTime: String(text.dropLast()) + ".000Z") { return timestamp.millisecondsSinceEpoch }
+        guard let text = values[name] else { return nil }
+        if let milliseconds = Int64(text), milliseconds >= 0 { return milliseconds }
+        if let milliseconds = RFC3339.milliseconds(text) { return milliseconds }
         throw ExperienceError(400, "'\(name)' must be a date and time (2026-12-07T10:00:00.000Z) or milliseconds since 1970")
     }
 
     func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws(ExperienceError) -> Int {
-        guard let text = self[name] else { return fallback }
+        guard let text = values[name] else { return fallback }
         guard let value = Int(text), range.contains(value) else {
             throw ExperienceError(400, "'\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }
@@ -209,9 +214,57 @@ struct Query {
     }
 
     func amount(_ name: String) throws(ExperienceError) -> Double? {
-        guard let text = self[name] else { return nil }
+        guard let text = values[name] else { return nil }
         guard let value = Double(text), value.isFinite else { throw ExperienceError(400, "'\(name)' must be a number") }
         return value
+    }
+
+    /// One of `choices` (compared without case), or nil when absent.
+    func choice(_ name: String, among choices: [String]) throws(ExperienceError) -> String? {
+        guard let text = values[name] else { return nil }
+        guard let value = choices.first(where: { $0.caseInsensitiveCompare(text) == .orderedSame }) else {
+            throw ExperienceError(400, "'\(name)' must be one of \(choices.joined(separator: ", "))")
+        }
+        return value
+    }
+}
+
+/// RFC 3339 date-times (ISO 8601's internet profile), as clients and OpenAPI's `date-time` write them.
+enum RFC3339 {
+    /// Milliseconds since the Unix epoch, or nil when `text` is not an RFC 3339 date-time.
+    static func milliseconds(_ text: String) -> Int64? {
+        let bytes = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= bytes.count, range.allSatisfy({ bytes[$0] >= 0x30 && bytes[$0] <= 0x39 }) else { return nil }
+            return range.reduce(0) { $0 * 10 + Int(bytes[$1] - 0x30) }
+        }
+        func byte(_ index: Int, _ allowed: String) -> Bool { index < bytes.count && allowed.utf8.contains(bytes[index]) }
+        guard let year = number(0..<4), byte(4, "-"), let month = number(5..<7), byte(7, "-"), let day = number(8..<10),
+              byte(10, "Tt "), let hour = number(11..<13), byte(13, ":"), let minute = number(14..<16), byte(16, ":"),
+              let second = number(17..<19), (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60 else { return nil }
+        var index = 19
+        var millisecond = 0
+        if byte(index, ".") {
+            index += 1
+            let start = index
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
+            guard index > start else { return nil }
+            let digits = Array(bytes[start..<min(index, start + 3)]) + Array(repeating: UInt8(0x30), count: max(0, 3 - (index - start)))
+            millisecond = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+        }
+        var offsetMinutes = 0
+        if byte(index, "Zz"), index + 1 == bytes.count {
+            offsetMinutes = 0
+        } else if byte(index, "+-"), index + 6 == bytes.count, let hours = number(index + 1..<index + 3), byte(index + 3, ":"),
+                  let minutes = number(index + 4..<index + 6), hours < 24, minutes < 60 {
+            offsetMinutes = (hours * 60 + minutes) * (bytes[index] == UInt8(ascii: "-") ? -1 : 1)
+        } else {
+            return nil
+        }
+        // A leap second is read as the last second of its minute.
+        guard let time = Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: min(second, 59), millisecond: millisecond)
+        else { return nil }
+        return time.millisecondsSinceEpoch - Int64(offsetMinutes) * 60_000
     }
 }
 
@@ -228,15 +281,9 @@ extension TransferQuery {
         recipientIdType = query["recipientIdType"]
         recipientIdValue = query["recipientIdValue"]
         recipientIdSubValue = query["recipientIdSubValue"]
-        if let text = query["direction"] {
-            guard let value = TransferDirection(rawValue: text.uppercased()) else { throw ExperienceError(400, "'direction' must be INBOUND or OUTBOUND") }
-            direction = value
-        }
+        direction = try query.choice("direction", among: TransferDirection.allCases.map(\.rawValue)).flatMap(TransferDirection.init(rawValue:))
         institution = query["institution"]
-        if let text = query["status"] {
-            guard let value = TransferStatus(rawValue: text.uppercased()) else { throw ExperienceError(400, "'status' must be PENDING, SUCCESS or ERROR") }
-            status = value
-        }
+        status = try query.choice("status", among: TransferStatus.allCases.map(\.rawValue)).flatMap(TransferStatus.init(rawValue:))
         currency = query["currency"]?.uppercased()
         minimumAmount = try query.amount("minAmount")
         maximumAmount = try query.amount("maxAmount")

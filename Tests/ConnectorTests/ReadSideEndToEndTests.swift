@@ -201,6 +201,19 @@ struct ReadSideEndToEndTests {
         #expect(try await twice.rowCounts() == (try await once.rowCounts()))
     }
 
+    @Test("times are RFC 3339 date-times, with any fraction of a second and any offset, or milliseconds since 1970")
+    func times() {
+        #expect(RFC3339.milliseconds("2026-12-07T10:00:00.000Z") == 1_796_637_600_000)
+        #expect(RFC3339.milliseconds("2026-12-07T10:00:00Z") == 1_796_637_600_000)
+        #expect(RFC3339.milliseconds("2026-12-07t10:00:00.5z") == 1_796_637_600_500)
+        #expect(RFC3339.milliseconds("2026-12-07T12:00:00.123456+02:00") == 1_796_637_600_123)
+        #expect(RFC3339.milliseconds("2026-12-07T09:30:00-00:30") == 1_796_637_600_000)
+        #expect(RFC3339.milliseconds("0001-01-01T00:00:00Z") == -62_135_596_800_000)
+        for bad in ["2026-02-30T00:00:00Z", "2026-12-07", "2026-12-07T25:00:00Z", "2026-12-07T10:00:00", "yesterday", "2026-12-07T10:00:00.Z"] {
+            #expect(RFC3339.milliseconds(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test("CSV cells are quoted as RFC 4180 asks, and a cell a spreadsheet would run as a formula is defused")
     func csvCells() {
         #expect(ExperienceShapes.csvCell("plain") == "plain")
