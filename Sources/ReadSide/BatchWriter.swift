@@ -12,10 +12,12 @@ struct BatchWriter {
     private(set) var applied = ProjectionStore.Applied()
     private var positions: [ProjectionName: [TopicPartition: Int64]] = [:]
     private var moved: Set<ProjectionName> = []
+    private var transfers: TransferWriter
 
     init(connection: SQLiteConnection, topics: ProjectionTopics) {
         self.connection = connection
         self.topics = topics
+        transfers = TransferWriter(connection: connection)
     }
 
     mutating func loadPositions() throws(LogError) {
@@ -43,7 +45,8 @@ struct BatchWriter {
         }
     }
 
-    mutating func apply(_ record: ConsumerRecord) throws(LogError) {
+    mutating func apply(_ item: DecodedRecord) throws(LogError) {
+        let record = item.record
         let due = ProjectionName.allCases.filter { name in
             topics.topics(of: name).contains(record.topic) && record.offset >= (positions[name]?[record.topicPartition] ?? 0)
         }
@@ -55,26 +58,18 @@ struct BatchWriter {
             positions[name, default: [:]][record.topicPartition] = record.offset + 1
             moved.insert(name)
         }
-        let envelope: Envelope
-        do { envelope = try Envelope(bytes: record.value) } catch {
-            undecodable("\(record.position): \(error)")
+        guard let envelope = item.envelope, item.failure == nil else {
+            undecodable("\(record.position): \(item.failure ?? "undecodable")")
             return
-        }
-        var event: DomainEvent?
-        if record.topic == topics.events {
-            do { event = try DomainEvent(wireName: envelope.type, aggregateID: envelope.aggregateID, payload: envelope.payload) } catch {
-                undecodable("\(record.position): \(error)")
-                return
-            }
         }
         applied.applied += 1
         for name in due {
             switch name {
             case .transfers:
-                if let event { try TransferWriter(connection: connection).apply(event, envelope: envelope) }
+                if let event = item.event { try transfers.apply(event, envelope: envelope) }
             case .timeline:
-                if let event {
-                    try TimelineWriter(connection: connection).insertEvent(envelope, kind: event.ref.kind.rawValue, record: record)
+                if let kind = item.aggregateKind {
+                    try TimelineWriter(connection: connection).insertEvent(envelope, kind: kind, record: record)
                 } else {
                     try TimelineWriter(connection: connection).insertFact(envelope, record: record)
                 }
@@ -82,28 +77,57 @@ struct BatchWriter {
         }
     }
 
+    /// Writes what the batch changed that is kept in memory until its end (the transfer rows).
+    mutating func finish() throws(LogError) { try transfers.flush() }
+
     private mutating func undecodable(_ reason: String) {
         applied.undecodable += 1
         if applied.firstFailure == nil { applied.firstFailure = reason }
     }
 }
 
-/// The transfers projection's writes: the row, and the statistics its end adds to.
+/// The transfers projection's writes: the rows, kept in memory for the batch (a transfer's events often come
+/// together) and written at its end, and the statistics each transfer's end adds to.
 struct TransferWriter {
     let connection: SQLiteConnection
+    private var rows: [TransferKey: TransferRow?] = [:]
+    private var changed: Set<TransferKey> = []
 
-    func apply(_ event: DomainEvent, envelope: Envelope) throws(LogError) {
+    init(connection: SQLiteConnection) { self.connection = connection }
+
+    struct TransferKey: Hashable {
+        var direction: TransferDirection
+        var id: String
+    }
+
+    mutating func apply(_ event: DomainEvent, envelope: Envelope) throws(LogError) {
         let direction: TransferDirection
         switch event.ref.kind {
         case .outbound: direction = .outbound
         case .inbound: direction = .inbound
         default: return
         }
-        let before = try TransferRowCodec.load(direction: direction, aggregateId: event.ref.id, connection: connection)
+        let key = TransferKey(direction: direction, id: event.ref.id)
+        let before: TransferRow?
+        if let cached = rows[key] { before = cached } else {
+            before = try TransferRowCodec.load(direction: direction, aggregateId: event.ref.id, connection: connection)
+        }
         guard let after = TransferFold.apply(event, sequence: envelope.sequence, occurredAt: envelope.occurredAt, to: before),
-              after != before else { return }
-        try TransferRowCodec.save(after, connection: connection)
+              after != before else {
+            rows[key] = .some(before)
+            return
+        }
+        rows[key] = .some(after)
+        changed.insert(key)
         if let completion = TransferCompletion(before: before, after: after) { try record(completion) }
+    }
+
+    mutating func flush() throws(LogError) {
+        for key in changed {
+            if let row = rows[key] ?? nil { try TransferRowCodec.save(row, connection: connection) }
+        }
+        rows.removeAll(keepingCapacity: true)
+        changed.removeAll(keepingCapacity: true)
     }
 
     private func record(_ completion: TransferCompletion) throws(LogError) {
@@ -151,7 +175,7 @@ struct TimelineWriter {
     func insertEvent(_ envelope: Envelope, kind: String, record: ConsumerRecord) throws(LogError) {
         let insert = try connection.statement("""
             INSERT OR IGNORE INTO events(event_id, aggregate_kind, aggregate_id, sequence, type, occurred_at, correlation_id, causation_id,
-                topic, partition, offset, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                topic, partition, offset, envelope) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
             """)
         insert.bind(1, envelope.id)
         insert.bind(2, kind)
@@ -164,13 +188,13 @@ struct TimelineWriter {
         insert.bind(9, record.topic)
         insert.bind(10, Int64(record.partition))
         insert.bind(11, record.offset)
-        insert.bind(12, CanonicalJSON.insertionOrderBytes(envelope.payload))
+        insert.bind(12, record.value)
         try insert.run()
     }
 
     func insertFact(_ envelope: Envelope, record: ConsumerRecord) throws(LogError) {
         let insert = try connection.statement("""
-            INSERT OR IGNORE INTO facts(event_id, type, key, occurred_at, correlation_id, causation_id, topic, partition, offset, payload)
+            INSERT OR IGNORE INTO facts(event_id, type, key, occurred_at, correlation_id, causation_id, topic, partition, offset, envelope)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
             """)
         insert.bind(1, envelope.id)
@@ -182,7 +206,53 @@ struct TimelineWriter {
         insert.bind(7, record.topic)
         insert.bind(8, Int64(record.partition))
         insert.bind(9, record.offset)
-        insert.bind(10, CanonicalJSON.insertionOrderBytes(envelope.payload))
+        insert.bind(10, record.value)
         try insert.run()
+    }
+}
+
+/// A record decoded once, before the store's transaction: its envelope, and for `pm.transfers` its event.
+struct DecodedRecord: Sendable {
+    let record: ConsumerRecord
+    let envelope: Envelope?
+    let event: DomainEvent?
+    /// For an event: its aggregate's kind (`outbound`, `party`, ...).
+    let aggregateKind: String?
+    let failure: String?
+
+    init(_ record: ConsumerRecord, eventsTopic: String) {
+        self.record = record
+        var envelope: Envelope?
+        var event: DomainEvent?
+        var failure: String?
+        do {
+            let decoded = try Envelope(bytes: record.value)
+            envelope = decoded
+            if record.topic == eventsTopic {
+                event = try DomainEvent(wireName: decoded.type, aggregateID: decoded.aggregateID, payload: decoded.payload)
+            }
+        } catch {
+            envelope = nil
+            failure = "\(error)"
+        }
+        self.envelope = envelope
+        self.event = event
+        aggregateKind = event?.ref.kind.rawValue
+        self.failure = failure
+    }
+
+    /// Decodes records, in parallel chunks when there are many (decoding is most of a rebuild's work).
+    static func decode(_ records: [ConsumerRecord], eventsTopic: String) async -> [DecodedRecord] {
+        let chunk = 512
+        guard records.count > chunk else { return records.map { DecodedRecord($0, eventsTopic: eventsTopic) } }
+        return await withTaskGroup(of: (Int, [DecodedRecord]).self) { group in
+            for start in stride(from: 0, to: records.count, by: chunk) {
+                let slice = Array(records[start..<min(start + chunk, records.count)])
+                group.addTask { (start, slice.map { DecodedRecord($0, eventsTopic: eventsTopic) }) }
+            }
+            var parts: [(Int, [DecodedRecord])] = []
+            for await part in group { parts.append(part) }
+            return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
+        }
     }
 }

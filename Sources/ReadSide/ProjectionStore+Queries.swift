@@ -75,13 +75,22 @@ extension ProjectionStore {
                 index += 1
                 return index
             }
-            func like(_ columns: [String], _ value: String?) {
+            /// A part of the value in one of `columns` (ignoring case). With `indexed` (the columns of `transfers_text`
+            /// holding the same values) and three characters or more, the trigram index finds the candidates first.
+            func like(_ columns: [String], _ value: String?, indexed: [String] = []) {
                 guard let value, !value.isEmpty else { return }
                 let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                     .replacingOccurrences(of: "_", with: "\\_")
                 let slot = next()
                 texts.append("%\(escaped)%")
-                clauses.append("(" + columns.map { "\($0) LIKE ?\(slot) ESCAPE '\\'" }.joined(separator: " OR ") + ")")
+                var clause = "(" + columns.map { "\($0) LIKE ?\(slot) ESCAPE '\\'" }.joined(separator: " OR ") + ")"
+                if !indexed.isEmpty, value.count >= 3 {
+                    let candidates = next()
+                    texts.append("%\(value)%")
+                    let select = indexed.map { "SELECT rowid FROM transfers_text WHERE \($0) LIKE ?\(candidates)" }.joined(separator: " UNION ")
+                    clause = "rowid IN (\(select)) AND " + clause
+                }
+                clauses.append(clause)
             }
             func equal(_ column: String, _ value: String?) {
                 guard let value, !value.isEmpty else { return }
@@ -90,25 +99,29 @@ extension ProjectionStore {
                 clauses.append("\(column) = ?\(slot)")
             }
             // Text bindings first, in order: their slots are 1...n.
-            like(["transfer_id", "aggregate_id"], query.id)
+            like(["transfer_id", "aggregate_id"], query.id, indexed: ["id"])
             like(["payer_id_type"], query.senderIdType)
-            like(["payer_id_value"], query.senderIdValue)
+            like(["payer_id_value"], query.senderIdValue, indexed: ["payer_id_value"])
             like(["payer_id_sub_value"], query.senderIdSubValue)
             like(["payee_id_type"], query.recipientIdType)
-            like(["payee_id_value"], query.recipientIdValue)
+            like(["payee_id_value"], query.recipientIdValue, indexed: ["payee_id_value"])
             like(["payee_id_sub_value"], query.recipientIdSubValue)
-            if let direction = query.direction {
-                like([direction == .outbound ? "payee_dfsp" : "payer_dfsp"], query.institution)
-            } else {
-                if let institution = query.institution, !institution.isEmpty {
-                    let escaped = institution.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                        .replacingOccurrences(of: "_", with: "\\_")
-                    let slot = next()
-                    texts.append("%\(escaped)%")
-                    clauses.append("((direction = 'OUTBOUND' AND payee_dfsp LIKE ?\(slot) ESCAPE '\\') OR (direction = 'INBOUND' AND payer_dfsp LIKE ?\(slot) ESCAPE '\\'))")
+            // DFSPs are few: the institutions that match are found first, then their transfers through an index.
+            if let institution = query.institution, !institution.isEmpty {
+                let escaped = institution.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                    .replacingOccurrences(of: "_", with: "\\_")
+                let slot = next()
+                texts.append("%\(escaped)%")
+                let matching = "(SELECT dfsp FROM institutions WHERE dfsp LIKE ?\(slot) ESCAPE '\\')"
+                switch query.direction {
+                case .outbound?: clauses.append("payee_dfsp IN \(matching)")
+                case .inbound?: clauses.append("payer_dfsp IN \(matching)")
+                case nil:
+                    clauses.append("((+direction = 'OUTBOUND' AND payee_dfsp IN \(matching)) OR (+direction = 'INBOUND' AND payer_dfsp IN \(matching)))")
                 }
             }
-            equal("direction", query.direction?.rawValue)
+            // With an institution, its index is the selective one: `+` keeps the direction's index out of the plan.
+            equal(query.institution?.isEmpty == false ? "+direction" : "direction", query.direction?.rawValue)
             equal("status", query.status?.rawValue)
             equal("currency", query.currency)
             equal("error_code", query.errorCode)
@@ -240,7 +253,7 @@ extension ProjectionStore {
     public func timeline(of row: TransferRow) async throws(LogError) -> [TimelineEntry] {
         try await reader.run { connection throws(LogError) in
             let events = try connection.statement("""
-                SELECT event_id, type, occurred_at, causation_id, topic, partition, offset, sequence, payload FROM events
+                SELECT event_id, type, occurred_at, causation_id, topic, partition, offset, sequence, envelope FROM events
                 WHERE aggregate_id = ?1 AND aggregate_kind = ?2 ORDER BY sequence
                 """)
             events.bind(1, row.aggregateId)
@@ -252,10 +265,10 @@ extension ProjectionStore {
             }
             events.reset()
             let byId = try connection.statement("""
-                SELECT event_id, type, occurred_at, causation_id, topic, partition, offset, payload FROM facts WHERE event_id = ?1
+                SELECT event_id, type, occurred_at, causation_id, topic, partition, offset, envelope FROM facts WHERE event_id = ?1
                 """)
             let byCause = try connection.statement("""
-                SELECT event_id, type, occurred_at, causation_id, topic, partition, offset, payload FROM facts WHERE causation_id = ?1
+                SELECT event_id, type, occurred_at, causation_id, topic, partition, offset, envelope FROM facts WHERE causation_id = ?1
                 ORDER BY occurred_at, offset
                 """)
             var timeline: [TimelineEntry] = []
@@ -281,8 +294,9 @@ extension ProjectionStore {
         }
     }
 
+    /// The entry at the statement's current row; its last column holds the record's value (the envelope) as recorded.
     private static func entry(_ s: SQLiteConnection.Statement, kind: TimelineEntry.Kind, sequence: Int64?, payloadColumn: Int32) -> TimelineEntry? {
-        guard let payload = try? JSONParser.parse(s.blob(payloadColumn)) else { return nil }
+        guard let payload = (try? JSONParser.parse(s.blob(payloadColumn)))?["payload"] else { return nil }
         return TimelineEntry(kind: kind, id: s.text(0), type: s.text(1), occurredAt: s.int64(2), causationId: s.optionalText(3),
                              position: RecordPosition(topic: s.text(4), partition: Int32(s.int64(5)), offset: s.int64(6)),
                              sequence: sequence, payload: payload)

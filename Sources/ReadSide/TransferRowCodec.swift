@@ -1,3 +1,4 @@
+import Foundation
 import EventLog
 import ReadModel
 
@@ -12,6 +13,8 @@ enum TransferRowCodec {
         error_code, error_description, last_sequence
         """
     static let columnCount: Int32 = 37
+    static let updates = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        .filter { $0 != "direction" && $0 != "aggregate_id" }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
 
     static func load(direction: TransferDirection, aggregateId: String, connection: SQLiteConnection) throws(LogError) -> TransferRow? {
         let select = try connection.statement("SELECT \(columns) FROM transfers WHERE direction = ?1 AND aggregate_id = ?2")
@@ -53,7 +56,9 @@ enum TransferRowCodec {
 
     static func save(_ row: TransferRow, connection: SQLiteConnection) throws(LogError) {
         let placeholders = (1...columnCount).map { "?\($0)" }.joined(separator: ", ")
-        let upsert = try connection.statement("INSERT OR REPLACE INTO transfers(\(columns)) VALUES (\(placeholders))")
+        // An upsert, not INSERT OR REPLACE: the row keeps its rowid and the update trigger keeps the text index in step.
+        let upsert = try connection.statement("INSERT INTO transfers(\(columns)) VALUES (\(placeholders)) "
+                                              + "ON CONFLICT(direction, aggregate_id) DO UPDATE SET \(updates)")
         upsert.bind(1, row.direction.rawValue)
         upsert.bind(2, row.aggregateId)
         upsert.bind(3, row.transferId)

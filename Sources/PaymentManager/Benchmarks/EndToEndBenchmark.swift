@@ -27,6 +27,8 @@ public enum EndToEndBenchmark {
         public var simulatorKeepFinished = 10_000
         /// How many times during the measured transfers the process's resident memory is sampled.
         public var memorySamples = 10
+        /// Whether both DFSPs keep their projections during the run (their lag is then sampled).
+        public var readSide = false
 
         public init(transfers: Int, concurrency: Int, warmup: Int = 200, mutualTLS: Bool = true, jws: Bool = true, directory: String) {
             self.transfers = transfers
@@ -64,6 +66,19 @@ public enum EndToEndBenchmark {
         public var transfersInMemory: Int = 0
         /// The process's resident memory (MiB) after so many measured transfers, at evenly spaced points of the run.
         public var residentMemory: [(transfers: Int, mebibytes: Double)] = []
+        /// With the read side: the largest lag of any projection of either DFSP sampled every 250 ms during the run
+        /// (records not applied yet), and the lag when the last transfer was answered.
+        public var projectionLagMaximum: Int64?
+        public var projectionLagAtEnd: Int64?
+    }
+
+    /// The largest lag of the payer's and the payee's projections (0 without a read side).
+    static func projectionLag(_ topology: Topology) async -> Int64 {
+        var largest: Int64 = 0
+        for side in [topology.payerReadSide, topology.payeeReadSide].compactMap({ $0 }) {
+            if let lag = try? await side.projections.lag() { largest = max(largest, lag.values.max() ?? 0) }
+        }
+        return largest
     }
 
     public static func run(_ options: Options, logger: Logger) async throws -> Result {
@@ -72,6 +87,7 @@ public enum EndToEndBenchmark {
         topologyOptions.jws = options.jws
         topologyOptions.durability = options.durability
         topologyOptions.finishedRetentionSeconds = options.finishedRetentionSeconds
+        topologyOptions.readSide = options.readSide
         // The simulators forget finished transfers beyond `simulatorKeepFinished` (10,000) so that the process's memory follows
         // the traffic, not the run's length (the results come from the driver, not from the hub).
         topologyOptions.simulatorKeepFinished = options.simulatorKeepFinished
@@ -93,7 +109,18 @@ public enum EndToEndBenchmark {
                 let started = ContinuousClock.now
                 let driver = TransferDriver(topology: topology, options: .init(transfers: options.transfers, concurrency: options.concurrency, businessFailures: false))
                 let sampler = Task { await sampleMemory(of: driver, transfers: options.transfers, samples: options.memorySamples) }
+                let lagSampler = Task { () -> Int64 in
+                    var largest: Int64 = 0
+                    while !Task.isCancelled {
+                        largest = max(largest, await projectionLag(topology))
+                        try? await Task.sleep(for: .milliseconds(250))
+                    }
+                    return largest
+                }
                 await driver.run()
+                lagSampler.cancel()
+                let lagMaximum = await lagSampler.value
+                let lagAtEnd = await projectionLag(topology)
                 let elapsed = ContinuousClock.now - started
                 sampler.cancel()
                 var residentMemory = await sampler.value
@@ -120,6 +147,10 @@ public enum EndToEndBenchmark {
                     transfersInMemory: Int(topology.payer.metrics.gaugeValue("pm_processor_transfers_in_memory")
                                            + topology.payee.metrics.gaugeValue("pm_processor_transfers_in_memory")),
                     residentMemory: residentMemory)
+                if options.readSide {
+                    result?.projectionLagMaximum = max(lagMaximum, lagAtEnd)
+                    result?.projectionLagAtEnd = lagAtEnd
+                }
             } catch {
                 await group.triggerGracefulShutdown()
                 try? await tasks.waitForAll()

@@ -18,10 +18,14 @@ import ReadSide
 /// - queries: filtered searches of the transfers read model (milliseconds, median and worst of several runs).
 public enum ReadSideBenchmark {
     public struct Options: Sendable {
+        /// Transfers in the log (replay and rebuild).
         public var transfers: Int
+        /// Transfers in the store the searches run on (written as rows, without a log).
+        public var searchedTransfers: Int
         public var directory: String
-        public init(transfers: Int, directory: String) {
+        public init(transfers: Int, searchedTransfers: Int, directory: String) {
             self.transfers = transfers
+            self.searchedTransfers = searchedTransfers
             self.directory = directory
         }
     }
@@ -35,6 +39,7 @@ public enum ReadSideBenchmark {
 
     public struct Result: Sendable {
         public var transfers: Int
+        public var searchedTransfers: Int
         public var records: Int
         public var decodeEventsPerSecond: Double
         public var foldEventsPerSecond: Double
@@ -99,45 +104,94 @@ public enum ReadSideBenchmark {
         let rebuildSeconds = Measure.seconds(ContinuousClock.now - rebuildStart)
         await log.shutdown()
 
-        progress("queries over \(options.transfers) transfers")
+        progress("searches: writing \(options.searchedTransfers) transfer rows")
+        let searched = try ProjectionStore(path: options.directory + "/searched.sqlite", topics: store.topics)
         let base = templates.start.millisecondsSinceEpoch
+        for start in stride(from: 0, to: options.searchedTransfers, by: 100_000) {
+            try await searched.save((start..<min(start + 100_000, options.searchedTransfers)).map { searchedRow($0, base: base) })
+        }
+        progress("searches over \(options.searchedTransfers) transfers")
         var searches: [(String, TransferQuery)] = []
         var query = TransferQuery()
         searches.append(("newest 100", query))
+        query.status = .error
+        searches.append(("status ERROR", query))
+        query = TransferQuery()
         query.status = .success
-        query.currency = "USD"
+        query.currency = "EUR"
         searches.append(("status and currency", query))
         query = TransferQuery()
-        query.institution = "payee"
         query.direction = .outbound
-        searches.append(("institution (part of the name)", query))
+        query.institution = "dfsp-8"
+        searches.append(("direction and institution (part)", query))
         query = TransferQuery()
         query.minimumAmount = 100
         query.maximumAmount = 101
         searches.append(("amount range", query))
         query = TransferQuery()
-        query.start = base + Int64(options.transfers / 2) * 1000
+        query.start = base + Int64(options.searchedTransfers / 2) * 3000
         query.end = query.start.map { $0 + 3_600_000 }
         searches.append(("one hour", query))
         query = TransferQuery()
-        query.senderIdValue = "2771000\(String(format: "%04d", 42))"
-        searches.append(("sender id (part)", query))
+        query.senderIdValue = "2771" + String(format: "%07d", 4242)
+        searches.append(("sender id", query))
+        query = TransferQuery()
+        query.id = String(format: "%08x", 123_456)
+        searches.append(("transfer id (part)", query))
+        query = TransferQuery()
+        query.errorCode = "3204"
+        query.direction = .outbound
+        searches.append(("error code and direction", query))
         var measured: [Query] = []
         for (name, search) in searches {
             var times: [Double] = []
             var matches = 0
             for _ in 0..<7 {
                 let start = ContinuousClock.now
-                matches = try await store.transfers(search).total
+                matches = try await searched.transfers(search).total
                 times.append(Measure.milliseconds(ContinuousClock.now - start))
             }
             times.sort()
             measured.append(Query(name: name, matches: matches, medianMilliseconds: times[times.count / 2], worstMilliseconds: times.last ?? 0))
         }
-        return Result(transfers: options.transfers, records: records,
+        return Result(transfers: options.transfers, searchedTransfers: options.searchedTransfers, records: records,
                       decodeEventsPerSecond: Double(records) / decodeSeconds, foldEventsPerSecond: Double(records * foldRounds) / foldSeconds,
                       rawInsertRecordsPerSecond: Double(records) / rawSeconds, rebuildRecordsPerSecond: Double(records) / rebuildSeconds,
                       queries: measured)
+    }
+
+    /// Searched transfer `index`: both directions, mostly successful, three currencies, forty DFSPs, a transfer every
+    /// three seconds.
+    static func searchedRow(_ index: Int, base: Int64) -> TransferRow {
+        let direction: TransferDirection = index % 2 == 0 ? .outbound : .inbound
+        var row = TransferRow(direction: direction, aggregateId: String(format: "%08x", index) + "-5d1a-4c6e-9b7f-0a1b2c3d4e5f", state: "COMMITTED",
+                              initiatedAt: base + Int64(index) * 3000, lastSequence: 8)
+        row.transferId = row.aggregateId
+        row.payer = PartyColumns(idType: "MSISDN", idValue: "2771" + String(format: "%07d", index % 1_000_000), name: "Payer \(index)",
+                                 dfsp: direction == .outbound ? "payerfsp" : "dfsp-\(index % 40)")
+        row.payee = PartyColumns(idType: "MSISDN", idValue: "2772" + String(format: "%07d", index % 1_000_000), name: "Payee \(index)",
+                                 dfsp: direction == .outbound ? "dfsp-\(index % 40)" : "payeefsp")
+        row.amountType = "SEND"
+        row.amount = "\(1 + index % 1000).25"
+        row.currency = ["XXX", "USD", "EUR"][index % 3]
+        row.scenario = "TRANSFER"
+        row.quotedAt = row.initiatedAt + 100
+        row.preparedAt = row.initiatedAt + 200
+        switch index % 50 {
+        case 0, 1, 2, 3:
+            row.status = .error
+            row.state = "ERROR_OCCURRED"
+            row.errorCode = index % 50 == 0 ? "3204" : "5104"
+            row.errorDescription = "failed"
+            row.completedAt = row.initiatedAt + 300
+        case 4:
+            row.status = .pending
+            row.state = "PREPARE_SENT"
+        default:
+            row.status = .success
+            row.completedAt = row.initiatedAt + 400
+        }
+        return row
     }
 
     struct Templates {

@@ -184,6 +184,8 @@ extension BenchCommand {
         var chaos = false
         @Flag(name: .long, help: "Run the payer and payee as pm serve processes (without killing them) and report their peak memory.")
         var processes = false
+        @Flag(name: .customLong("read-side"), help: "Keep both DFSPs' projections during the run and report their largest lag (in process only).")
+        var readSide = false
         @Flag(name: .long, help: "Print one JSON object.")
         var json = false
 
@@ -237,6 +239,7 @@ extension BenchCommand {
             options.finishedRetentionSeconds = retention
             options.simulatorKeepFinished = simulatorKeep
             options.memorySamples = memorySamples
+            options.readSide = readSide
             let r = try await EndToEndBenchmark.run(options, logger: logger)
             func number(_ value: Double, _ digits: Int = 2) -> JSONValue { .number(String(format: "%.\(digits)f", value)) }
             let object: JSONValue = .object([
@@ -255,6 +258,8 @@ extension BenchCommand {
                 ("cryptoBoundRatio", number(r.cryptoBoundRatio, 3)),
                 ("residentMiBAfter", .array(r.residentMemory.map { .object([("transfers", .number(String($0.transfers))), ("MiB", number($0.mebibytes, 1))]) })),
                 ("failures", .object(r.failures.sorted { $0.key < $1.key }.map { ($0.key, .number(String($0.value))) })),
+                ("projectionLagMaximum", r.projectionLagMaximum.map { .number(String($0)) } ?? .null),
+                ("projectionLagAtEnd", r.projectionLagAtEnd.map { .number(String($0)) } ?? .null),
             ])
             if json {
                 printJSON(object)
@@ -318,8 +323,10 @@ extension BenchCommand {
                 of the transfers read model (median and worst of 7, milliseconds).
                 """)
 
-        @Option(name: .long, help: "Transfers in the log.")
+        @Option(name: .long, help: "Transfers in the log (replay and rebuild).")
         var transfers = 100_000
+        @Option(name: .customLong("searched-transfers"), help: "Transfers in the store the searches run on.")
+        var searchedTransfers = 1_000_000
         @Option(name: .long, help: "Folder for the log and the stores (default: a new temporary folder, deleted after).")
         var directory: String?
         @Flag(name: .long, help: "Print one JSON object.")
@@ -328,11 +335,12 @@ extension BenchCommand {
         func run() async throws {
             let folder = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("pm-bench-read-side-\(UUID().uuidString.prefix(8))").path
             defer { if directory == nil { try? FileManager.default.removeItem(atPath: folder) } }
-            let r = try await ReadSideBenchmark.run(.init(transfers: transfers, directory: folder)) { line in
+            let r = try await ReadSideBenchmark.run(.init(transfers: transfers, searchedTransfers: searchedTransfers, directory: folder)) { line in
                 if !json { print(line) }
             }
             let object: JSONValue = .object([
                 ("benchmark", .string("read-side")), ("transfers", .number(String(r.transfers))), ("records", .number(String(r.records))),
+                ("searchedTransfers", .number(String(r.searchedTransfers))),
                 ("decodeEventsPerSecond", .number(String(format: "%.0f", r.decodeEventsPerSecond))),
                 ("foldEventsPerSecond", .number(String(format: "%.0f", r.foldEventsPerSecond))),
                 ("foldRatioToDecode", .number(String(format: "%.2f", r.foldEventsPerSecond / r.decodeEventsPerSecond))),
