@@ -167,6 +167,36 @@ struct ReadSideEndToEndTests {
         }
     }
 
+    @Test("on Kafka, each store reads every partition as its own consumer group; a replay of the payer's log is consistent")
+    func kafka() async throws {
+        try await withTopology({
+            $0.payerLog = "kafka-mock"
+            $0.payeeLog = "kafka-mock"
+            $0.readSide = true
+        }) { topology in
+            let payer = ExperienceCaller(port: try await #require(topology.payerReadSide).listeningPort())
+            let payee = ExperienceCaller(port: try await #require(topology.payeeReadSide).listeningPort())
+            for index in 0..<3 {
+                let (status, _) = try await topology.payerAPI.call("POST", "/transfers", OutboundCaller.transferRequest(
+                    from: "2771000000\(index)", to: "2772000000\(index)"))
+                #expect(status == 200)
+            }
+            try await payer.awaitTotal(3, query: "status=SUCCESS")
+            try await payee.awaitTotal(3, query: "status=SUCCESS")
+            let live = try #require(topology.payerReadSide)
+            // Every record of the topics applied, soon after the last transfer.
+            let deadline = ContinuousClock.now + .seconds(30)
+            var lag = try await live.projections.lag()
+            while lag.values.contains(where: { $0 > 0 }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                lag = try await live.projections.lag()
+            }
+            #expect(lag.values.allSatisfy { $0 == 0 }, "\(lag)")
+            let replay = try await ReplayVerification.run(log: topology.payerLog, settings: topology.payerSettings)
+            #expect(replay.consistent, "\(replay.divergences)")
+        }
+    }
+
     @Test("a batch applied again, whole or in part, changes nothing: positions and rows are written in one transaction")
     func exactlyOnce() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pm-projections-\(UUID().uuidString)").path
