@@ -181,7 +181,12 @@ package struct ReplayVerifier {
                     diverge(event.position, "fact \(fact.id) at \(fact.position): the replay made \(mine[offset].wireName) for \(ref), the log has \(event.event.wireName) with another payload")
                     return theirs.count
                 }
-                if let payload = try? mine[offset].payload, payload != event.payload {
+                let payload: JSONValue
+                do { payload = try mine[offset].payload } catch {
+                    diverge(event.position, "fact \(fact.id) at \(fact.position): the replay's \(event.event.wireName) for \(ref) cannot be encoded: \(error)")
+                    return theirs.count
+                }
+                if payload != event.payload {
                     diverge(event.position, "fact \(fact.id) at \(fact.position): the payload of \(event.event.wireName) for \(ref) differs from the replay's")
                     return theirs.count
                 }

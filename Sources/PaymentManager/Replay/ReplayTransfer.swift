@@ -30,6 +30,8 @@ public enum ReplayTransfer {
         public var phase: String
         public var state: String?
         public var at: Timestamp?
+        /// Records of the topics read that this build cannot decode (not shown; a transfer's may be among them).
+        public var unreadable: Int
     }
 
     public struct NotFound: Error, CustomStringConvertible {
@@ -43,8 +45,12 @@ public enum ReplayTransfer {
         var events: [(Envelope, ConsumerRecord)] = []
         var aggregate: (kind: AggregateKind, id: String)?
         var all: [(Envelope, ConsumerRecord, DomainEvent)] = []
+        var unreadable = 0
         try await ReplayVerification.readAll(log, topics.transfers) { record in
-            guard let envelope = try? Envelope(bytes: record.value), let event = try? DomainEvent(envelope: envelope) else { return }
+            guard let envelope = try? Envelope(bytes: record.value), let event = try? DomainEvent(envelope: envelope) else {
+                unreadable += 1
+                return
+            }
             switch event {
             case .outbound(let id, _) where id == transferId: aggregate = (.outbound, id)
             case let .inbound(id, .prepareAccepted(prepare)) where prepare.transferId == transferId: aggregate = (.inbound, id)
@@ -65,7 +71,10 @@ public enum ReplayTransfer {
         var outcomes: [String: [(Envelope, ConsumerRecord)]] = [:]
         for topic in topics.factTopics + [topics.fspiopOutbound] {
             try await ReplayVerification.readAll(log, topic) { record in
-                guard let envelope = try? Envelope(bytes: record.value) else { return }
+                guard let envelope = try? Envelope(bytes: record.value) else {
+                    unreadable += 1
+                    return
+                }
                 if causes.contains(envelope.id) { facts[envelope.id] = (envelope, record) }
                 if let cause = envelope.causationID, eventIds.contains(cause) { outcomes[cause, default: []].append((envelope, record)) }
             }
@@ -97,7 +106,7 @@ public enum ReplayTransfer {
             state = store.inbound[aggregate.id]?.phase.sdkState
         }
         return History(transferId: transferId, direction: aggregate.kind == .outbound ? "OUTBOUND" : "INBOUND", aggregateId: aggregate.id,
-                       entries: entries, phase: phase, state: state, at: at)
+                       entries: entries, phase: phase, state: state, at: at, unreadable: unreadable)
     }
 
     /// Verifies a recorded `fspiop.received` message's signature again: its protected header against the

@@ -112,12 +112,13 @@ struct ReplayCommand: AsyncParsableCommand {
                 if let signature = entry.signature { print("      signature \(signature)") }
             }
             print("state \(history.at.map { "at \($0.dateTime)" } ?? "now"): \(history.phase)\(history.state.map { " (\($0))" } ?? "")")
+            if history.unreadable > 0 { print("warning: \(history.unreadable) records of the log cannot be read by this build and are not shown") }
         }
 
         static func json(_ history: ReplayTransfer.History) -> JSONValue {
             .object([
                 ("transferId", .string(history.transferId)), ("direction", .string(history.direction)), ("aggregateId", .string(history.aggregateId)),
-                ("at", history.at.map { .string($0.dateTime) } ?? .null), ("phase", .string(history.phase)), ("state", history.state.map(JSONValue.string) ?? .null),
+                ("at", history.at.map { .string($0.dateTime) } ?? .null), ("unreadableRecords", .number(String(history.unreadable))), ("phase", .string(history.phase)), ("state", history.state.map(JSONValue.string) ?? .null),
                 ("entries", .array(history.entries.map { entry in
                     .object([("kind", .string(entry.kind)), ("type", .string(entry.type)), ("id", .string(entry.id)),
                              ("occurredAt", .string(entry.occurredAt.dateTime)), ("position", .string(entry.position.description)),
