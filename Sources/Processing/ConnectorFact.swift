@@ -49,8 +49,13 @@ public struct HubMessage: Sendable, Hashable {
     public var signature: String?
     /// The body as received (already checked against its schema), or nil for a GET.
     public var body: JSONValue?
+    /// The request's headers as received, without those that carry credentials (nil in records of version 1).
+    public var headers: HeaderFields?
+    /// What the edge checked of the signature (nil in records of version 1).
+    public var jws: JWSCheck?
 
-    public init(method: String, path: String, source: String, destination: String?, version: String, signature: String?, body: JSONValue?) {
+    public init(method: String, path: String, source: String, destination: String?, version: String, signature: String?, body: JSONValue?,
+                headers: HeaderFields? = nil, jws: JWSCheck? = nil) {
         self.method = method
         self.path = path
         route = FSPIOPRoute(method: method, path: path)
@@ -59,6 +64,8 @@ public struct HubMessage: Sendable, Hashable {
         self.version = version
         self.signature = signature
         self.body = body
+        self.headers = headers
+        self.jws = jws
     }
 
     var json: JSONValue {
@@ -66,23 +73,82 @@ public struct HubMessage: Sendable, Hashable {
         if let destination { members.append(("destination", .string(destination))) }
         members.append(("version", .string(version)))
         if let signature { members.append(("signature", .string(signature))) }
+        if let headers { members.append(("headers", headers.json)) }
+        if let jws { members.append(("jws", .string(jws.rawValue))) }
         if let body { members.append(("body", body)) }
         return .object(members)
     }
+
+    /// Headers never recorded: they carry credentials, not FSPIOP facts.
+    public static let unrecordedHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie"]
 }
 
-/// A record of what an effect did: which request went where, and how it ended.
-public struct EffectOutcome: Sendable, Hashable, Codable {
+/// What the inbound edge checked of a message's JWS signature before recording it.
+public enum JWSCheck: String, Sendable, Hashable, Codable {
+    /// The signature was verified against the sender's key, with FSPIOP-URI and FSPIOP-HTTP-Method.
+    case verified
+    /// The message needs none: a GET, or a `PUT /parties` while their validation is off (as the SDK's default).
+    case notRequired = "not-required"
+    /// JWS validation is off on this connector.
+    case validationOff = "validation-off"
+}
+
+extension HeaderFields {
+    /// The fields as one JSON object, in their order (a name given twice keeps each value, joined by `, `).
+    public var json: JSONValue {
+        var members: [(String, JSONValue)] = []
+        var index: [String: Int] = [:]
+        for field in fields {
+            if let at = index[field.name], case let .string(first) = members[at].1 {
+                members[at].1 = .string(first + ", " + field.value)
+            } else {
+                index[field.name] = members.count
+                members.append((field.name, .string(field.value)))
+            }
+        }
+        return .object(members)
+    }
+
+    /// The fields of a JSON object of strings, or nil when it is not one.
+    public init?(json: JSONValue) {
+        guard case let .object(members) = json else { return nil }
+        var fields: [(String, String)] = []
+        for (name, value) in members {
+            guard case let .string(text) = value else { return nil }
+            fields.append((name, text))
+        }
+        self.init(fields)
+    }
+}
+
+/// A record of what an effect did: which request went where, with what, and how it ended.
+public struct EffectOutcome: Sendable, Hashable {
     public var method: String
     public var url: String
     /// The HTTP status answered, or nil when nothing answered.
     public var status: Int?
     public var error: String?
-    public init(method: String, url: String, status: Int?, error: String?) {
+    /// The headers sent (nil in records of version 1, and for calls to the core).
+    public var headers: HeaderFields?
+    /// The body sent, as signed (nil for a GET, in records of version 1, and for calls to the core).
+    public var body: JSONValue?
+
+    public init(method: String, url: String, status: Int?, error: String?, headers: HeaderFields? = nil, body: JSONValue? = nil) {
         self.method = method
         self.url = url
         self.status = status
         self.error = error
+        self.headers = headers
+        self.body = body
+    }
+
+    var json: JSONValue {
+        var members: [(String, JSONValue)] = [("method", .string(method)), ("url", .string(url))]
+        if let status { members.append(("status", .number(String(status)))) }
+        if let error { members.append(("error", .string(error))) }
+        if let headers { members.append(("headers", headers.json)) }
+        if let body { members.append(("body", body)) }
+        return .object(members)
     }
 }
 
@@ -171,6 +237,8 @@ public enum ConnectorFact: Sendable, Hashable {
         case .deadlinePassed, .hubRequestFailed: return 3
         // Version 2: bulk quotes and bulk transfers are relayed too.
         case .relayRequested: return 2
+        // Version 2: the headers received and what was checked of the signature; the headers and body sent.
+        case .hubMessage, .effectCompleted: return 2
         default: return 1
         }
     }
@@ -245,7 +313,7 @@ public enum ConnectorFact: Sendable, Hashable {
             case let .hubRequestFailed(ref, error):
                 return .object([("aggregate", .string(ref.kind.rawValue)), ("id", .string(ref.id)), ("error", try JSONValueEncoder.encode(error))])
             case let .effectCompleted(outcome):
-                return try JSONValueEncoder.encode(outcome)
+                return outcome.json
             }
         }
     }
@@ -259,7 +327,7 @@ public enum ConnectorFact: Sendable, Hashable {
                 method: try reader.decode(String.self, "method"), path: try reader.decode(String.self, "path"),
                 source: try reader.decode(String.self, "source"), destination: try reader.optional(String.self, "destination"),
                 version: try reader.decode(String.self, "version"), signature: try reader.optional(String.self, "signature"),
-                body: payload["body"]))
+                body: payload["body"], headers: try reader.headers(), jws: try reader.optional(JWSCheck.self, "jws")))
         case "fspiop.rejected":
             self = .hubMessageRejected(method: try reader.decode(String.self, "method"), path: try reader.decode(String.self, "path"),
                                        source: try reader.optional(String.self, "source"), error: try reader.decode(ErrorInformationObject.self, "error"))
@@ -322,7 +390,10 @@ public enum ConnectorFact: Sendable, Hashable {
         case "effect.hub-request-failed":
             self = .hubRequestFailed(try reader.ref(), error: try reader.decode(ErrorInformationObject.self, "error"))
         case "effect.completed":
-            self = .effectCompleted(try reader.whole(EffectOutcome.self))
+            self = .effectCompleted(EffectOutcome(
+                method: try reader.decode(String.self, "method"), url: try reader.decode(String.self, "url"),
+                status: try reader.optional(Int.self, "status"), error: try reader.optional(String.self, "error"),
+                headers: try reader.headers(), body: payload["body"]))
         default:
             throw EventDecodingFailure("unknown fact type '\(wireName)'")
         }
@@ -334,12 +405,6 @@ private struct FactReader {
     let wireName: String
     let payload: JSONValue
 
-    func whole<T: Decodable>(_ type: T.Type) throws(EventDecodingFailure) -> T {
-        do { return try JSONValueDecoder.decode(T.self, from: payload) } catch {
-            throw EventDecodingFailure("\(wireName): \(error)")
-        }
-    }
-
     func decode<T: Decodable>(_ type: T.Type, _ member: String) throws(EventDecodingFailure) -> T {
         guard let value = payload[member], value != .null else { throw EventDecodingFailure("\(wireName): '\(member)' is missing") }
         do { return try JSONValueDecoder.decode(T.self, from: value) } catch {
@@ -350,6 +415,12 @@ private struct FactReader {
     func optional<T: Decodable>(_ type: T.Type, _ member: String) throws(EventDecodingFailure) -> T? {
         guard let value = payload[member], value != .null else { return nil }
         return try decode(type, member)
+    }
+
+    func headers() throws(EventDecodingFailure) -> HeaderFields? {
+        guard let value = payload["headers"], value != .null else { return nil }
+        guard let fields = HeaderFields(json: value) else { throw EventDecodingFailure("\(wireName): 'headers' must be an object of strings") }
+        return fields
     }
 
     func ref() throws(EventDecodingFailure) -> AggregateRef {

@@ -188,18 +188,18 @@ public enum TransferFold {
         row.payeeFspCommission = quote.payeeFspCommission?.amount
     }
 
-    private static func columns(_ party: TransferParty) -> PartyColumns {
+    static func columns(_ party: TransferParty) -> PartyColumns {
         let parts = [party.firstName, party.middleName, party.lastName].compactMap { $0 }.filter { !$0.isEmpty }
         return PartyColumns(idType: party.idType, idValue: party.idValue, idSubValue: party.idSubValue,
                             name: party.displayName ?? (parts.isEmpty ? nil : parts.joined(separator: " ")), dfsp: party.fspId)
     }
 
-    private static func columns(_ party: Party) -> PartyColumns {
+    static func columns(_ party: Party) -> PartyColumns {
         PartyColumns(idType: party.partyIdInfo.partyIdType, idValue: party.partyIdInfo.partyIdentifier,
                      idSubValue: party.partyIdInfo.partySubIdOrType, name: name(of: party), dfsp: party.partyIdInfo.fspId)
     }
 
-    private static func name(of party: Party) -> String? {
+    static func name(of party: Party) -> String? {
         if let name = party.name, !name.isEmpty { return name }
         guard let complex = party.personalInfo?.complexName else { return nil }
         let parts = [complex.firstName, complex.middleName, complex.lastName].compactMap { $0 }.filter { !$0.isEmpty }

@@ -13,11 +13,13 @@ struct BatchWriter {
     private var positions: [ProjectionName: [TopicPartition: Int64]] = [:]
     private var moved: Set<ProjectionName> = []
     private var transfers: TransferWriter
+    private var operations: OperationWriter
 
     init(connection: SQLiteConnection, topics: ProjectionTopics) {
         self.connection = connection
         self.topics = topics
         transfers = TransferWriter(connection: connection)
+        operations = OperationWriter(connection: connection)
     }
 
     mutating func loadPositions() throws(LogError) {
@@ -67,6 +69,8 @@ struct BatchWriter {
             switch name {
             case .transfers:
                 if let event = item.event { try transfers.apply(event, envelope: envelope) }
+            case .operations:
+                if let event = item.event { try operations.apply(event, envelope: envelope) }
             case .timeline:
                 if let kind = item.aggregateKind {
                     try TimelineWriter(connection: connection).insertEvent(envelope, kind: kind, record: record)
@@ -77,8 +81,11 @@ struct BatchWriter {
         }
     }
 
-    /// Writes what the batch changed that is kept in memory until its end (the transfer rows).
-    mutating func finish() throws(LogError) { try transfers.flush() }
+    /// Writes what the batch changed that is kept in memory until its end (the transfer and operation rows).
+    mutating func finish() throws(LogError) {
+        try transfers.flush()
+        try operations.flush()
+    }
 
     private mutating func undecodable(_ reason: String) {
         applied.undecodable += 1
@@ -165,6 +172,36 @@ struct TransferWriter {
         upsert.bind(3, completion.direction.rawValue)
         upsert.bind(4, AmountSum.add(amount, to: total))
         try upsert.run()
+    }
+}
+
+/// The operations projection's writes: the rows, kept in memory for the batch and written at its end.
+struct OperationWriter {
+    let connection: SQLiteConnection
+    private var rows: [AggregateRef: OperationRow?] = [:]
+    private var changed: Set<AggregateRef> = []
+
+    init(connection: SQLiteConnection) { self.connection = connection }
+
+    mutating func apply(_ event: DomainEvent, envelope: Envelope) throws(LogError) {
+        let ref = event.ref
+        guard let kind = OperationKind(aggregateKind: ref.kind) else { return }
+        let before: OperationRow?
+        if let cached = rows[ref] { before = cached } else { before = try OperationRowCodec.load(kind: kind, id: ref.id, connection: connection) }
+        guard let after = OperationFold.apply(event, sequence: envelope.sequence, occurredAt: envelope.occurredAt, to: before), after != before else {
+            rows[ref] = .some(before)
+            return
+        }
+        rows[ref] = .some(after)
+        changed.insert(ref)
+    }
+
+    mutating func flush() throws(LogError) {
+        for ref in changed {
+            if let row = rows[ref] ?? nil { try OperationRowCodec.save(row, connection: connection) }
+        }
+        rows.removeAll(keepingCapacity: true)
+        changed.removeAll(keepingCapacity: true)
     }
 }
 

@@ -34,7 +34,7 @@ public struct ExperienceAPI: HTTPResponder {
 
     static let resources: Set<Substring> = [
         "health", "status", "metrics", "transfers", "transferErrors", "errors", "transferStatusSummary", "minuteSuccessfulTransferPerc",
-        "minuteAverageTransferResponseTime", "hourlyFlow",
+        "minuteAverageTransferResponseTime", "hourlyFlow", "operations",
     ]
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -100,6 +100,19 @@ public struct ExperienceAPI: HTTPResponder {
             let since = now() - Int64(hours) * 3_600_000
             let flows = try await read { try await store.hourlyFlow(since: since - since % 3_600_000) }
             return Self.json(.ok, .array(flows.map(ExperienceShapes.flow)))
+        case ("operations", 1):
+            let search = try OperationQuery(query)
+            let (rows, total) = try await read { try await store.operations(search) }
+            var response = Self.json(.ok, .array(rows.map(ExperienceShapes.operation)))
+            response.headers[HTTPField.Name("X-Total-Count")!] = String(total)
+            return response
+        case ("operations", 3):
+            return Self.json(.ok, ExperienceShapes.operation(try await operation(segments[1], segments[2])))
+        case ("operations", 4) where segments[3] == "timeline":
+            let row = try await operation(segments[1], segments[2])
+            let entries = try await read { try await store.timeline(of: row) }
+            return Self.json(.ok, .object([("kind", .string(row.kind.rawValue)), ("id", .string(row.id)),
+                                           ("entries", .array(entries.map(ExperienceShapes.entry)))]))
         default:
             throw ExperienceError(404, "no such resource: \(path)")
         }
@@ -114,6 +127,16 @@ public struct ExperienceAPI: HTTPResponder {
 
     private func transfer(_ id: String) async throws(ExperienceError) -> TransferRow {
         guard let row = try await read({ try await store.transfer(id: id) }) else { throw ExperienceError(404, "no transfer \(id)") }
+        return row
+    }
+
+    /// The operation of a kind and a percent-encoded id (party keys and relayed keys hold a `/`: `MSISDN%2F123`).
+    private func operation(_ kind: String, _ encodedId: String) async throws(ExperienceError) -> OperationRow {
+        guard let kind = OperationKind(rawValue: kind.uppercased()) else {
+            throw ExperienceError(404, "no kind of operation \(kind): one of \(OperationKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let id = encodedId.removingPercentEncoding ?? encodedId
+        guard let row = try await read({ try await store.operation(kind: kind, id: id) }) else { throw ExperienceError(404, "no \(kind.rawValue) \(id)") }
         return row
     }
 
@@ -291,5 +314,19 @@ extension TransferQuery {
         offset = try query.integer("offset", default: 0, range: 0...Int(Int32.max))
         limit = try query.integer("limit", default: 100, range: 1...ExperienceAPI.maximumLimit)
         batchId = query["batchId"]
+    }
+}
+
+extension OperationQuery {
+    init(_ query: Query) throws(ExperienceError) {
+        self.init()
+        kind = try query.choice("kind", among: OperationKind.allCases.map(\.rawValue)).flatMap(OperationKind.init(rawValue:))
+        status = try query.choice("status", among: TransferStatus.allCases.map(\.rawValue)).flatMap(TransferStatus.init(rawValue:))
+        start = try query.time("startTimestamp")
+        end = try query.time("endTimestamp")
+        partyIdValue = query["partyIdValue"]
+        counterparty = query["counterparty"]
+        offset = try query.integer("offset", default: 0, range: 0...Int(Int32.max))
+        limit = try query.integer("limit", default: 100, range: 1...ExperienceAPI.maximumLimit)
     }
 }

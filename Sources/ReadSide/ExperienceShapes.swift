@@ -101,30 +101,59 @@ enum ExperienceShapes {
         if let sequence = entry.sequence { members.append(("sequence", .number(String(sequence)))) }
         if let cause = entry.causationId { members.append(("causationId", .string(cause))) }
         if let message = received(entry) { members.append(("received", message)) }
+        if let message = sent(entry) { members.append(("sent", message)) }
         members.append(("payload", entry.payload))
         return .object(members)
     }
 
-    /// For a `fspiop.received` fact: the message as the hub sent it, its FSPIOP headers and body, and whether it was
-    /// signed (a recorded message passed the edge's checks, its signature among them when JWS validation is on).
+    /// For a `fspiop.received` fact: the message as the hub sent it, its headers and body, and what the edge checked
+    /// of its signature. Records of version 1 kept no headers: those the record implies are shown.
     static func received(_ entry: TimelineEntry) -> JSONValue? {
         guard entry.kind == .fact, entry.type == "fspiop.received" else { return nil }
         let payload = entry.payload
-        var headers: [(String, JSONValue)] = []
-        if let source = payload["source"] { headers.append(("FSPIOP-Source", source)) }
-        if let destination = payload["destination"] { headers.append(("FSPIOP-Destination", destination)) }
-        if let version = payload["version"]?.stringValue {
-            headers.append(("Content-Type", .string("application/vnd.interoperability.\(resource(payload["path"]?.stringValue))+json;version=\(version)")))
+        let headers: JSONValue
+        if let recorded = payload["headers"], case .object = recorded { headers = recorded } else {
+            var implied: [(String, JSONValue)] = []
+            if let source = payload["source"] { implied.append(("FSPIOP-Source", source)) }
+            if let destination = payload["destination"] { implied.append(("FSPIOP-Destination", destination)) }
+            if let version = payload["version"]?.stringValue {
+                implied.append(("Content-Type", .string("application/vnd.interoperability.\(resource(payload["path"]?.stringValue))+json;version=\(version)")))
+            }
+            if let signature = payload["signature"] { implied.append(("FSPIOP-Signature", signature)) }
+            headers = .object(implied)
         }
-        if let signature = payload["signature"] { headers.append(("FSPIOP-Signature", signature)) }
         return .object([
-            ("method", payload["method"] ?? .null), ("path", payload["path"] ?? .null), ("headers", .object(headers)),
-            ("body", payload["body"] ?? .null), ("signed", .bool(payload["signature"] != nil)),
+            ("method", payload["method"] ?? .null), ("path", payload["path"] ?? .null), ("headers", headers),
+            ("body", payload["body"] ?? .null), ("signed", .bool(payload["signature"] != nil)), ("jws", payload["jws"] ?? .null),
+        ])
+    }
+
+    /// For an `effect.completed` fact: the request sent, its headers and body, and the status answered.
+    static func sent(_ entry: TimelineEntry) -> JSONValue? {
+        guard entry.kind == .fact, entry.type == "effect.completed" else { return nil }
+        let payload = entry.payload
+        return .object([
+            ("method", payload["method"] ?? .null), ("url", payload["url"] ?? .null), ("headers", payload["headers"] ?? .object([])),
+            ("body", payload["body"] ?? .null), ("status", payload["status"] ?? .null), ("error", payload["error"] ?? .null),
         ])
     }
 
     private static func resource(_ path: String?) -> String {
         path.flatMap { $0.split(separator: "/").first.map(String.init) } ?? "unknown"
+    }
+
+    /// One row of `/operations`.
+    static func operation(_ row: OperationRow) -> JSONValue {
+        return .object([
+            ("kind", .string(row.kind.rawValue)), ("id", .string(row.id)), ("direction", .string(row.direction.rawValue)),
+            ("state", .string(row.state)), ("status", .string(row.status.rawValue)), ("counterparty", text(row.counterparty)),
+            ("party", .object([("idType", text(row.party.idType)), ("idValue", text(row.party.idValue)), ("idSubValue", text(row.party.idSubValue)),
+                               ("name", text(row.party.name)), ("dfsp", text(row.party.dfsp))])),
+            ("amount", amount(row.amount)), ("currency", text(row.currency)),
+            ("items", row.items.map { .number(String($0)) } ?? .null), ("reference", text(row.reference)),
+            ("startedAt", time(row.startedAt)), ("completedAt", time(row.completedAt)),
+            ("errorCode", text(row.errorCode)), ("errorDescription", text(row.errorDescription)),
+        ])
     }
 
     static func successPercentage(_ minute: MinuteStatistics) -> JSONValue {

@@ -251,13 +251,22 @@ extension ProjectionStore {
     /// Every fact and event of one transfer, in order: each event of its aggregate preceded by the fact that
     /// caused it and followed by the outcomes of the effects it asked for.
     public func timeline(of row: TransferRow) async throws(LogError) -> [TimelineEntry] {
+        try await timeline(aggregate: row.direction == .outbound ? "outbound" : "inbound", id: row.aggregateId)
+    }
+
+    /// Every fact and event of one operation, in the order of ``timeline(of:)``.
+    public func timeline(of row: OperationRow) async throws(LogError) -> [TimelineEntry] {
+        try await timeline(aggregate: row.kind.aggregateKind.rawValue, id: row.id)
+    }
+
+    func timeline(aggregate kind: String, id: String) async throws(LogError) -> [TimelineEntry] {
         try await reader.run { connection throws(LogError) in
             let events = try connection.statement("""
                 SELECT event_id, type, occurred_at, causation_id, topic, partition, offset, sequence, envelope FROM events
                 WHERE aggregate_id = ?1 AND aggregate_kind = ?2 ORDER BY sequence
                 """)
-            events.bind(1, row.aggregateId)
-            events.bind(2, row.direction == .outbound ? "outbound" : "inbound")
+            events.bind(1, id)
+            events.bind(2, kind)
             var ordered: [TimelineEntry] = []
             while try events.step() {
                 guard let entry = Self.entry(events, kind: .event, sequence: events.int64(7), payloadColumn: 8) else { continue }
@@ -300,5 +309,73 @@ extension ProjectionStore {
         return TimelineEntry(kind: kind, id: s.text(0), type: s.text(1), occurredAt: s.int64(2), causationId: s.optionalText(3),
                              position: RecordPosition(topic: s.text(4), partition: Int32(s.int64(5)), offset: s.int64(6)),
                              sequence: sequence, payload: payload)
+    }
+}
+
+/// A search of the operations read model: by kind, status, time started, party identifier and counterparty.
+public struct OperationQuery: Sendable, Hashable {
+    public var kind: OperationKind?
+    public var status: TransferStatus?
+    /// Started at or after / before (milliseconds since the Unix epoch).
+    public var start: Int64?
+    public var end: Int64?
+    /// A part of the party's identifier, ignoring case.
+    public var partyIdValue: String?
+    public var counterparty: String?
+    public var offset = 0
+    public var limit = 100
+
+    public init() {}
+}
+
+extension ProjectionStore {
+    /// The operations matching `query`, newest first, and how many match in all.
+    public func operations(_ query: OperationQuery) async throws(LogError) -> (rows: [OperationRow], total: Int) {
+        try await reader.run { connection throws(LogError) in
+            var clauses: [String] = []
+            var texts: [String] = []
+            func add(_ clause: (Int) -> String, _ value: String?) {
+                guard let value else { return }
+                texts.append(value)
+                clauses.append(clause(texts.count))
+            }
+            add({ "kind = ?\($0)" }, query.kind?.rawValue)
+            add({ "status = ?\($0)" }, query.status?.rawValue)
+            add({ "counterparty = ?\($0)" }, query.counterparty)
+            add({ "party_id_value LIKE ?\($0) ESCAPE '\\'" }, query.partyIdValue.map {
+                "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                    .replacingOccurrences(of: "_", with: "\\_") + "%"
+            })
+            var integers: [(Int32, Int64)] = []
+            if let start = query.start {
+                integers.append((Int32(texts.count + integers.count + 1), start))
+                clauses.append("started_at >= ?\(texts.count + integers.count)")
+            }
+            if let end = query.end {
+                integers.append((Int32(texts.count + integers.count + 1), end))
+                clauses.append("started_at < ?\(texts.count + integers.count)")
+            }
+            let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            func bind(_ statement: SQLiteConnection.Statement) {
+                for (index, text) in texts.enumerated() { statement.bind(Int32(index + 1), text) }
+                for (slot, value) in integers { statement.bind(slot, value) }
+            }
+            let count = try connection.statement("SELECT count(*) FROM operations \(filter)")
+            bind(count)
+            let total = try count.step() ? Int(count.int64(0)) : 0
+            let select = try connection.statement(
+                "SELECT \(OperationRowCodec.columns) FROM operations \(filter) ORDER BY started_at DESC, id LIMIT \(query.limit) OFFSET \(query.offset)")
+            bind(select)
+            var rows: [OperationRow] = []
+            while try select.step() {
+                if let row = OperationRowCodec.row(select) { rows.append(row) }
+            }
+            return (rows, total)
+        }
+    }
+
+    /// One operation by its kind and id.
+    public func operation(kind: OperationKind, id: String) async throws(LogError) -> OperationRow? {
+        try await reader.run { connection throws(LogError) in try OperationRowCodec.load(kind: kind, id: id, connection: connection) }
     }
 }

@@ -46,7 +46,7 @@ public final class ProjectionStore: Sendable {
 
     /// The layout of the tables this build writes. A store of another layout is emptied when opened (its rows, its
     /// positions, its id and so its consumer group) and filled again from the log: read models are rebuilt, never migrated.
-    static let layoutVersion = "1"
+    static let layoutVersion = "2"
 
     static func migrate(_ connection: SQLiteConnection) throws(LogError) {
         try connection.execute("CREATE TABLE IF NOT EXISTS store_info(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
@@ -55,7 +55,7 @@ public final class ProjectionStore: Sendable {
         select.reset()
         if found == layoutVersion { return }
         if found != nil {
-            for table in ["positions", "transfers_text", "institutions", "transfers", "minute_stats", "minute_durations", "hourly_flow", "events", "facts"] {
+            for table in ["positions", "transfers_text", "institutions", "transfers", "minute_stats", "minute_durations", "hourly_flow", "events", "facts", "operations"] {
                 try connection.execute("DROP TABLE IF EXISTS \(table)")
             }
             try connection.execute("DELETE FROM store_info")
@@ -152,6 +152,14 @@ public final class ProjectionStore: Sendable {
             envelope BLOB NOT NULL);
         CREATE INDEX IF NOT EXISTS facts_causation ON facts(causation_id);
         CREATE INDEX IF NOT EXISTS facts_occurred ON facts(occurred_at);
+        CREATE TABLE IF NOT EXISTS operations(
+            kind TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL, status TEXT NOT NULL, counterparty TEXT,
+            party_id_type TEXT, party_id_value TEXT, party_id_sub_value TEXT, party_name TEXT, party_dfsp TEXT,
+            amount TEXT, currency TEXT, items INTEGER, reference TEXT, started_at INTEGER NOT NULL, completed_at INTEGER,
+            error_code TEXT, error_description TEXT, last_sequence INTEGER NOT NULL,
+            PRIMARY KEY(kind, id)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS operations_started ON operations(started_at);
+        CREATE INDEX IF NOT EXISTS operations_kind ON operations(kind, status, started_at);
         """
 
     /// The tables each projection owns (emptied when it is rebuilt).
@@ -160,6 +168,7 @@ public final class ProjectionStore: Sendable {
         // transfers_text follows transfers through its triggers; institutions only grows (a DFSP no row names matches nothing).
         case .transfers: return ["transfers", "minute_stats", "minute_durations", "hourly_flow"]
         case .timeline: return ["events", "facts"]
+        case .operations: return ["operations"]
         }
     }
 
@@ -234,6 +243,7 @@ public final class ProjectionStore: Sendable {
                 "DELETE FROM transfers WHERE initiated_at < ?1", "DELETE FROM events WHERE occurred_at < ?1",
                 "DELETE FROM facts WHERE occurred_at < ?1", "DELETE FROM minute_stats WHERE minute < ?1",
                 "DELETE FROM minute_durations WHERE minute < ?1", "DELETE FROM hourly_flow WHERE hour < ?1",
+                "DELETE FROM operations WHERE started_at < ?1",
             ] {
                 let statement = try connection.statement(sql)
                 statement.bind(1, cutoff)

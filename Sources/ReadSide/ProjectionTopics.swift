@@ -5,6 +5,8 @@ public enum ProjectionName: String, Sendable, Hashable, CaseIterable, CustomStri
     case transfers
     /// Every fact and event, for each transfer's timeline of messages received and sent.
     case timeline
+    /// Party lookups, requests to pay both ways, bulk quotes and transfers, relayed requests.
+    case operations
 
     public var description: String { rawValue }
 }
@@ -26,7 +28,7 @@ public struct ProjectionTopics: Sendable, Hashable {
     /// The topics a projection reads.
     public func topics(of projection: ProjectionName) -> [String] {
         switch projection {
-        case .transfers: return [events]
+        case .transfers, .operations: return [events]
         case .timeline: return [events] + facts
         }
     }

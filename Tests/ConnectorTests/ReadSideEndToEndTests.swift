@@ -111,8 +111,21 @@ struct ReadSideEndToEndTests {
             #expect(types.contains("transfer.outbound.fulfilled"))
             #expect(types.contains("effect.completed"))
             let quoteCallback = try #require(entries.first { $0["received"]?["path"]?.stringValue?.hasPrefix("/quotes/") == true })
-            #expect(quoteCallback["received"]?["headers"]?["FSPIOP-Source"]?.stringValue == "payeefsp")
+            func header(_ headers: JSONValue?, _ name: String) -> String? {
+                guard case let .object(members)? = headers else { return nil }
+                return members.first { $0.0.lowercased() == name.lowercased() }?.1.stringValue
+            }
+            // The headers as the hub sent them, and the edge's verdict on the signature.
+            #expect(header(quoteCallback["received"]?["headers"], "FSPIOP-Source") == "payeefsp")
+            #expect(header(quoteCallback["received"]?["headers"], "Date") != nil)
             #expect(quoteCallback["received"]?["signed"] == .bool(true))
+            #expect(quoteCallback["received"]?["jws"]?.stringValue == "verified")
+            // The prepare as sent to the hub: its signed headers and its body.
+            let prepareSent = try #require(entries.first { $0["sent"]?["method"]?.stringValue == "POST" && $0["sent"]?["url"]?.stringValue?.hasSuffix("/transfers") == true })
+            #expect(header(prepareSent["sent"]?["headers"], "FSPIOP-Signature") != nil)
+            #expect(header(prepareSent["sent"]?["headers"], "FSPIOP-Destination") == "payeefsp")
+            #expect(prepareSent["sent"]?["body"]?["transferId"]?.stringValue == ids[0])
+            #expect(prepareSent["sent"]?["status"] == .number("202"))
 
             // Statistics.
             let summary = try await payer.get("/transferStatusSummary")
@@ -129,6 +142,25 @@ struct ReadSideEndToEndTests {
                 return nil
             }.reduce(0, +)
             #expect(received == 10.25 + 11.25 + 12.25 + 13.25 + 14.25)
+
+            // Party lookups: one per payee looked up, the unknown one failed, each with its own timeline.
+            let lookups = try await payer.get("/operations?kind=PARTY_LOOKUP")
+            #expect(lookups.total == 6)
+            #expect(try await payer.get("/operations?kind=PARTY_LOOKUP&status=ERROR").total == 1)
+            #expect(try await payer.get("/operations?partyIdValue=27720000003").total == 1)
+            let lookup = try await payer.get("/operations/PARTY_LOOKUP/MSISDN%2F27720000003")
+            #expect(lookup.body["status"]?.stringValue == "SUCCESS")
+            #expect(lookup.body["counterparty"]?.stringValue == "payeefsp")
+            #expect(lookup.body["party"]?["idValue"]?.stringValue == "27720000003")
+            let lookupTimeline = try await payer.get("/operations/PARTY_LOOKUP/MSISDN%2F27720000003/timeline")
+            guard case let .array(lookupEntries)? = lookupTimeline.body["entries"] else { Issue.record("no lookup timeline"); return }
+            let lookupTypes = lookupEntries.compactMap { $0["type"]?.stringValue }
+            #expect(lookupTypes.contains("party.lookup-started"))
+            #expect(lookupTypes.contains("party.resolved"))
+            #expect(lookupEntries.contains { $0["received"]?["path"]?.stringValue == "/parties/MSISDN/27720000003" })
+            #expect(try await payer.get("/operations/PARTY_LOOKUP/MSISDN%2F0").status == 404)
+            #expect(try await payer.get("/operations/NOTHING/x").status == 404)
+            #expect(try await payer.get("/operations?kind=NOTHING").status == 400)
 
             // CSV of a whole search.
             let csv = try await payer.get("/transfers?status=SUCCESS&limit=1", accept: "text/csv")
@@ -155,6 +187,10 @@ struct ReadSideEndToEndTests {
             }
             #expect(try await rebuilt.minuteStatistics(since: 0) == (try await live.minuteStatistics(since: 0)))
             #expect(try await rebuilt.hourlyFlow(since: 0) == (try await live.hourlyFlow(since: 0)))
+            var operations = OperationQuery()
+            operations.limit = 1000
+            #expect(try await rebuilt.operations(operations).rows == (try await live.operations(operations).rows))
+            #expect(try await rebuilt.operations(operations).total > 0)
 
             // Rebuilt into the live store while it serves: the same rows, and what comes next is projected too.
             let before = try await live.transfers(all).rows

@@ -31,6 +31,9 @@ struct SchemaCoverageTests {
         let facts: [ConnectorFact] = [
             .deadlinePassed(AggregateRef(.bulkQuote, "b"), at: Timestamp(dateTime: "2026-11-29T10:00:00.000Z")!),
             .hubRequestFailed(AggregateRef(.bulkTransfer, "b"), error: ErrorInformationObject(errorInformation: ErrorInformation(errorCode: .payeeError, errorDescription: "x"))),
+            .hubMessage(HubMessage(method: "GET", path: "/parties/MSISDN/1", source: "a", destination: nil, version: "1.1", signature: nil, body: nil,
+                                   headers: ["Date": "x"], jws: .notRequired)),
+            .effectCompleted(EffectOutcome(method: "PUT", url: "http://hub/parties/MSISDN/1", status: 200, error: nil, headers: ["Date": "x"], body: nil)),
         ]
         for fact in facts {
             for version in 1...fact.schemaVersion { #expect(Self.schemaExists(fact.wireName, version: version), "\(fact.wireName) v\(version)") }

@@ -161,7 +161,10 @@ public struct HubClient: Sendable {
         let status = Int(response.status.code)
         let answer: ByteBuffer? = response.body
         if (200..<300).contains(status) {
-            return EffectOutcome(method: request.method, url: url, status: status, error: nil)
+            var sent = HeaderFields(fields)
+            sent[FSPIOPHeader.contentType] = httpHeaders.first(name: FSPIOPHeader.contentType)
+            sent[FSPIOPHeader.accept] = httpHeaders.first(name: FSPIOPHeader.accept)
+            return EffectOutcome(method: request.method, url: url, status: status, error: nil, headers: sent, body: request.body)
         }
         let text = answer.map { String(buffer: $0) } ?? ""
         // The hub's own FSPIOP error, when it sent one, says best what went wrong.

@@ -194,6 +194,7 @@ public struct InboundAPI: HTTPResponder {
                 return refuse(.headers, FSPIOPError(.validationError, "the Date header is more than \(skew) s from this server's clock"))
             }
         }
+        var jws = settings.jwsKeys == nil ? JWSCheck.validationOff : .notRequired
         if let keys = settings.jwsKeys, !body.isEmpty {
             let isPutParties: Bool
             if case .partiesPut = route { isPutParties = true } else { isPutParties = false }
@@ -211,6 +212,7 @@ public struct InboundAPI: HTTPResponder {
                     return refuse(.signature, FSPIOPError(.invalidSignature, "FSPIOP-URI and FSPIOP-HTTP-Method must be this request's \(method) \(target)"))
                 }
                 metrics.count("pm_jws_verifications_total", labels: ["outcome": "valid"])
+                jws = .verified
             }
         }
         // Sent to another DFSP: not ours to act on (API Definition v1.1 §3.2.3.6: the hub routes by FSPIOP-Destination).
@@ -237,7 +239,10 @@ public struct InboundAPI: HTTPResponder {
             return await reject(method, path, source: checked.source, error)
         }
         let message = HubMessage(method: method, path: path, source: checked.source, destination: checked.destination,
-                                 version: version.description, signature: headers[FSPIOPHeader.signature], body: json)
+                                 version: version.description, signature: headers[FSPIOPHeader.signature], body: json,
+                                 headers: HeaderFields(headers.fields.filter { !HubMessage.unrecordedHeaders.contains($0.name.lowercased()) }
+                                     .map { ($0.name, $0.value) }),
+                                 jws: jws)
         do {
             try await record(.hubMessage(message), key: key)
         } catch {

@@ -115,16 +115,23 @@ public enum ReplayTransfer {
         guard envelope.type == "fspiop.received", let signature = envelope.payload["signature"]?.stringValue else { return nil }
         guard let source = envelope.payload["source"]?.stringValue, let method = envelope.payload["method"]?.stringValue,
               let path = envelope.payload["path"]?.stringValue, let body = envelope.payload["body"] else { return "not verifiable: incomplete record" }
-        var headers: [(String, String)] = [(FSPIOPHeader.source, source), (FSPIOPHeader.uri, path), (FSPIOPHeader.httpMethod, method),
-                                           (FSPIOPHeader.signature, signature)]
-        if let destination = envelope.payload["destination"]?.stringValue { headers.append((FSPIOPHeader.destination, destination)) }
-        // The Date header is not recorded; the protected header carries the one that was signed.
-        if let parsed = try? FSPIOPSignature(headerValue: signature), let bytes = Base64.urlDecoded(parsed.protectedHeader),
-           let protected = try? JSONParser.parse(bytes), let date = protected["Date"]?.stringValue {
-            headers.append((FSPIOPHeader.date, date))
+        let fields: HeaderFields
+        if let recorded = envelope.payload["headers"].flatMap(HeaderFields.init(json:)) {
+            // Records of version 2 keep the headers as received: the signature is checked against them.
+            fields = recorded
+        } else {
+            var headers: [(String, String)] = [(FSPIOPHeader.source, source), (FSPIOPHeader.uri, path), (FSPIOPHeader.httpMethod, method),
+                                               (FSPIOPHeader.signature, signature)]
+            if let destination = envelope.payload["destination"]?.stringValue { headers.append((FSPIOPHeader.destination, destination)) }
+            // Records of version 1 kept no Date header; the protected header carries the one that was signed.
+            if let parsed = try? FSPIOPSignature(headerValue: signature), let bytes = Base64.urlDecoded(parsed.protectedHeader),
+               let protected = try? JSONParser.parse(bytes), let date = protected["Date"]?.stringValue {
+                headers.append((FSPIOPHeader.date, date))
+            }
+            fields = HeaderFields(headers)
         }
         do {
-            try validator.validate(body: CanonicalJSON.insertionOrderBytes(body), headers: HeaderFields(headers))
+            try validator.validate(body: CanonicalJSON.insertionOrderBytes(body), headers: fields)
             return "verified: signed by \(source)"
         } catch {
             return "NOT VERIFIED: \(error)"
