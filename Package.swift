@@ -5,7 +5,7 @@ import PackageDescription
 //   PMCore (pure values: JSON, timestamps)  ->  FSPIOP (pure protocol, over COpenSSL)  ->  PaymentDomain (aggregates)
 //   ->  Processing (the processor's pure decisions)  ->  ReadModel (the read models' pure folds)
 //   EventLog (log interface + SQLite backend, over CSQLite)  ->  KafkaLog (over CRdKafka)
-//   Connector (HTTP edges, processor)  ->  ReadSide (projection store, experience API)
+//   Connector (HTTP edges, processor)  ->  ReadSide (projection store, experience API)  ->  Portal (pages, login, roles)
 //   PaymentManager (composition root)  ->  pm (the executable)
 let package = Package(
     name: "PaymentManager",
@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
@@ -88,6 +89,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The portals: pages served by pm over the read models and the connector's own state, behind login and roles.
+        .target(
+            name: "Portal",
+            dependencies: [
+                "ReadSide", "ReadModel", "Connector", "EventLog", "PMCore", "FSPIOP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "Simulators",
             dependencies: [
@@ -105,7 +118,7 @@ let package = Package(
         .target(
             name: "PaymentManager",
             dependencies: [
-                "FSPIOP", "COpenSSL", "EventLog", "KafkaLog", "Processing", "ReadModel", "ReadSide", "FuzzInput", "CSQLite", "CRdKafka", "Connector", "Simulators", "PaymentDomain",
+                "FSPIOP", "COpenSSL", "EventLog", "KafkaLog", "Processing", "ReadModel", "ReadSide", "Portal", "FuzzInput", "CSQLite", "CRdKafka", "Connector", "Simulators", "PaymentDomain",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -120,7 +133,7 @@ let package = Package(
         .executableTarget(
             name: "pm",
             dependencies: [
-                "PaymentManager", "FSPIOP", "EventLog", "Connector", "Simulators", "PaymentDomain", "Processing", "ReadSide",
+                "PaymentManager", "FSPIOP", "EventLog", "Connector", "Simulators", "PaymentDomain", "Processing", "ReadSide", "Portal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "OTel", package: "swift-otel"),
                 .product(name: "Logging", package: "swift-log"),
@@ -152,7 +165,7 @@ let package = Package(
         .testTarget(
             name: "ConnectorTests",
             dependencies: [
-                "Connector", "Simulators", "PaymentManager", "FSPIOP", "EventLog", "PaymentDomain", "Processing", "ReadSide", "ReadModel", "PMCore",
+                "Connector", "Simulators", "PaymentManager", "FSPIOP", "EventLog", "PaymentDomain", "Processing", "ReadSide", "ReadModel", "PMCore", "Portal",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -185,7 +185,7 @@ public struct ExperienceAPI: HTTPResponder {
         }
     }
 
-    static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
+    package static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: CanonicalJSON.insertionOrderBytes(value))))
@@ -193,10 +193,10 @@ public struct ExperienceAPI: HTTPResponder {
 }
 
 /// A request the experience API refuses: its HTTP status and why.
-struct ExperienceError: Error {
-    let status: Int
-    let message: String
-    init(_ status: Int, _ message: String) {
+package struct ExperienceError: Error {
+    package let status: Int
+    package let message: String
+    package init(_ status: Int, _ message: String) {
         self.status = status
         self.message = message
     }
@@ -204,31 +204,33 @@ struct ExperienceError: Error {
 
 /// A request's query parameters, read with clear errors. A text filter given empty filters nothing; a number,
 /// a time or a choice given empty is refused, as any value that is not one.
-struct Query {
-    let values: [String: String]
+package struct Query {
+    package let values: [String: String]
 
-    init(_ parameters: Hummingbird.Parameters) {
+    package init(_ parameters: Hummingbird.Parameters) {
         var values: [String: String] = [:]
         for (name, value) in parameters where values[String(name)] == nil { values[String(name)] = String(value) }
         self.values = values
     }
 
+    package init(values: [String: String]) { self.values = values }
+
     /// A text filter: nil when absent or empty.
-    subscript(name: String) -> String? {
+    package subscript(name: String) -> String? {
         guard let value = values[name], !value.isEmpty else { return nil }
         return value
     }
 
     /// A time: an RFC 3339 date and time (`2026-12-07T10:00:00.000Z`, any fraction of a second, `Z` or an offset) or
     /// milliseconds since the Unix epoch.
-    func time(_ name: String) throws(ExperienceError) -> Int64? {
+    package func time(_ name: String) throws(ExperienceError) -> Int64? {
         guard let text = values[name] else { return nil }
         if let milliseconds = Int64(text), milliseconds >= 0 { return milliseconds }
         if let milliseconds = RFC3339.milliseconds(text) { return milliseconds }
         throw ExperienceError(400, "'\(name)' must be a date and time (2026-12-07T10:00:00.000Z) or milliseconds since 1970")
     }
 
-    func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws(ExperienceError) -> Int {
+    package func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws(ExperienceError) -> Int {
         guard let text = values[name] else { return fallback }
         guard let value = Int(text), range.contains(value) else {
             throw ExperienceError(400, "'\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound)")
@@ -236,14 +238,14 @@ struct Query {
         return value
     }
 
-    func amount(_ name: String) throws(ExperienceError) -> Double? {
+    package func amount(_ name: String) throws(ExperienceError) -> Double? {
         guard let text = values[name] else { return nil }
         guard let value = Double(text), value.isFinite else { throw ExperienceError(400, "'\(name)' must be a number") }
         return value
     }
 
     /// One of `choices` (compared without case), or nil when absent.
-    func choice(_ name: String, among choices: [String]) throws(ExperienceError) -> String? {
+    package func choice(_ name: String, among choices: [String]) throws(ExperienceError) -> String? {
         guard let text = values[name] else { return nil }
         guard let value = choices.first(where: { $0.caseInsensitiveCompare(text) == .orderedSame }) else {
             throw ExperienceError(400, "'\(name)' must be one of \(choices.joined(separator: ", "))")
@@ -293,7 +295,7 @@ enum RFC3339 {
 
 extension TransferQuery {
     /// A search from PM4ML's query parameters, plus `currency`, `minAmount`, `maxAmount` and `errorCode`.
-    init(_ query: Query) throws(ExperienceError) {
+    package init(_ query: Query) throws(ExperienceError) {
         self.init()
         id = query["id"]
         start = try query.time("startTimestamp")
@@ -318,7 +320,7 @@ extension TransferQuery {
 }
 
 extension OperationQuery {
-    init(_ query: Query) throws(ExperienceError) {
+    package init(_ query: Query) throws(ExperienceError) {
         self.init()
         kind = try query.choice("kind", among: OperationKind.allCases.map(\.rawValue)).flatMap(OperationKind.init(rawValue:))
         status = try query.choice("status", among: TransferStatus.allCases.map(\.rawValue)).flatMap(TransferStatus.init(rawValue:))

@@ -117,11 +117,10 @@ extension ProjectionStore {
                 case .outbound?: clauses.append("payee_dfsp IN \(matching)")
                 case .inbound?: clauses.append("payer_dfsp IN \(matching)")
                 case nil:
-                    clauses.append("((+direction = 'OUTBOUND' AND payee_dfsp IN \(matching)) OR (+direction = 'INBOUND' AND payer_dfsp IN \(matching)))")
+                    clauses.append("((direction = 'OUTBOUND' AND payee_dfsp IN \(matching)) OR (direction = 'INBOUND' AND payer_dfsp IN \(matching)))")
                 }
             }
-            // With an institution, its index is the selective one: `+` keeps the direction's index out of the plan.
-            equal(query.institution?.isEmpty == false ? "+direction" : "direction", query.direction?.rawValue)
+            equal("direction", query.direction?.rawValue)
             equal("status", query.status?.rawValue)
             equal("currency", query.currency)
             equal("error_code", query.errorCode)
@@ -158,8 +157,13 @@ extension ProjectionStore {
             count.reset()
             let limitSlot = next()
             let offsetSlot = next()
-            let select = try connection.statement(
-                "SELECT \(TransferRowCodec.columns) FROM transfers\(filter) ORDER BY initiated_at DESC, aggregate_id DESC LIMIT ?\(limitSlot) OFFSET ?\(offsetSlot)")
+            // The page is chosen by rowid first (in an index, when one covers the filter), then only its rows are read:
+            // sorting every match's whole row would cost more than the search.
+            let order = "ORDER BY initiated_at DESC, aggregate_id DESC"
+            let select = try connection.statement("""
+                SELECT \(TransferRowCodec.columns) FROM transfers WHERE rowid IN (
+                    SELECT rowid FROM transfers\(filter) \(order) LIMIT ?\(limitSlot) OFFSET ?\(offsetSlot)) \(order)
+                """)
             bind(select)
             select.bind(limitSlot, Int64(max(0, query.limit)))
             select.bind(offsetSlot, Int64(max(0, query.offset)))
@@ -377,5 +381,24 @@ extension ProjectionStore {
     /// One operation by its kind and id.
     public func operation(kind: OperationKind, id: String) async throws(LogError) -> OperationRow? {
         try await reader.run { connection throws(LogError) in try OperationRowCodec.load(kind: kind, id: id, connection: connection) }
+    }
+}
+
+extension ProjectionStore {
+    /// Failed transfers initiated in the window, by error code and text, most frequent first.
+    public func errorCounts(start: Int64?, end: Int64?, limit: Int = 10) async throws(LogError) -> [(code: String, description: String, count: Int)] {
+        try await reader.run { connection throws(LogError) in
+            let select = try connection.statement("""
+                SELECT error_code, min(error_description), count(*) FROM transfers
+                WHERE error_code IS NOT NULL AND initiated_at >= ?1 AND initiated_at <= ?2
+                GROUP BY error_code ORDER BY count(*) DESC, error_code LIMIT ?3
+                """)
+            select.bind(1, start ?? Int64.min)
+            select.bind(2, end ?? Int64.max)
+            select.bind(3, Int64(limit))
+            var counts: [(code: String, description: String, count: Int)] = []
+            while try select.step() { counts.append((select.text(0), select.optionalText(1) ?? "", Int(select.int64(2)))) }
+            return counts
+        }
     }
 }

@@ -98,15 +98,17 @@ public final class ProjectionStore: Sendable {
             initiated_at INTEGER NOT NULL, party_resolved_at INTEGER, quoted_at INTEGER, prepared_at INTEGER, completed_at INTEGER,
             error_code TEXT, error_description TEXT, last_sequence INTEGER NOT NULL,
             PRIMARY KEY(direction, aggregate_id));
-        CREATE INDEX IF NOT EXISTS transfers_initiated ON transfers(initiated_at);
+        -- Each filter's index ends with the page order (initiated_at, aggregate_id): a search finds and orders its
+        -- matches in the index alone, and reads only the rows of the page.
+        CREATE INDEX IF NOT EXISTS transfers_initiated ON transfers(initiated_at, aggregate_id);
         CREATE INDEX IF NOT EXISTS transfers_transfer_id ON transfers(transfer_id);
-        CREATE INDEX IF NOT EXISTS transfers_status ON transfers(status, initiated_at);
-        CREATE INDEX IF NOT EXISTS transfers_direction ON transfers(direction, status, initiated_at);
-        CREATE INDEX IF NOT EXISTS transfers_currency ON transfers(currency, status, initiated_at);
+        CREATE INDEX IF NOT EXISTS transfers_status ON transfers(status, initiated_at, aggregate_id);
+        CREATE INDEX IF NOT EXISTS transfers_direction ON transfers(direction, status, initiated_at, aggregate_id);
+        CREATE INDEX IF NOT EXISTS transfers_currency ON transfers(currency, status, initiated_at, aggregate_id);
         CREATE INDEX IF NOT EXISTS transfers_amount ON transfers(amount_value);
-        CREATE INDEX IF NOT EXISTS transfers_error ON transfers(error_code, initiated_at) WHERE error_code IS NOT NULL;
-        CREATE INDEX IF NOT EXISTS transfers_payer_dfsp ON transfers(payer_dfsp, initiated_at);
-        CREATE INDEX IF NOT EXISTS transfers_payee_dfsp ON transfers(payee_dfsp, initiated_at);
+        CREATE INDEX IF NOT EXISTS transfers_error ON transfers(error_code, direction, initiated_at, aggregate_id) WHERE error_code IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS transfers_payer_dfsp ON transfers(payer_dfsp, direction, initiated_at, aggregate_id);
+        CREATE INDEX IF NOT EXISTS transfers_payee_dfsp ON transfers(payee_dfsp, direction, initiated_at, aggregate_id);
         -- Filled by the triggers below. Not INSERT OR IGNORE: the statement firing a trigger imposes its own conflict policy.
         CREATE TABLE IF NOT EXISTS institutions(dfsp TEXT PRIMARY KEY) WITHOUT ROWID;
         CREATE VIRTUAL TABLE IF NOT EXISTS transfers_text USING fts5(id, payer_id_value, payee_id_value, tokenize='trigram');

@@ -8,7 +8,7 @@ struct PM: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pm",
         abstract: "Payment Manager: connects a DFSP's core banking system to a Mojaloop hub.",
-        subcommands: [ServeCommand.self, DemoCommand.self, HubCommand.self, CoreSimCommand.self, JWSCommand.self, ILPCommand.self, TopicsCommand.self, ProjectionsCommand.self, ReplayCommand.self, BenchCommand.self, FuzzCommand.self]
+        subcommands: [ServeCommand.self, DemoCommand.self, HubCommand.self, CoreSimCommand.self, JWSCommand.self, ILPCommand.self, TopicsCommand.self, ProjectionsCommand.self, ReplayCommand.self, PortalCommand.self, BenchCommand.self, FuzzCommand.self]
     )
 
     /// Sizes SwiftNIO's event loops (`PM_IO_THREADS`) before any command opens a socket, then runs the command.

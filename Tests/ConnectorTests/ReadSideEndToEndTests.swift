@@ -13,18 +13,20 @@ import Testing
 /// connector's log and served by its experience API, in PM4ML's shapes.
 @Suite(.serialized)
 struct ReadSideEndToEndTests {
-    /// Calls an experience API.
+    /// Calls an experience API, signed in as an admin.
     struct ExperienceCaller {
         let port: Int
+        let client: PortalClient
+
+        init(port: Int) {
+            self.port = port
+            client = PortalClient(port: port)
+        }
 
         func get(_ path: String, accept: String? = nil) async throws -> (status: Int, body: JSONValue, text: String, total: Int?) {
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-            if let accept { request.headers.add(name: "Accept", value: accept) }
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-            let buffer = try await response.body.collect(upTo: 16 << 20)
-            let text = String(buffer: buffer)
-            let json = (try? JSONParser.parse(Array(buffer: buffer))) ?? .null
-            return (Int(response.status.code), json, text, response.headers.first(name: "X-Total-Count").flatMap(Int.init))
+            if client.sessionCookie == nil { try await client.signIn(TestUsers.admin.name) }
+            let answer = try await client.request(.GET, path, headers: accept.map { [("Accept", $0)] } ?? [])
+            return (answer.status, answer.json, answer.text, answer.total)
         }
 
         /// Waits until `/transfers?<query>` counts `count` transfers, or fails after the deadline.
@@ -42,7 +44,10 @@ struct ReadSideEndToEndTests {
 
     @Test("transfers are projected on both sides and served in PM4ML's shapes, with paging, filters, statistics, CSV and timelines")
     func projectedAndServed() async throws {
-        try await withTopology({ $0.readSide = true }) { topology in
+        try await withTopology({
+            $0.readSide = true
+            $0.portalUsers = TestUsers.all
+        }) { topology in
             let payerPort = try await #require(topology.payerReadSide).listeningPort()
             let payeePort = try await #require(topology.payeeReadSide).listeningPort()
             let payer = ExperienceCaller(port: payerPort)
@@ -209,6 +214,7 @@ struct ReadSideEndToEndTests {
             $0.payerLog = "kafka-mock"
             $0.payeeLog = "kafka-mock"
             $0.readSide = true
+            $0.portalUsers = TestUsers.all
         }) { topology in
             let payer = ExperienceCaller(port: try await #require(topology.payerReadSide).listeningPort())
             let payee = ExperienceCaller(port: try await #require(topology.payeeReadSide).listeningPort())

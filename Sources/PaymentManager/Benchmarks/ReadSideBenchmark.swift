@@ -124,6 +124,8 @@ public enum ReadSideBenchmark {
         query.direction = .outbound
         query.institution = "dfsp-8"
         searches.append(("direction and institution (part)", query))
+        query.direction = nil
+        searches.append(("institution (part), both directions", query))
         query = TransferQuery()
         query.minimumAmount = 100
         query.maximumAmount = 101

@@ -2,6 +2,7 @@ import Connector
 import EventLog
 import FSPIOP
 import Foundation
+import Portal
 
 /// A configuration value that is not valid: which variable, and why. `pm serve` refuses to start with it.
 public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -119,6 +120,10 @@ public struct ConnectorConfiguration: Sendable, Hashable {
     /// `PM_EXPERIENCE_LISTEN_ADDRESS` (127.0.0.1) and `PM_EXPERIENCE_LISTEN_PORT` (4010): the experience API.
     public var experienceListenAddress = "127.0.0.1"
     public var experiencePort = 4010
+    /// `PM_PORTAL_USERS_FILE`: the portal's local users (YAML: names, bcrypt hashes, roles). Unset: nobody can sign in.
+    public var portalUsersPath: String?
+    /// `PM_PORTAL_SESSION_IDLE_MINUTES` (30): a portal session ends after this long without a request.
+    public var portalSessionIdleMinutes = 30
 
     /// Reads the configuration from environment variables (the SDK's names), checking every value.
     /// `fileExists` is how paths are checked (injected so that tests need no files).
@@ -243,11 +248,16 @@ public struct ConnectorConfiguration: Sendable, Hashable {
         }
         configuration.experiencePort = try reader.port("PM_EXPERIENCE_LISTEN_PORT", default: 4010)
         configuration.experienceListenAddress = reader.value("PM_EXPERIENCE_LISTEN_ADDRESS") ?? "127.0.0.1"
-        // The experience API shows every payment and has no login yet: it stays on this host.
+        // The portal's cookies and passwords travel over plain HTTP: it stays on this host, behind a TLS proxy for others.
         if !Self.isLoopback(configuration.experienceListenAddress) {
             throw ConfigurationError("PM_EXPERIENCE_LISTEN_ADDRESS", "'\(configuration.experienceListenAddress)' is reachable from other hosts; "
-                                     + "the experience API has no access control yet and listens on the loopback interface only")
+                                     + "the portal and the experience API are served over plain HTTP and listen on the loopback interface only "
+                                     + "(put a TLS reverse proxy in front of them for other hosts)")
         }
+        if reader.value("PM_PORTAL_USERS_FILE") != nil {
+            configuration.portalUsersPath = try reader.file("PM_PORTAL_USERS_FILE", because: "it is set")
+        }
+        configuration.portalSessionIdleMinutes = try reader.positive("PM_PORTAL_SESSION_IDLE_MINUTES", default: 30)
         if let text = reader.value("PM_LOG_DURABILITY") {
             guard let durability = SQLiteLogConfiguration.Durability(rawValue: text.lowercased()) else {
                 throw ConfigurationError("PM_LOG_DURABILITY", "'\(text)' must be full or normal")
@@ -257,10 +267,17 @@ public struct ConnectorConfiguration: Sendable, Hashable {
         return configuration
     }
 
-    /// The read side's settings: the projection store, its retention, and the experience API's address.
-    public var readSideSettings: ReadSideServices.Settings {
-        ReadSideServices.Settings(path: projectionsPath, retentionMilliseconds: projectionsRetentionDays == 0 ? nil : Int64(projectionsRetentionDays) * 86_400_000,
-                                  host: experienceListenAddress, port: experiencePort, limits: connectionLimits)
+    /// The read side's settings: the projection store, its retention, the experience API's address, and the portal's
+    /// users (read from their file now).
+    public func readSideSettings() throws(ConfigurationError) -> ReadSideServices.Settings {
+        var users = PortalUsers([])
+        if let portalUsersPath {
+            do { users = try PortalUsers(file: portalUsersPath) } catch { throw ConfigurationError("PM_PORTAL_USERS_FILE", error.description) }
+        }
+        return ReadSideServices.Settings(
+            path: projectionsPath, retentionMilliseconds: projectionsRetentionDays == 0 ? nil : Int64(projectionsRetentionDays) * 86_400_000,
+            host: experienceListenAddress, port: experiencePort, limits: connectionLimits, users: users,
+            sessionIdle: .seconds(portalSessionIdleMinutes * 60))
     }
 
     /// Whether an address is the loopback interface (`127.0.0.0/8`, `::1`, `localhost`).
@@ -293,7 +310,9 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             "PM_CHECKPOINT_INTERVAL_MS=\(checkpointIntervalMilliseconds)", "PM_ROLES=\(roles)",
             "PM_PROJECTIONS_PATH=\(projectionsPath)", "PM_PROJECTIONS_RETENTION_DAYS=\(projectionsRetentionDays)",
             "PM_EXPERIENCE_LISTEN_ADDRESS=\(experienceListenAddress)", "PM_EXPERIENCE_LISTEN_PORT=\(experiencePort)",
+            "PM_PORTAL_SESSION_IDLE_MINUTES=\(portalSessionIdleMinutes)",
         ]
+        if let portalUsersPath { lines.append("PM_PORTAL_USERS_FILE=\(portalUsersPath)") }
         if let jwsSigningKeyPath { lines.append("JWS_SIGNING_KEY_PATH=\(jwsSigningKeyPath)") }
         if let jwsVerificationKeysDirectory { lines.append("JWS_VERIFICATION_KEYS_DIRECTORY=\(jwsVerificationKeysDirectory)") }
         if let tokenPath = outboundAccess.tokenPath { lines.append("PM_OUTBOUND_API_TOKEN_PATH=\(tokenPath)") }

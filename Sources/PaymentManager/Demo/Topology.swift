@@ -3,6 +3,7 @@ import EventLog
 import FSPIOP
 import Foundation
 import Logging
+import Portal
 import PaymentDomain
 import ServiceLifecycle
 import Simulators
@@ -67,6 +68,8 @@ public final class Topology: Sendable {
         public var readSide = false
         /// The port of the payer's experience API (0: a free port).
         public var payerExperiencePort = 0
+        /// Who may sign in to both DFSPs' portals.
+        public var portalUsers: [PortalUser] = []
 
         public init(directory: String) { self.directory = directory }
     }
@@ -227,12 +230,22 @@ public final class Topology: Sendable {
         self.payeeSettings = payeeSettings
         payer = try Connector(settings: payerSettings, log: payerLog, metrics: payerMetrics, logger: logger.labelled(options.payerId))
         payee = try Connector(settings: payeeSettings, log: payeeLog, metrics: payeeMetrics, logger: logger.labelled(options.payeeId))
+        if !options.portalUsers.isEmpty {
+            // Hashes only: the passwords are the caller's to tell.
+            let path = "\(directory)/portal-users.yaml"
+            try Data(PortalUsers.yaml(options.portalUsers).utf8).write(to: URL(fileURLWithPath: path))
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        }
         if options.readSide {
+            let users = PortalUsers(options.portalUsers)
             payerReadSide = try ReadSideServices(settings: .init(path: "\(directory)/\(options.payerId)/projections.sqlite", retentionMilliseconds: nil,
-                                                                 port: options.payerExperiencePort),
-                                                 log: payerLog, metrics: payerMetrics, logger: logger.labelled("\(options.payerId)-read-side"))
-            payeeReadSide = try ReadSideServices(settings: .init(path: "\(directory)/\(options.payeeId)/projections.sqlite", retentionMilliseconds: nil, port: 0),
-                                                 log: payeeLog, metrics: payeeMetrics, logger: logger.labelled("\(options.payeeId)-read-side"))
+                                                                 port: options.payerExperiencePort, users: users),
+                                                 connector: payerSettings, log: payerLog, metrics: payerMetrics,
+                                                 logger: logger.labelled("\(options.payerId)-read-side"))
+            payeeReadSide = try ReadSideServices(settings: .init(path: "\(directory)/\(options.payeeId)/projections.sqlite", retentionMilliseconds: nil, port: 0,
+                                                                 users: users),
+                                                 connector: payeeSettings, log: payeeLog, metrics: payeeMetrics,
+                                                 logger: logger.labelled("\(options.payeeId)-read-side"))
         } else {
             payerReadSide = nil
             payeeReadSide = nil
@@ -257,6 +270,7 @@ public final class Topology: Sendable {
         if options.jws {
             lines += ["JWS_SIGNING_KEY_PATH: \"\(files.jwsKeyPath)\"", "JWS_VERIFICATION_KEYS_DIRECTORY: \"\(pki.jwsPublicKeysDirectory)\""]
         }
+        if !options.portalUsers.isEmpty { lines.append("PM_PORTAL_USERS_FILE: \"\(options.directory)/portal-users.yaml\"") }
         if options.mutualTLS {
             lines += [
                 "IN_CA_CERT_PATH: \"\(files.server.caCertificatePaths.joined(separator: ","))\"", "IN_SERVER_CERT_PATH: \"\(files.server.certificatePath)\"",

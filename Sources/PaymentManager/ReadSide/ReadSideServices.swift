@@ -2,6 +2,7 @@ import Connector
 import EventLog
 import Foundation
 import Logging
+import Portal
 import ReadSide
 import ServiceLifecycle
 
@@ -18,23 +19,31 @@ public final class ReadSideServices: Sendable {
         public var host: String
         public var port: Int
         public var limits: ConnectionLimits
+        /// Who may sign in to the portal and the experience API (nobody when empty).
+        public var users: PortalUsers
+        /// How long a portal session lasts without a request.
+        public var sessionIdle: Duration
 
         public init(path: String, topics: ConnectorTopics = ConnectorTopics(), retentionMilliseconds: Int64?, host: String = "127.0.0.1",
-                    port: Int, limits: ConnectionLimits = ConnectionLimits()) {
+                    port: Int, limits: ConnectionLimits = ConnectionLimits(), users: PortalUsers = PortalUsers([]),
+                    sessionIdle: Duration = .seconds(30 * 60)) {
             self.path = path
             self.topics = topics
             self.retentionMilliseconds = retentionMilliseconds
             self.host = host
             self.port = port
             self.limits = limits
+            self.users = users
+            self.sessionIdle = sessionIdle
         }
     }
 
     public let store: ProjectionStore
     public let projections: ProjectionService
-    public let server: HTTPServer<ExperienceAPI>
+    public let server: HTTPServer<PortalResponder>
 
-    public init(settings: Settings, log: any EventLog, metrics: HTTPMetrics, logger: Logger) throws {
+    /// `connector`: the settings of the connector whose log this is, for the technical pages.
+    public init(settings: Settings, connector: ConnectorSettings, log: any EventLog, metrics: HTTPMetrics, logger: Logger) throws {
         let folder = (settings.path as NSString).deletingLastPathComponent
         if !folder.isEmpty {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -46,8 +55,15 @@ public final class ReadSideServices: Sendable {
             log: log, store: store, settings: .init(topicSpecs: topics.specs, retentionMilliseconds: settings.retentionMilliseconds),
             metricsFactory: metrics.factory, logger: logger)
         let api = ExperienceAPI(store: store, service: projections, metrics: metrics, now: { Self.wallClockMilliseconds() }, logger: logger)
+        if settings.users.users.isEmpty {
+            logger.warning("no portal user is configured (PM_PORTAL_USERS_FILE): nobody can sign in to the portal or read the experience API")
+        }
+        let source = TechnicalSnapshotSource(settings: connector, log: log)
+        let portal = PortalResponder(
+            settings: .init(dfspId: connector.dfspId, users: settings.users, sessionIdle: settings.sessionIdle), api: api, store: store,
+            service: projections, metrics: metrics, now: { Self.wallClockMilliseconds() }, snapshot: { await source.snapshot() }, logger: logger)
         server = HTTPServer(name: "experience", host: settings.host, port: settings.port, tls: nil, limits: settings.limits,
-                            responder: api, metrics: metrics, logger: logger)
+                            responder: portal, metrics: metrics, logger: logger)
     }
 
     public var services: [any Service] { [projections, server] }

@@ -3,6 +3,7 @@ import Connector
 import Foundation
 import Logging
 import PaymentManager
+import Portal
 import ServiceLifecycle
 import Simulators
 
@@ -43,9 +44,11 @@ struct DemoCommand: AsyncParsableCommand {
         var options = Topology.Options(directory: directory)
         options.readSide = true
         options.payerExperiencePort = experiencePort
+        let credentials = DemoUsers.make()
+        options.portalUsers = credentials.map(\.user)
         let topology = try await Topology(options: options, logger: logger)
         let driver = TransferDriver(topology: topology, options: TransferDriver.Options(transfers: transfers, concurrency: concurrency))
-        let feeder = DemoFeeder(topology: topology, driver: driver, keepRunning: keepRunning)
+        let feeder = DemoFeeder(topology: topology, driver: driver, keepRunning: keepRunning, credentials: credentials)
         let services = topology.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
             + [.init(service: feeder, successTerminationBehavior: .gracefullyShutdownGroup)]
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
@@ -67,6 +70,7 @@ struct DemoFeeder: Service {
     let topology: Topology
     let driver: TransferDriver
     let keepRunning: Bool
+    let credentials: [DemoUsers.Credential]
 
     func run() async throws {
         try await topology.ready()
@@ -77,7 +81,12 @@ struct DemoFeeder: Service {
         say("core simulators    payer http://127.0.0.1:\(ports.payerCore), payee http://127.0.0.1:\(ports.payeeCore)")
         say("metrics            http://127.0.0.1:\(ports.payerOutbound)/metrics")
         if let payer = try await topology.payerReadSide?.listeningPort(), let payee = try await topology.payeeReadSide?.listeningPort() {
-            say("experience API     payer http://127.0.0.1:\(payer)/transfers, payee http://127.0.0.1:\(payee)/transfers")
+            say("portal             payer http://127.0.0.1:\(payer)/portal, payee http://127.0.0.1:\(payee)/portal")
+            say("experience API     payer http://127.0.0.1:\(payer)/transfers, payee http://127.0.0.1:\(payee)/transfers (after signing in)")
+            for credential in credentials {
+                say("portal user        \(credential.user.name.padding(toLength: 10, withPad: " ", startingAt: 0)) password \(credential.password)"
+                    + "  (\(credential.user.roles.map(\.rawValue).sorted().joined(separator: ", ")))")
+            }
         }
         // The hub checks each DFSP as its watcher does: mutual TLS, and its JWS signature verified by the DFSP.
         for fspId in [topology.options.payerId, topology.options.payeeId] {

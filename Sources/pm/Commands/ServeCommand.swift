@@ -88,7 +88,8 @@ struct ServeCommand: AsyncParsableCommand {
                 services.append(.init(service: try Connector(settings: configuration.settings, log: opened.log, metrics: metrics, logger: logger)))
             }
             if configuration.roles.contains(.projections) {
-                let readSide = try ReadSideServices(settings: configuration.readSideSettings, log: opened.log, metrics: metrics, logger: logger)
+                let readSide = try ReadSideServices(settings: try configuration.readSideSettings(), connector: configuration.settings, log: opened.log,
+                                                    metrics: metrics, logger: logger)
                 services += readSide.services.map { .init(service: $0) }
             }
         } catch {

@@ -1,0 +1,86 @@
+import Connector
+import Foundation
+import ReadSide
+
+/// The technical pages: the connection to the hub, the service's own health, and the credentials in use.
+struct TechnicalPages {
+    let metrics: HTTPMetrics?
+    let service: ProjectionService?
+    let now: @Sendable () -> Int64
+
+    func connection(_ snapshot: TechnicalSnapshot) -> String {
+        let samples = MetricSample.parse(metrics?.render() ?? "")
+        let calls = RouteSummary.summarize(samples, requests: "pm_calls_total", duration: "pm_call_duration_seconds", group: ("peer", "resource"),
+                                           failed: { $0["outcome"] != "ok" })
+        var html = "<section><h2>Endpoints</h2><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Endpoint</th><th scope=\"col\">Address</th>"
+        html += "<th scope=\"col\">Security</th><th scope=\"col\">Note</th></tr></thead><tbody>"
+        for endpoint in snapshot.endpoints {
+            html += "<tr><th scope=\"row\">\(HTML.h(endpoint.name))</th><td class=\"mono\">\(HTML.h(endpoint.address))</td>"
+            html += "<td>\(HTML.h(endpoint.security))</td><td>\(HTML.h(endpoint.note))</td></tr>"
+        }
+        html += "</tbody></table></div></section><section><h2>Message security</h2><dl>"
+        for (name, value) in snapshot.settings { html += "<dt>\(HTML.h(name))</dt><dd>\(HTML.h(value))</dd>" }
+        html += "</dl></section><section><h2>Calls to the hub and the core since this process started</h2>"
+        html += calls.isEmpty ? "<p class=\"empty\">No call made yet.</p>" : routeTable(calls, caption: "Calls by peer and resource", first: "Peer", second: "Resource")
+        return html + "</section>"
+    }
+
+    func service(_ snapshot: TechnicalSnapshot) async -> String {
+        let samples = MetricSample.parse(metrics?.render() ?? "")
+        let routes = RouteSummary.summarize(samples, requests: "pm_http_requests_total", duration: "pm_http_request_duration_seconds",
+                                            group: ("api", "route"), failed: { ($0["status"].flatMap(Int.init) ?? 0) >= 500 })
+        var html = "<section><h2>Requests served since this process started</h2>"
+        html += routes.isEmpty ? "<p class=\"empty\">No request served yet.</p>" : routeTable(routes, caption: "Requests by API and route", first: "API", second: "Route")
+        html += "</section><section><h2>Read models</h2>"
+        if let service, let lag = try? await service.lag() {
+            html += "<dl>" + lag.sorted { $0.key.rawValue < $1.key.rawValue }.map { "<dt>\(HTML.h($0.key.rawValue)) lag</dt><dd>\($0.value) records</dd>" }.joined() + "</dl>"
+        } else {
+            html += "<p class=\"empty\">The projections' lag is not known here.</p>"
+        }
+        html += "</section><section><h2>Dead letters</h2>"
+        if snapshot.deadLetters.isEmpty {
+            html += "<p class=\"empty\">No record was set aside.</p>"
+        } else {
+            html += "<p>\(snapshot.deadLetterTotal) records set aside; the newest:</p><div class=\"scroll\"><table><thead><tr><th scope=\"col\">When</th>"
+            html += "<th scope=\"col\">Position</th><th scope=\"col\">Reason</th></tr></thead><tbody>"
+            for letter in snapshot.deadLetters {
+                html += "<tr><td>\(HTML.timeElement(letter.at))</td><td class=\"mono\">\(HTML.h(letter.position))</td><td>\(HTML.h(letter.reason))</td></tr>"
+            }
+            html += "</tbody></table></div>"
+        }
+        return html + "</section>"
+    }
+
+    func credentials(_ snapshot: TechnicalSnapshot) -> String {
+        guard !snapshot.credentials.isEmpty else { return "<p class=\"empty\">No certificate or key is configured.</p>" }
+        var html = "<div class=\"scroll\"><table><caption class=\"visually-hidden\">Certificates and keys in use</caption><thead><tr>"
+        for heading in ["Purpose", "Kind", "Subject", "Issuer", "Valid from", "Expires", "File"] { html += "<th scope=\"col\">\(heading)</th>" }
+        html += "</tr></thead><tbody>"
+        let current = now()
+        for credential in snapshot.credentials {
+            var expiry = HTML.timeElement(credential.notAfter)
+            if let notAfter = credential.notAfter {
+                let days = (notAfter - current) / 86_400_000
+                expiry += notAfter < current ? " <span class=\"badge error\">Expired</span>"
+                    : days < 30 ? " <span class=\"badge pending\">\(days) days left</span>" : ""
+            }
+            html += "<tr><th scope=\"row\">\(HTML.h(credential.purpose))</th><td>\(HTML.h(credential.kind))</td>"
+            html += "<td>\(HTML.h(credential.problem ?? credential.subject ?? "—"))</td><td>\(HTML.h(credential.issuer ?? "—"))</td>"
+            html += "<td>\(HTML.timeElement(credential.notBefore))</td><td>\(expiry)</td><td class=\"mono\">\(HTML.h(credential.path))</td></tr>"
+        }
+        return html + "</tbody></table></div><p>Private keys are never shown: only the certificates and public keys that go with them.</p>"
+    }
+
+    private func routeTable(_ routes: [RouteSummary], caption: String, first: String, second: String) -> String {
+        var html = "<div class=\"scroll\"><table><caption class=\"visually-hidden\">\(HTML.h(caption))</caption><thead><tr><th scope=\"col\">\(first)</th>"
+        html += "<th scope=\"col\">\(second)</th><th scope=\"col\" class=\"number\">Requests</th><th scope=\"col\" class=\"number\">Failed</th>"
+        html += "<th scope=\"col\" class=\"number\">Mean time</th></tr></thead><tbody>"
+        for route in routes {
+            let share = route.requests > 0 ? route.errors * 100 / route.requests : 0
+            html += "<tr><td>\(HTML.h(route.api))</td><td>\(HTML.h(route.route))</td><td class=\"number\">\(Int(route.requests))</td>"
+            html += "<td class=\"number\">\(Int(route.errors)) (\(String(format: "%.1f", share)) %)</td>"
+            html += "<td class=\"number\">\(route.timed > 0 ? String(format: "%.1f ms", route.seconds * 1000 / route.timed) : "—")</td></tr>"
+        }
+        return html + "</tbody></table></div>"
+    }
+}
