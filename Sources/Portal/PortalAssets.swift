@@ -21,9 +21,10 @@ enum PortalAssets {
         header button { background: transparent; border-color: #fff; }
         label { display: block; font-weight: 600; margin: 8px 0 2px; } input, select { font: inherit; padding: 6px 8px; border: 1px solid #8a94a3; border-radius: 6px; width: 100%; max-width: 24rem; }
         .fields { display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: 4px 16px; margin-bottom: 12px; }
-        .window { display: flex; gap: 8px; align-items: end; flex-wrap: wrap; } .window label { margin: 0; } .window select { width: auto; }
+        .window { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; margin-bottom: 12px; } .window label { margin: 0; } .window select { width: auto; }
         .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: 12px; list-style: none; padding: 0; margin: 0; }
-        .tile { border-radius: 8px; padding: 12px 16px; font-weight: 600; } .tile .count { display: block; font-size: 2rem; }
+        .tile { border-radius: 8px; padding: 12px 16px; font-weight: 600; } .tile .count { display: block; font-size: 2rem; } .tile > span { display: block; overflow-wrap: anywhere; }
+        time { white-space: nowrap; }
         .tile.success { background: var(--ok-wash); color: var(--ok); } .tile.pending { background: var(--wait-wash); color: var(--wait); } .tile.error { background: var(--bad-wash); color: var(--bad); }
         .badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: .85rem; font-weight: 600; border: 1px solid currentColor; }
         .badge.success { color: var(--ok); background: var(--ok-wash); } .badge.pending { color: var(--wait); background: var(--wait-wash); } .badge.error { color: var(--bad); background: var(--bad-wash); }
@@ -32,8 +33,8 @@ enum PortalAssets {
         .mono, code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9rem; }
         pre { background: var(--wash); padding: 8px; border-radius: 6px; overflow-x: auto; white-space: pre; }
         .panels { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 16px; } .panels .panel { margin: 0; }
-        dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; margin: 0; } dt { font-weight: 600; color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; }
-        .timeline { list-style: none; padding: 0; margin: 0; } .timeline li { display: grid; grid-template-columns: 12rem 1fr; gap: 8px; padding: 6px 0; border-bottom: 1px solid var(--line); }
+        dl { display: grid; grid-template-columns: fit-content(40%) minmax(0, 1fr); gap: 4px 12px; margin: 0; } dt { font-weight: 600; color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; }
+        .timeline { list-style: none; padding: 0; margin: 0; } .timeline li { display: grid; grid-template-columns: 12rem minmax(0, 1fr); gap: 8px; padding: 6px 0; border-bottom: 1px solid var(--line); }
         .timeline summary { cursor: pointer; } .kind { font-size: .8rem; font-weight: 700; text-transform: uppercase; padding: 0 6px; border-radius: 4px; background: var(--wash); }
         .kind.fact { color: #5b2c83; } .kind.event { color: var(--accent); } .jws { font-size: .85rem; color: var(--ok); } .position, .empty, .live { color: var(--muted); font-size: .9rem; }
         .chart-box { margin: 0; } .chart { width: 100%; height: auto; max-height: 320px; } .grid { stroke: #e1e5ea; } .axis { font-size: 11px; fill: var(--muted); }

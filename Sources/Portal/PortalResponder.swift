@@ -40,11 +40,12 @@ public struct PortalResponder: HTTPResponder {
     let business: BusinessPages
     let technical: TechnicalPages
     let snapshot: @Sendable () async -> TechnicalSnapshot
+    let checkHub: @Sendable () async -> Void
     let logger: Logger
 
     public init(settings: Settings, api: ExperienceAPI, store: ProjectionStore, service: ProjectionService?, metrics: HTTPMetrics?,
-                now: @escaping @Sendable () -> Int64, snapshot: @escaping @Sendable () async -> TechnicalSnapshot, logger: Logger,
-                throttle: LoginThrottle = LoginThrottle()) {
+                now: @escaping @Sendable () -> Int64, snapshot: @escaping @Sendable () async -> TechnicalSnapshot,
+                checkHub: @escaping @Sendable () async -> Void = {}, logger: Logger, throttle: LoginThrottle = LoginThrottle()) {
         self.settings = settings
         self.api = api
         self.store = store
@@ -53,6 +54,7 @@ public struct PortalResponder: HTTPResponder {
         business = BusinessPages(store: store, now: now)
         technical = TechnicalPages(metrics: metrics, service: service, now: now)
         self.snapshot = snapshot
+        self.checkHub = checkHub
         self.logger = logger
     }
 
@@ -93,6 +95,15 @@ public struct PortalResponder: HTTPResponder {
             session = current
         }
         guard isPage, let session else { return try await api.respond(to: request, context: context) }
+        if request.method == .post, path == "/portal/connection/check" {
+            // A change: it must carry the session's token.
+            let form = await Self.form(request) ?? [:]
+            guard let token = form["csrf"], SessionStore.same(token, session.csrfToken) else {
+                return Self.html(.forbidden, Layout.problem(title: "Not done", message: "The form did not carry this session's token."))
+            }
+            await checkHub()
+            return Self.redirect("/portal/connection")
+        }
         guard request.method == .get else { return Self.html(.methodNotAllowed, Layout.problem(title: "Not allowed", message: "Pages are read with GET.")) }
         do {
             return try await page(path, request: request, session: session)
@@ -133,7 +144,7 @@ public struct PortalResponder: HTTPResponder {
         case "live" where segments.count == 2:
             return live(window: values["window"])
         case "connection" where segments.count == 2:
-            return show("Connection", "/portal/connection", technical.connection(await snapshot()))
+            return show("Connection", "/portal/connection", technical.connection(await snapshot(), csrf: session.csrfToken))
         case "service" where segments.count == 2:
             return show("Service", "/portal/service", await technical.service(await snapshot()))
         case "credentials" where segments.count == 2:

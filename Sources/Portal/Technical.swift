@@ -1,3 +1,4 @@
+import Connector
 import Foundation
 
 /// What the technical pages show of the connector itself, gathered by the composition root when a page is asked
@@ -59,6 +60,8 @@ public struct TechnicalSnapshot: Sendable {
     public var credentials: [Credential]
     public var deadLetters: [DeadLetter]
     public var deadLetterTotal: Int
+    /// The checks that the hub answers, newest first (``HubProbe``).
+    public var hubChecks: [HubProbe.Check] = []
 
     public init(dfspId: String, endpoints: [Endpoint] = [], settings: [(String, String)] = [], credentials: [Credential] = [],
                 deadLetters: [DeadLetter] = [], deadLetterTotal: Int = 0) {

@@ -8,11 +8,32 @@ struct TechnicalPages {
     let service: ProjectionService?
     let now: @Sendable () -> Int64
 
-    func connection(_ snapshot: TechnicalSnapshot) -> String {
+    func connection(_ snapshot: TechnicalSnapshot, csrf: String) -> String {
         let samples = MetricSample.parse(metrics?.render() ?? "")
         let calls = RouteSummary.summarize(samples, requests: "pm_calls_total", duration: "pm_call_duration_seconds", group: ("peer", "resource"),
                                            failed: { $0["outcome"] != "ok" })
-        var html = "<section><h2>Endpoints</h2><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Endpoint</th><th scope=\"col\">Address</th>"
+        var html = "<section><h2>The hub</h2><form method=\"post\" action=\"/portal/connection/check\" class=\"window\">"
+        html += "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.h(csrf))\"><button type=\"submit\">Check the hub now</button>"
+        html += "<span class=\"live\">Checked every 30 seconds: a GET /health to each hub origin over this DFSP's TLS.</span></form>"
+        let origins = Array(Set(snapshot.hubChecks.map(\.origin))).sorted()
+        if origins.isEmpty {
+            html += "<p class=\"empty\">Not checked yet.</p>"
+        } else {
+            html += "<ul class=\"tiles\">"
+            for origin in origins {
+                guard let last = snapshot.hubChecks.first(where: { $0.origin == origin }) else { continue }
+                html += "<li class=\"tile \(last.reachable ? "success" : "error")\"><span class=\"state\">\(last.reachable ? "Reachable" : "Not reachable")</span>"
+                html += "<span class=\"mono\">\(HTML.h(origin))</span><span class=\"live\">checked \(HTML.timeElement(last.at)), \(last.milliseconds) ms</span></li>"
+            }
+            html += "</ul><h3>Recent checks</h3><div class=\"scroll\"><table class=\"checks\"><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Origin</th>"
+            html += "<th scope=\"col\">Answer</th><th scope=\"col\" class=\"number\">Time</th></tr></thead><tbody>"
+            for check in snapshot.hubChecks.prefix(20) {
+                html += "<tr><td>\(HTML.timeElement(check.at))</td><td class=\"mono\">\(HTML.h(check.origin))</td>"
+                html += "<td>\(check.status.map { "HTTP \($0)" } ?? "none: \(HTML.h(check.error ?? ""))")</td><td class=\"number\">\(check.milliseconds) ms</td></tr>"
+            }
+            html += "</tbody></table></div>"
+        }
+        html += "</section><section><h2>Endpoints</h2><div class=\"scroll\"><table><thead><tr><th scope=\"col\">Endpoint</th><th scope=\"col\">Address</th>"
         html += "<th scope=\"col\">Security</th><th scope=\"col\">Note</th></tr></thead><tbody>"
         for endpoint in snapshot.endpoints {
             html += "<tr><th scope=\"row\">\(HTML.h(endpoint.name))</th><td class=\"mono\">\(HTML.h(endpoint.address))</td>"

@@ -90,6 +90,22 @@ struct PortalAccessTests {
         }
     }
 
+    @Test("checking the hub now: a change that needs the technical role and the session's token")
+    func checkNow() async throws {
+        try await withPortal { client in
+            #expect(try await client.request(.POST, "/portal/connection/check", form: [("csrf", "x")], withSession: false).status == 303)
+            try await client.signIn(TestUsers.business.name)
+            #expect(try await client.request(.POST, "/portal/connection/check", form: [("csrf", "x")]).status == 403)
+            client.forget()
+            try await client.signIn(TestUsers.technical.name)
+            #expect(try await client.request(.POST, "/portal/connection/check", form: [("csrf", "forged")]).status == 403)
+            let token = try #require(PortalClient.hidden("csrf", in: try await client.get("/portal/connection").text))
+            let checked = try await client.request(.POST, "/portal/connection/check", form: [("csrf", token)])
+            #expect(checked.status == 303)
+            #expect(try await client.get("/portal/connection").text.contains(">Reachable<"))
+        }
+    }
+
     @Test("signing in: cookies HttpOnly, Secure and SameSite=Strict; wrong passwords throttled; forms without their token refused; signing out ends the session")
     func signingIn() async throws {
         try await withPortal { client in

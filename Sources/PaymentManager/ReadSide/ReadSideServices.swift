@@ -41,6 +41,8 @@ public final class ReadSideServices: Sendable {
     public let store: ProjectionStore
     public let projections: ProjectionService
     public let server: HTTPServer<PortalResponder>
+    /// Checks that the hub answers, for the portal's connection page.
+    public let probe: HubProbe
 
     /// `connector`: the settings of the connector whose log this is, for the technical pages.
     public init(settings: Settings, connector: ConnectorSettings, log: any EventLog, metrics: HTTPMetrics, logger: Logger) throws {
@@ -58,15 +60,18 @@ public final class ReadSideServices: Sendable {
         if settings.users.users.isEmpty {
             logger.warning("no portal user is configured (PM_PORTAL_USERS_FILE): nobody can sign in to the portal or read the experience API")
         }
-        let source = TechnicalSnapshotSource(settings: connector, log: log)
+        probe = HubProbe(endpoints: connector.hub, http: try PooledHTTPClient(configuration: .init(tls: try connector.outboundTLS?.clientConfiguration())),
+                         logger: logger)
+        let source = TechnicalSnapshotSource(settings: connector, log: log, probe: probe)
         let portal = PortalResponder(
             settings: .init(dfspId: connector.dfspId, users: settings.users, sessionIdle: settings.sessionIdle), api: api, store: store,
-            service: projections, metrics: metrics, now: { Self.wallClockMilliseconds() }, snapshot: { await source.snapshot() }, logger: logger)
+            service: projections, metrics: metrics, now: { Self.wallClockMilliseconds() }, snapshot: { await source.snapshot() },
+            checkHub: { [probe] in await probe.checkAll() }, logger: logger)
         server = HTTPServer(name: "experience", host: settings.host, port: settings.port, tls: nil, limits: settings.limits,
                             responder: portal, metrics: metrics, logger: logger)
     }
 
-    public var services: [any Service] { [projections, server] }
+    public var services: [any Service] { [projections, server, probe] }
 
     /// The experience API's port, once it listens.
     public func listeningPort() async throws -> Int { try await server.listeningPort() }

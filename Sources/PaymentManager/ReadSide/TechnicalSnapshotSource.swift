@@ -9,10 +9,12 @@ import Portal
 public struct TechnicalSnapshotSource: Sendable {
     let settings: ConnectorSettings
     let log: any EventLog
+    let probe: HubProbe?
 
-    public init(settings: ConnectorSettings, log: any EventLog) {
+    public init(settings: ConnectorSettings, log: any EventLog, probe: HubProbe?) {
         self.settings = settings
         self.log = log
+        self.probe = probe
     }
 
     public func snapshot() async -> TechnicalSnapshot {
@@ -81,6 +83,7 @@ public struct TechnicalSnapshotSource: Sendable {
             }
         }
         snapshot.credentials = credentials
+        snapshot.hubChecks = probe?.history ?? []
         await deadLetters(into: &snapshot)
         return snapshot
     }
