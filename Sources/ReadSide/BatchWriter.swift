@@ -137,7 +137,7 @@ struct TransferWriter {
         changed.removeAll(keepingCapacity: true)
     }
 
-    private func record(_ completion: TransferCompletion) throws(LogError) {
+    func record(_ completion: TransferCompletion) throws(LogError) {
         let stats = try connection.statement("""
             INSERT INTO minute_stats(minute, direction, completed, succeeded, duration_sum, duration_max) VALUES (?1, ?2, 1, ?3, ?4, ?4)
             ON CONFLICT(minute, direction) DO UPDATE SET completed = completed + 1, succeeded = succeeded + excluded.succeeded,

@@ -65,12 +65,17 @@ public final class ProjectionStore: Sendable {
         try insert.run()
     }
 
-    /// Writes transfer rows as they are, in transactions of 10,000 (benchmarks fill a store this way).
-    package func save(_ rows: [TransferRow]) async throws(LogError) {
+    /// Writes transfer rows as they are, in transactions of 10,000 (benchmarks fill a store this way); with
+    /// `statistics`, the per-minute statistics and the hourly flow their ends add to as well.
+    package func save(_ rows: [TransferRow], statistics: Bool = false) async throws(LogError) {
         try await writer.run { connection throws(LogError) in
+            let transfers = TransferWriter(connection: connection)
             for start in stride(from: 0, to: rows.count, by: 10_000) {
                 try connection.execute("BEGIN")
-                for row in rows[start..<min(start + 10_000, rows.count)] { try TransferRowCodec.save(row, connection: connection) }
+                for row in rows[start..<min(start + 10_000, rows.count)] {
+                    try TransferRowCodec.save(row, connection: connection)
+                    if statistics, let completion = TransferCompletion(before: nil, after: row) { try transfers.record(completion) }
+                }
                 try connection.execute("COMMIT")
             }
         }

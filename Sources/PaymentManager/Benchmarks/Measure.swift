@@ -12,3 +12,9 @@ enum Measure {
         return sorted[max(0, min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
     }
 }
+
+/// A benchmark that could not measure what it set out to, and why.
+struct BenchmarkFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

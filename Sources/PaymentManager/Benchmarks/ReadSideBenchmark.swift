@@ -164,10 +164,10 @@ public enum ReadSideBenchmark {
 
     /// Searched transfer `index`: both directions, mostly successful, three currencies, forty DFSPs, a transfer every
     /// three seconds.
-    static func searchedRow(_ index: Int, base: Int64) -> TransferRow {
+    static func searchedRow(_ index: Int, base: Int64, spacing: Int64 = 3000) -> TransferRow {
         let direction: TransferDirection = index % 2 == 0 ? .outbound : .inbound
         var row = TransferRow(direction: direction, aggregateId: String(format: "%08x", index) + "-5d1a-4c6e-9b7f-0a1b2c3d4e5f", state: "COMMITTED",
-                              initiatedAt: base + Int64(index) * 3000, lastSequence: 8)
+                              initiatedAt: base + Int64(index) * spacing, lastSequence: 8)
         row.transferId = row.aggregateId
         row.payer = PartyColumns(idType: "MSISDN", idValue: "2771" + String(format: "%07d", index % 1_000_000), name: "Payer \(index)",
                                  dfsp: direction == .outbound ? "payerfsp" : "dfsp-\(index % 40)")

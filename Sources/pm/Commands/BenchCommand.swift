@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks, each against a baseline measured in the same run (use a release build).",
-        subcommands: [Crypto.self, Log.self, HTTP.self, EndToEnd.self, Overload.self, ReadSide.self]
+        subcommands: [Crypto.self, Log.self, HTTP.self, EndToEnd.self, Overload.self, ReadSide.self, Portal.self]
     )
 
     struct Crypto: ParsableCommand {
@@ -405,6 +405,44 @@ extension BenchCommand {
             ])
             if json { printJSON(object) } else { print(String(decoding: CanonicalJSON.insertionOrderBytes(object), as: UTF8.self)) }
             if !r.consistent { throw ExitCode(1) }
+        }
+    }
+
+    struct Portal: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "portal",
+            abstract: "The portal's pages over HTTP with many transfers in their window, each against /health in the same run.",
+            discussion: """
+                Fills a projection store with N transfers of the last 50 minutes (with their per-minute statistics and \
+                hourly flow), serves the portal on a free port, signs in, and asks for each page in turn (median and \
+                worst of 15 after 2 warm-ups, milliseconds from the request to the last byte of the answer).
+                """)
+
+        @Option(name: .long, help: "Transfers in the window.")
+        var transfers = 10_000
+        @Flag(name: .long, help: "Print one JSON object.")
+        var json = false
+
+        func run() async throws {
+            var logger = Logger(label: "pm-bench")
+            logger.logLevel = .critical
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pm-bench-portal-\(UUID().uuidString.prefix(8))").path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let quiet = json
+            let r = try await PortalBenchmark.run(transfers: transfers, directory: folder, logger: logger) { line in if !quiet { print(line) } }
+            let baseline = r.pages.first?.medianMilliseconds ?? 1
+            var pages: [JSONValue] = []
+            for page in r.pages {
+                let ratio = page.medianMilliseconds / max(baseline, 0.001)
+                let members: [(String, JSONValue)] = [
+                    ("page", .string(page.name)), ("path", .string(page.path)), ("medianMs", .number(String(format: "%.1f", page.medianMilliseconds))),
+                    ("worstMs", .number(String(format: "%.1f", page.worstMilliseconds))), ("bytes", .number(String(page.bytes))),
+                    ("ratioToHealth", .number(String(format: "%.1f", ratio))),
+                ]
+                pages.append(.object(members))
+            }
+            let object: JSONValue = .object([("benchmark", .string("portal")), ("transfers", .number(String(r.transfers))), ("pages", .array(pages))])
+            if json { printJSON(object) } else { print(String(decoding: CanonicalJSON.insertionOrderBytes(object), as: UTF8.self)) }
         }
     }
 }
