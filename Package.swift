@@ -167,6 +167,7 @@ let package = Package(
             dependencies: [
                 "Connector", "Simulators", "PaymentManager", "FSPIOP", "EventLog", "PaymentDomain", "Processing", "ReadSide", "ReadModel", "PMCore", "Portal",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -41,7 +41,7 @@ enum Layout {
             """
     }
 
-    static func login(message: String?, token: String, name: String, next: String) -> String {
+    static func login(message: String?, token: String, name: String, next: String, singleSignOn: String? = nil) -> String {
         """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -53,7 +53,20 @@ enum Layout {
         <input type="hidden" name="csrf" value="\(HTML.h(token))"><input type="hidden" name="next" value="\(HTML.h(next))">
         <label for="name">User name</label><input id="name" name="name" autocomplete="username" required value="\(HTML.h(name))" autofocus>
         <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
-        <button type="submit">Sign in</button></form></main></body></html>
+        <button type="submit">Sign in</button></form>
+        \(singleSignOn.map { "<p class=\"card\"><a class=\"button sso\" href=\"\(HTML.h($0))\">Sign in with single sign-on</a></p>" } ?? "")
+        </main></body></html>
+        """
+    }
+
+    /// After a single sign-on: a page that sends the browser on (a navigation from this site, so that its session cookie goes with it).
+    static func continuing(to next: String) -> String {
+        """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta http-equiv="refresh" content="0;url=\(HTML.h(next))"><title>Signed in · Payment Manager</title>
+        <link rel="stylesheet" href="/assets/portal.css"></head>
+        <body class="login"><main id="main"><h1>Signed in</h1><p><a href="\(HTML.h(next))">Continue to the portal</a></p></main></body></html>
         """
     }
 

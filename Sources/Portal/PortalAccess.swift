@@ -151,7 +151,7 @@ public enum PortalRoutes {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard let first = segments.first else { return anyone }
         switch first {
-        case "login", "logout", "assets": return .open
+        case "login", "logout", "assets", "oidc": return .open
         case "portal": return pages[segments.count > 1 ? segments[1] : ""] ?? .roles([.admin])
         default: return api[first] ?? .roles([.admin])
         }

@@ -21,14 +21,17 @@ public struct PortalResponder: HTTPResponder {
         public var secureCookies: Bool
         public var sessionIdle: Duration
         public var sessionLifetime: Duration
+        /// Sign-in through an OpenID Connect provider, beside the local users.
+        public var oidc: OIDCSettings?
 
         public init(dfspId: String, users: PortalUsers, secureCookies: Bool = true, sessionIdle: Duration = .seconds(30 * 60),
-                    sessionLifetime: Duration = .seconds(12 * 3600)) {
+                    sessionLifetime: Duration = .seconds(12 * 3600), oidc: OIDCSettings? = nil) {
             self.dfspId = dfspId
             self.users = users
             self.secureCookies = secureCookies
             self.sessionIdle = sessionIdle
             self.sessionLifetime = sessionLifetime
+            self.oidc = oidc
         }
     }
 
@@ -41,6 +44,7 @@ public struct PortalResponder: HTTPResponder {
     let technical: TechnicalPages
     let snapshot: @Sendable () async -> TechnicalSnapshot
     let checkHub: @Sendable () async -> Void
+    let oidc: OIDCClient?
     let logger: Logger
 
     public init(settings: Settings, api: ExperienceAPI, store: ProjectionStore, service: ProjectionService?, metrics: HTTPMetrics?,
@@ -56,6 +60,9 @@ public struct PortalResponder: HTTPResponder {
         self.snapshot = snapshot
         self.checkHub = checkHub
         self.logger = logger
+        oidc = settings.oidc.flatMap { settings in
+            (try? PooledHTTPClient(configuration: .init())).map { OIDCClient(settings: settings, http: $0, now: now) }
+        }
     }
 
     /// The session cookie's name: one per DFSP, so that the portals of two DFSPs on one host do not sign each other out.
@@ -76,6 +83,8 @@ public struct PortalResponder: HTTPResponder {
         case (.get, "/login"): return loginForm(message: nil, name: "", next: Self.safeNext(request.uri.queryParameters["next"].map(String.init)))
         case (.post, "/login"): return await login(request)
         case (.post, "/logout"): return await logout(request)
+        case (.get, "/oidc/start"): return await oidcStart(next: Self.safeNext(request.uri.queryParameters["next"].map(String.init)))
+        case (.get, "/oidc/callback"): return await oidcCallback(request)
         case (.get, "/"): return Self.redirect("/portal")
         default: break
         }
@@ -182,7 +191,8 @@ public struct PortalResponder: HTTPResponder {
 
     private func loginForm(message: String?, name: String, next: String, status: HTTPResponse.Status = .ok) -> Response {
         let token = SessionStore.randomToken()
-        var response = Self.html(status, Layout.login(message: message, token: token, name: name, next: next))
+        let singleSignOn = oidc == nil ? nil : "/oidc/start" + HTML.query([("next", next)])
+        var response = Self.html(status, Layout.login(message: message, token: token, name: name, next: next, singleSignOn: singleSignOn))
         response.headers.append(HTTPField(name: .setCookie, value: cookie(Self.loginCookie, token, path: "/login", maxAge: 3600)))
         return response
     }
@@ -217,6 +227,54 @@ public struct PortalResponder: HTTPResponder {
         var response = Self.redirect(next)
         response.headers.append(HTTPField(name: .setCookie, value: cookie(cookieName, session.id, path: "/", maxAge: Int(settings.sessionLifetime.components.seconds))))
         response.headers.append(HTTPField(name: .setCookie, value: cookie(Self.loginCookie, "", path: "/login", maxAge: 0)))
+        return response
+    }
+
+    // MARK: OpenID Connect
+
+    static let oidcCookie = "pm_oidc_state"
+
+    private func oidcStart(next: String) async -> Response {
+        guard let oidc else { return Self.html(.notFound, Layout.problem(title: "Not configured", message: "Single sign-on is not configured.")) }
+        do {
+            let (url, state) = try await oidc.start(next: next)
+            var response = Self.redirect(url)
+            // Lax, not Strict: the provider sends the browser back by a top-level navigation from its own site.
+            response.headers.append(HTTPField(name: .setCookie, value: "\(Self.oidcCookie)=\(state); Path=/oidc; Max-Age=600; HttpOnly; SameSite=Lax"
+                                                + (settings.secureCookies ? "; Secure" : "")))
+            return response
+        } catch {
+            logger.error("cannot start a single sign-on", metadata: ["error": "\(error)"])
+            return loginForm(message: "The single sign-on provider cannot be reached.", name: "", next: next, status: .serviceUnavailable)
+        }
+    }
+
+    private func oidcCallback(_ request: Request) async -> Response {
+        guard let oidc else { return Self.html(.notFound, Layout.problem(title: "Not configured", message: "Single sign-on is not configured.")) }
+        let values = Self.values(request.uri.queryParameters)
+        guard let code = values["code"], let state = values["state"] else {
+            logger.notice("a single sign-on came back without a code", metadata: ["error": "\(values["error"] ?? "none")"])
+            return loginForm(message: "The single sign-on did not complete.", name: "", next: "/portal", status: .badRequest)
+        }
+        let user: PortalUser, next: String
+        do {
+            (user, next) = try await oidc.finish(code: code, state: state, cookieState: Self.cookies(request)[Self.oidcCookie])
+        } catch {
+            logger.notice("a single sign-on was refused", metadata: ["error": "\(error)"])
+            return loginForm(message: "The single sign-on could not be verified: please try again.", name: "", next: "/portal", status: .badRequest)
+        }
+        guard !user.roles.isEmpty else {
+            logger.notice("a single sign-on named no portal role", metadata: ["user": "\(user.name)"])
+            return Self.html(.forbidden, Layout.problem(title: "No portal role", message: "Your account has no portal role (business, technical or admin)."))
+        }
+        let session = sessions.create(for: user)
+        logger.info("signed in to the portal by single sign-on", metadata: ["user": "\(user.name)"])
+        // A page, not a redirect: a SameSite=Strict cookie set on the way back from another site is sent only once the
+        // browser navigates from this one.
+        var response = Self.html(.ok, Layout.continuing(to: next))
+        response.headers.append(HTTPField(name: .setCookie, value: cookie(cookieName, session.id, path: "/", maxAge: Int(settings.sessionLifetime.components.seconds))))
+        response.headers.append(HTTPField(name: .setCookie, value: "\(Self.oidcCookie)=; Path=/oidc; Max-Age=0; HttpOnly; SameSite=Lax"
+                                            + (settings.secureCookies ? "; Secure" : "")))
         return response
     }
 

@@ -124,6 +124,11 @@ public struct ConnectorConfiguration: Sendable, Hashable {
     public var portalUsersPath: String?
     /// `PM_PORTAL_SESSION_IDLE_MINUTES` (30): a portal session ends after this long without a request.
     public var portalSessionIdleMinutes = 30
+    /// `PM_PORTAL_OIDC_ISSUER`, `PM_PORTAL_OIDC_CLIENT_ID`, `PM_PORTAL_OIDC_REDIRECT_URL`, `PM_PORTAL_OIDC_ROLES_CLAIM` (roles),
+    /// `PM_PORTAL_OIDC_SCOPES` (openid profile): sign-in through an OpenID Connect provider (nil: local users only).
+    public var portalOIDC: OIDCSettings?
+    /// `PM_PORTAL_OIDC_CLIENT_SECRET_PATH`: the file holding the portal's client secret at the provider, if it has one.
+    public var portalOIDCClientSecretPath: String?
 
     /// Reads the configuration from environment variables (the SDK's names), checking every value.
     /// `fileExists` is how paths are checked (injected so that tests need no files).
@@ -258,6 +263,23 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             configuration.portalUsersPath = try reader.file("PM_PORTAL_USERS_FILE", because: "it is set")
         }
         configuration.portalSessionIdleMinutes = try reader.positive("PM_PORTAL_SESSION_IDLE_MINUTES", default: 30)
+        if let issuer = reader.value("PM_PORTAL_OIDC_ISSUER") {
+            guard issuer.hasPrefix("https://") || issuer.hasPrefix("http://127.") || issuer.hasPrefix("http://localhost") else {
+                throw ConfigurationError("PM_PORTAL_OIDC_ISSUER", "'\(issuer)' must be an https URL (http only on this host)")
+            }
+            guard let clientId = reader.value("PM_PORTAL_OIDC_CLIENT_ID") else {
+                throw ConfigurationError("PM_PORTAL_OIDC_CLIENT_ID", "is required when PM_PORTAL_OIDC_ISSUER is set")
+            }
+            guard let redirect = reader.value("PM_PORTAL_OIDC_REDIRECT_URL"), redirect.hasSuffix("/oidc/callback") else {
+                throw ConfigurationError("PM_PORTAL_OIDC_REDIRECT_URL", "is required when PM_PORTAL_OIDC_ISSUER is set: this portal's /oidc/callback as browsers reach it")
+            }
+            configuration.portalOIDC = OIDCSettings(issuer: issuer, clientId: clientId, redirectURL: redirect,
+                                                    rolesClaim: reader.value("PM_PORTAL_OIDC_ROLES_CLAIM") ?? "roles",
+                                                    scopes: reader.value("PM_PORTAL_OIDC_SCOPES") ?? "openid profile")
+            if reader.value("PM_PORTAL_OIDC_CLIENT_SECRET_PATH") != nil {
+                configuration.portalOIDCClientSecretPath = try reader.file("PM_PORTAL_OIDC_CLIENT_SECRET_PATH", because: "it is set")
+            }
+        }
         if let text = reader.value("PM_LOG_DURABILITY") {
             guard let durability = SQLiteLogConfiguration.Durability(rawValue: text.lowercased()) else {
                 throw ConfigurationError("PM_LOG_DURABILITY", "'\(text)' must be full or normal")
@@ -274,10 +296,18 @@ public struct ConnectorConfiguration: Sendable, Hashable {
         if let portalUsersPath {
             do { users = try PortalUsers(file: portalUsersPath) } catch { throw ConfigurationError("PM_PORTAL_USERS_FILE", error.description) }
         }
+        var oidc = portalOIDC
+        if let path = portalOIDCClientSecretPath {
+            do {
+                oidc?.clientSecret = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw ConfigurationError("PM_PORTAL_OIDC_CLIENT_SECRET_PATH", "'\(path)' cannot be read")
+            }
+        }
         return ReadSideServices.Settings(
             path: projectionsPath, retentionMilliseconds: projectionsRetentionDays == 0 ? nil : Int64(projectionsRetentionDays) * 86_400_000,
             host: experienceListenAddress, port: experiencePort, limits: connectionLimits, users: users,
-            sessionIdle: .seconds(portalSessionIdleMinutes * 60))
+            sessionIdle: .seconds(portalSessionIdleMinutes * 60), oidc: oidc)
     }
 
     /// Whether an address is the loopback interface (`127.0.0.0/8`, `::1`, `localhost`).
@@ -313,6 +343,12 @@ public struct ConnectorConfiguration: Sendable, Hashable {
             "PM_PORTAL_SESSION_IDLE_MINUTES=\(portalSessionIdleMinutes)",
         ]
         if let portalUsersPath { lines.append("PM_PORTAL_USERS_FILE=\(portalUsersPath)") }
+        if let portalOIDC {
+            lines += ["PM_PORTAL_OIDC_ISSUER=\(portalOIDC.issuer)", "PM_PORTAL_OIDC_CLIENT_ID=\(portalOIDC.clientId)",
+                      "PM_PORTAL_OIDC_REDIRECT_URL=\(portalOIDC.redirectURL)", "PM_PORTAL_OIDC_ROLES_CLAIM=\(portalOIDC.rolesClaim)",
+                      "PM_PORTAL_OIDC_SCOPES=\(portalOIDC.scopes)"]
+        }
+        if let portalOIDCClientSecretPath { lines.append("PM_PORTAL_OIDC_CLIENT_SECRET_PATH=\(portalOIDCClientSecretPath)") }
         if let jwsSigningKeyPath { lines.append("JWS_SIGNING_KEY_PATH=\(jwsSigningKeyPath)") }
         if let jwsVerificationKeysDirectory { lines.append("JWS_VERIFICATION_KEYS_DIRECTORY=\(jwsVerificationKeysDirectory)") }
         if let tokenPath = outboundAccess.tokenPath { lines.append("PM_OUTBOUND_API_TOKEN_PATH=\(tokenPath)") }

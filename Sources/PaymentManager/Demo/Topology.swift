@@ -70,6 +70,8 @@ public final class Topology: Sendable {
         public var payerExperiencePort = 0
         /// Who may sign in to both DFSPs' portals.
         public var portalUsers: [PortalUser] = []
+        /// Sign-in to the payer's portal through an OpenID Connect provider.
+        public var payerPortalOIDC: OIDCSettings?
 
         public init(directory: String) { self.directory = directory }
     }
@@ -239,7 +241,7 @@ public final class Topology: Sendable {
         if options.readSide {
             let users = PortalUsers(options.portalUsers)
             payerReadSide = try ReadSideServices(settings: .init(path: "\(directory)/\(options.payerId)/projections.sqlite", retentionMilliseconds: nil,
-                                                                 port: options.payerExperiencePort, users: users),
+                                                                 port: options.payerExperiencePort, users: users, oidc: options.payerPortalOIDC),
                                                  connector: payerSettings, log: payerLog, metrics: payerMetrics,
                                                  logger: logger.labelled("\(options.payerId)-read-side"))
             payeeReadSide = try ReadSideServices(settings: .init(path: "\(directory)/\(options.payeeId)/projections.sqlite", retentionMilliseconds: nil, port: 0,

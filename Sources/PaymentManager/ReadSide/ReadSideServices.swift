@@ -23,10 +23,12 @@ public final class ReadSideServices: Sendable {
         public var users: PortalUsers
         /// How long a portal session lasts without a request.
         public var sessionIdle: Duration
+        /// Sign-in through an OpenID Connect provider, beside the local users.
+        public var oidc: OIDCSettings?
 
         public init(path: String, topics: ConnectorTopics = ConnectorTopics(), retentionMilliseconds: Int64?, host: String = "127.0.0.1",
                     port: Int, limits: ConnectionLimits = ConnectionLimits(), users: PortalUsers = PortalUsers([]),
-                    sessionIdle: Duration = .seconds(30 * 60)) {
+                    sessionIdle: Duration = .seconds(30 * 60), oidc: OIDCSettings? = nil) {
             self.path = path
             self.topics = topics
             self.retentionMilliseconds = retentionMilliseconds
@@ -35,6 +37,7 @@ public final class ReadSideServices: Sendable {
             self.limits = limits
             self.users = users
             self.sessionIdle = sessionIdle
+            self.oidc = oidc
         }
     }
 
@@ -57,14 +60,14 @@ public final class ReadSideServices: Sendable {
             log: log, store: store, settings: .init(topicSpecs: topics.specs, retentionMilliseconds: settings.retentionMilliseconds),
             metricsFactory: metrics.factory, logger: logger)
         let api = ExperienceAPI(store: store, service: projections, metrics: metrics, now: { Self.wallClockMilliseconds() }, logger: logger)
-        if settings.users.users.isEmpty {
+        if settings.users.users.isEmpty && settings.oidc == nil {
             logger.warning("no portal user is configured (PM_PORTAL_USERS_FILE): nobody can sign in to the portal or read the experience API")
         }
         probe = HubProbe(endpoints: connector.hub, http: try PooledHTTPClient(configuration: .init(tls: try connector.outboundTLS?.clientConfiguration())),
                          logger: logger)
         let source = TechnicalSnapshotSource(settings: connector, log: log, probe: probe)
         let portal = PortalResponder(
-            settings: .init(dfspId: connector.dfspId, users: settings.users, sessionIdle: settings.sessionIdle), api: api, store: store,
+            settings: .init(dfspId: connector.dfspId, users: settings.users, sessionIdle: settings.sessionIdle, oidc: settings.oidc), api: api, store: store,
             service: projections, metrics: metrics, now: { Self.wallClockMilliseconds() }, snapshot: { await source.snapshot() },
             checkHub: { [probe] in await probe.checkAll() }, logger: logger)
         server = HTTPServer(name: "experience", host: settings.host, port: settings.port, tls: nil, limits: settings.limits,
