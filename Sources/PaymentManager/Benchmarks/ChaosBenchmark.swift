@@ -26,6 +26,8 @@ public enum ChaosBenchmark {
                            retentionSeconds: Int = 300, logger: Logger) async throws -> Result {
         var options = ProcessTopology.Options(directory: directory, executable: executable)
         options.finishedRetentionSeconds = retentionSeconds
+        // The connector alone: the read side (projections, portal) would run in another process on Kafka.
+        options.environment["PM_ROLES"] = "edge,processor"
         // The processes are killed every 0.5-2 s: checkpoints every 250 ms, so that restarts start from one.
         if killing { options.checkpointIntervalMilliseconds = 250 }
         let topology = try ProcessTopology(options: options, logger: logger)
