@@ -49,14 +49,15 @@ public struct PortalResponder: HTTPResponder {
 
     public init(settings: Settings, api: ExperienceAPI, store: ProjectionStore, service: ProjectionService?, metrics: HTTPMetrics?,
                 now: @escaping @Sendable () -> Int64, snapshot: @escaping @Sendable () async -> TechnicalSnapshot,
-                checkHub: @escaping @Sendable () async -> Void = {}, logger: Logger, throttle: LoginThrottle = LoginThrottle()) {
+                checkHub: @escaping @Sendable () async -> Void = {}, sampler: MetricsSampler? = nil, logger: Logger,
+                throttle: LoginThrottle = LoginThrottle()) {
         self.settings = settings
         self.api = api
         self.store = store
         sessions = SessionStore(idle: settings.sessionIdle, lifetime: settings.sessionLifetime)
         self.throttle = throttle
         business = BusinessPages(store: store, now: now)
-        technical = TechnicalPages(metrics: metrics, service: service, now: now)
+        technical = TechnicalPages(metrics: metrics, sampler: sampler, service: service, now: now)
         self.snapshot = snapshot
         self.checkHub = checkHub
         self.logger = logger

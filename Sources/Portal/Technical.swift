@@ -1,5 +1,7 @@
 import Connector
 import Foundation
+import ServiceLifecycle
+import Synchronization
 
 /// What the technical pages show of the connector itself, gathered by the composition root when a page is asked
 /// for: its endpoints and their security, the certificates and keys it uses, and the dead letters on its log.
@@ -139,5 +141,71 @@ struct RouteSummary: Hashable {
             }
         }
         return routes.values.filter { $0.requests > 0 }.sorted { ($0.api, $0.route) < ($1.api, $1.route) }
+    }
+}
+
+/// Samples the process's request metrics every `interval`, so that the service page can show rates over the last
+/// minute, not only totals since the start.
+public final class MetricsSampler: Service, Sendable {
+    struct Sample {
+        var at: ContinuousClock.Instant
+        var routes: [String: RouteSummary]
+    }
+
+    /// What one route did over a window: requests and failures per second, and their mean time.
+    struct Rate {
+        var requestsPerSecond: Double
+        var failedShare: Double
+        var meanMilliseconds: Double?
+    }
+
+    let metrics: HTTPMetrics?
+    let interval: Duration
+    let keep: Int
+    private let samples = Mutex<[Sample]>([])
+
+    public init(metrics: HTTPMetrics?, interval: Duration = .seconds(10), keep: Int = 13) {
+        self.metrics = metrics
+        self.interval = interval
+        self.keep = keep
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            take()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
+        }
+    }
+
+    /// Takes a sample now.
+    func take() {
+        let routes = RouteSummary.summarize(MetricSample.parse(metrics?.render() ?? ""), requests: "pm_http_requests_total",
+                                            duration: "pm_http_request_duration_seconds", group: ("api", "route"),
+                                            failed: { ($0["status"].flatMap(Int.init) ?? 0) >= 500 })
+        let sample = Sample(at: .now, routes: Dictionary(routes.map { ($0.api + " " + $0.route, $0) }, uniquingKeysWith: { a, _ in a }))
+        samples.withLock { samples in
+            samples.append(sample)
+            if samples.count > keep { samples.removeFirst(samples.count - keep) }
+        }
+    }
+
+    /// Each route's rates between the newest sample and the oldest one within `window` of it (nil with fewer than two).
+    func rates(window: Duration = .seconds(60)) -> (seconds: Double, routes: [String: Rate])? {
+        samples.withLock { samples -> (Double, [String: Rate])? in
+            guard let newest = samples.last, let oldest = samples.first(where: { newest.at - $0.at <= window + .seconds(1) }), oldest.at < newest.at else {
+                return nil
+            }
+            let elapsed = newest.at - oldest.at
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            var rates: [String: Rate] = [:]
+            for (key, now) in newest.routes {
+                let before = oldest.routes[key] ?? RouteSummary(api: now.api, route: now.route)
+                let requests = now.requests - before.requests
+                let timed = now.timed - before.timed
+                rates[key] = Rate(requestsPerSecond: requests / seconds, failedShare: requests > 0 ? (now.errors - before.errors) / requests : 0,
+                                  meanMilliseconds: timed > 0 ? (now.seconds - before.seconds) * 1000 / timed : nil)
+            }
+            return (seconds, rates)
+        }
     }
 }

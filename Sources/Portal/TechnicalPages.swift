@@ -5,6 +5,7 @@ import ReadSide
 /// The technical pages: the connection to the hub, the service's own health, and the credentials in use.
 struct TechnicalPages {
     let metrics: HTTPMetrics?
+    let sampler: MetricsSampler?
     let service: ProjectionService?
     let now: @Sendable () -> Int64
 
@@ -50,8 +51,9 @@ struct TechnicalPages {
         let samples = MetricSample.parse(metrics?.render() ?? "")
         let routes = RouteSummary.summarize(samples, requests: "pm_http_requests_total", duration: "pm_http_request_duration_seconds",
                                             group: ("api", "route"), failed: { ($0["status"].flatMap(Int.init) ?? 0) >= 500 })
-        var html = "<section><h2>Requests served since this process started</h2>"
-        html += routes.isEmpty ? "<p class=\"empty\">No request served yet.</p>" : routeTable(routes, caption: "Requests by API and route", first: "API", second: "Route")
+        var html = "<section><h2>Requests served</h2>"
+        html += routes.isEmpty ? "<p class=\"empty\">No request served yet.</p>"
+            : routeTable(routes, caption: "Requests by API and route", first: "API", second: "Route", rates: sampler?.rates())
         html += "</section><section><h2>Read models</h2>"
         if let service, let lag = try? await service.lag() {
             html += "<dl>" + lag.sorted { $0.key.rawValue < $1.key.rawValue }.map { "<dt>\(HTML.h($0.key.rawValue)) lag</dt><dd>\($0.value) records</dd>" }.joined() + "</dl>"
@@ -92,13 +94,29 @@ struct TechnicalPages {
         return html + "</tbody></table></div><p>Private keys are never shown: only the certificates and public keys that go with them.</p>"
     }
 
-    private func routeTable(_ routes: [RouteSummary], caption: String, first: String, second: String) -> String {
-        var html = "<div class=\"scroll\"><table><caption class=\"visually-hidden\">\(HTML.h(caption))</caption><thead><tr><th scope=\"col\">\(first)</th>"
-        html += "<th scope=\"col\">\(second)</th><th scope=\"col\" class=\"number\">Requests</th><th scope=\"col\" class=\"number\">Failed</th>"
+    /// Totals since the process started and, with `rates`, the same over the last minute.
+    private func routeTable(_ routes: [RouteSummary], caption: String, first: String, second: String,
+                            rates: (seconds: Double, routes: [String: MetricsSampler.Rate])? = nil) -> String {
+        var html = ""
+        if let rates { html += "<p class=\"live\">Rates over the last \(Int(rates.seconds.rounded())) seconds; totals since this process started.</p>" }
+        html += "<div class=\"scroll\"><table><caption class=\"visually-hidden\">\(HTML.h(caption))</caption><thead><tr><th scope=\"col\">\(first)</th>"
+        html += "<th scope=\"col\">\(second)</th>"
+        if rates != nil {
+            html += "<th scope=\"col\" class=\"number\">Requests/s</th><th scope=\"col\" class=\"number\">Failed (recent)</th>"
+            html += "<th scope=\"col\" class=\"number\">Mean time (recent)</th>"
+        }
+        html += "<th scope=\"col\" class=\"number\">Requests</th><th scope=\"col\" class=\"number\">Failed</th>"
         html += "<th scope=\"col\" class=\"number\">Mean time</th></tr></thead><tbody>"
         for route in routes {
             let share = route.requests > 0 ? route.errors * 100 / route.requests : 0
-            html += "<tr><td>\(HTML.h(route.api))</td><td>\(HTML.h(route.route))</td><td class=\"number\">\(Int(route.requests))</td>"
+            html += "<tr><td>\(HTML.h(route.api))</td><td>\(HTML.h(route.route))</td>"
+            if let rates {
+                let rate = rates.routes[route.api + " " + route.route]
+                html += "<td class=\"number\">\(String(format: "%.2f", rate?.requestsPerSecond ?? 0))</td>"
+                html += "<td class=\"number\">\(String(format: "%.1f", (rate?.failedShare ?? 0) * 100)) %</td>"
+                html += "<td class=\"number\">\(rate?.meanMilliseconds.map { String(format: "%.1f ms", $0) } ?? "—")</td>"
+            }
+            html += "<td class=\"number\">\(Int(route.requests))</td>"
             html += "<td class=\"number\">\(Int(route.errors)) (\(String(format: "%.1f", share)) %)</td>"
             html += "<td class=\"number\">\(route.timed > 0 ? String(format: "%.1f ms", route.seconds * 1000 / route.timed) : "—")</td></tr>"
         }

@@ -1,3 +1,4 @@
+import Connector
 import Foundation
 import NIOHTTP1
 import PMCore
@@ -160,5 +161,25 @@ struct PortalAccessTests {
                 #expect(!body.contains("demo-secret-payerfsp"))
             }
         }
+    }
+}
+
+/// The service page's rates: from two samples of the process's own metrics.
+struct MetricsSamplerTests {
+    @Test("rates over the window between samples: requests per second, the failed share, the mean time")
+    func rates() throws {
+        let metrics = HTTPMetrics()
+        let sampler = MetricsSampler(metrics: metrics)
+        #expect(sampler.rates() == nil)
+        metrics.record(api: "inbound", method: "PUT", route: "transfers", status: 200, since: .now)
+        sampler.take()
+        for status in [200, 200, 500, 200] { metrics.record(api: "inbound", method: "PUT", route: "transfers", status: status, since: .now) }
+        sampler.take()
+        let (seconds, routes) = try #require(sampler.rates())
+        #expect(seconds > 0)
+        let rate = try #require(routes["inbound transfers"])
+        #expect(abs(rate.requestsPerSecond * seconds - 4) < 0.001)
+        #expect(abs(rate.failedShare - 0.25) < 0.001)
+        #expect(rate.meanMilliseconds != nil)
     }
 }

@@ -46,6 +46,8 @@ public final class ReadSideServices: Sendable {
     public let server: HTTPServer<PortalResponder>
     /// Checks that the hub answers, for the portal's connection page.
     public let probe: HubProbe
+    /// Samples the request metrics for the service page's rates.
+    public let sampler: MetricsSampler
 
     /// `connector`: the settings of the connector whose log this is, for the technical pages.
     public init(settings: Settings, connector: ConnectorSettings, log: any EventLog, metrics: HTTPMetrics, logger: Logger) throws {
@@ -66,15 +68,16 @@ public final class ReadSideServices: Sendable {
         probe = HubProbe(endpoints: connector.hub, http: try PooledHTTPClient(configuration: .init(tls: try connector.outboundTLS?.clientConfiguration())),
                          logger: logger)
         let source = TechnicalSnapshotSource(settings: connector, log: log, probe: probe)
+        sampler = MetricsSampler(metrics: metrics)
         let portal = PortalResponder(
             settings: .init(dfspId: connector.dfspId, users: settings.users, sessionIdle: settings.sessionIdle, oidc: settings.oidc), api: api, store: store,
             service: projections, metrics: metrics, now: { Self.wallClockMilliseconds() }, snapshot: { await source.snapshot() },
-            checkHub: { [probe] in await probe.checkAll() }, logger: logger)
+            checkHub: { [probe] in await probe.checkAll() }, sampler: sampler, logger: logger)
         server = HTTPServer(name: "experience", host: settings.host, port: settings.port, tls: nil, limits: settings.limits,
                             responder: portal, metrics: metrics, logger: logger)
     }
 
-    public var services: [any Service] { [projections, server, probe] }
+    public var services: [any Service] { [projections, server, probe, sampler] }
 
     /// The experience API's port, once it listens.
     public func listeningPort() async throws -> Int { try await server.listeningPort() }
