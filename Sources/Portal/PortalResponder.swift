@@ -67,8 +67,8 @@ public struct PortalResponder: HTTPResponder {
     }
 
     /// The session cookie's name: one per DFSP, so that the portals of two DFSPs on one host do not sign each other out.
-    var cookieName: String { "pm_session_" + settings.dfspId.filter { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" } }
-    static let loginCookie = "pm_login"
+    var cookieName: String { "pm-session-" + settings.dfspId.filter { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" } }
+    static let loginCookie = "pm-login"
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         var response = try await route(request, context: context)
@@ -233,7 +233,7 @@ public struct PortalResponder: HTTPResponder {
 
     // MARK: OpenID Connect
 
-    static let oidcCookie = "pm_oidc_state"
+    static let oidcCookie = "pm-oidc-state"
 
     private func oidcStart(next: String) async -> Response {
         guard let oidc else { return Self.html(.notFound, Layout.problem(title: "Not configured", message: "Single sign-on is not configured.")) }

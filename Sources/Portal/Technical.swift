@@ -64,6 +64,8 @@ public struct TechnicalSnapshot: Sendable {
     public var deadLetterTotal: Int
     /// The checks that the hub answers, newest first (``HubProbe``).
     public var hubChecks: [HubProbe.Check] = []
+    /// The processor's consumer group and how many records of each topic it has not read yet (nil: not known).
+    public var processorLag: (group: String, topics: [(topic: String, lag: Int64)])?
 
     public init(dfspId: String, endpoints: [Endpoint] = [], settings: [(String, String)] = [], credentials: [Credential] = [],
                 deadLetters: [DeadLetter] = [], deadLetterTotal: Int = 0) {

@@ -54,6 +54,14 @@ struct TechnicalPages {
         var html = "<section><h2>Requests served</h2>"
         html += routes.isEmpty ? "<p class=\"empty\">No request served yet.</p>"
             : routeTable(routes, caption: "Requests by API and route", first: "API", second: "Route", rates: sampler?.rates())
+        html += "</section><section><h2>The log</h2>"
+        if let processor = snapshot.processorLag {
+            let total = processor.topics.reduce(Int64(0)) { $0 + $1.lag }
+            html += "<p>The processor's consumer group <code>\(HTML.h(processor.group))</code> is \(total) records behind.</p><dl>"
+            html += processor.topics.map { "<dt><code>\(HTML.h($0.topic))</code></dt><dd>\($0.lag) records</dd>" }.joined() + "</dl>"
+        } else {
+            html += "<p class=\"empty\">The processor's lag is not known here.</p>"
+        }
         html += "</section><section><h2>Read models</h2>"
         if let service, let lag = try? await service.lag() {
             html += "<dl>" + lag.sorted { $0.key.rawValue < $1.key.rawValue }.map { "<dt>\(HTML.h($0.key.rawValue)) lag</dt><dd>\($0.value) records</dd>" }.joined() + "</dl>"

@@ -21,8 +21,10 @@ public final class ProjectionStore: Sendable {
     let writer: SQLiteConnection
     let reader: SQLiteConnection
 
-    /// Opens (or creates, owner-only) the store at `path`.
-    public init(path: String, topics: ProjectionTopics) throws(LogError) {
+    /// Opens (or creates, owner-only) the store at `path`. Without `indexed` (a store filled from the log only to be
+    /// swapped into a live one), rows are written without the secondary indexes and the text index; they are built when
+    /// the store is next opened with them.
+    public init(path: String, topics: ProjectionTopics, indexed: Bool = true) throws(LogError) {
         self.path = path
         self.topics = topics
         if path != ":memory:", !FileManager.default.fileExists(atPath: path),
@@ -33,6 +35,7 @@ public final class ProjectionStore: Sendable {
         storeID = try writer.runSynchronously { connection throws(LogError) in
             try Self.migrate(connection)
             try connection.execute(Self.schema)
+            try Self.prepareIndexes(connection, indexed: indexed)
             let select = try connection.statement("SELECT value FROM store_info WHERE key = 'store_id'")
             if try select.step() { return select.text(0) }
             let id = RandomUUID.make().lowercased()
@@ -65,6 +68,31 @@ public final class ProjectionStore: Sendable {
         try insert.run()
     }
 
+    /// Creates the indexes and triggers, first filling the text index and the DFSPs from rows written without them;
+    /// or, without `indexed`, marks the store as written without them.
+    static func prepareIndexes(_ connection: SQLiteConnection, indexed: Bool) throws(LogError) {
+        let select = try connection.statement("SELECT value FROM store_info WHERE key = 'indexes'")
+        let state = try select.step() ? select.text(0) : nil
+        select.reset()
+        guard indexed else {
+            if state == nil { try connection.execute("INSERT INTO store_info(key, value) VALUES ('indexes', 'deferred')") }
+            return
+        }
+        if state == "deferred" {
+            try connection.execute("""
+                BEGIN IMMEDIATE;
+                INSERT INTO transfers_text(rowid, id, payer_id_value, payee_id_value)
+                    SELECT rowid, coalesce(transfer_id, aggregate_id), payer_id_value, payee_id_value FROM transfers
+                    WHERE rowid NOT IN (SELECT rowid FROM transfers_text);
+                INSERT INTO institutions(dfsp) SELECT DISTINCT dfsp FROM (SELECT payer_dfsp AS dfsp FROM transfers UNION SELECT payee_dfsp FROM transfers)
+                    WHERE dfsp IS NOT NULL AND dfsp NOT IN (SELECT dfsp FROM institutions);
+                COMMIT;
+                """)
+        }
+        try connection.execute(indexSchema)
+        if state != "built" { try connection.execute("INSERT OR REPLACE INTO store_info(key, value) VALUES ('indexes', 'built')") }
+    }
+
     /// Writes transfer rows as they are, in transactions of 10,000 (benchmarks fill a store this way); with
     /// `statistics`, the per-minute statistics and the hourly flow their ends add to as well.
     package func save(_ rows: [TransferRow], statistics: Bool = false) async throws(LogError) {
@@ -84,6 +112,7 @@ public final class ProjectionStore: Sendable {
     /// The consumer group this store reads the log as.
     public var group: String { "pm.projections.\(storeID)" }
 
+    /// The tables (and the text index's table), created with every store.
     static let schema = """
         PRAGMA journal_mode=WAL;
         PRAGMA synchronous=NORMAL;
@@ -103,6 +132,37 @@ public final class ProjectionStore: Sendable {
             initiated_at INTEGER NOT NULL, party_resolved_at INTEGER, quoted_at INTEGER, prepared_at INTEGER, completed_at INTEGER,
             error_code TEXT, error_description TEXT, last_sequence INTEGER NOT NULL,
             PRIMARY KEY(direction, aggregate_id));
+        -- Filled by the triggers of indexSchema. Not INSERT OR IGNORE: the statement firing a trigger imposes its own conflict policy.
+        CREATE TABLE IF NOT EXISTS institutions(dfsp TEXT PRIMARY KEY) WITHOUT ROWID;
+        CREATE VIRTUAL TABLE IF NOT EXISTS transfers_text USING fts5(id, payer_id_value, payee_id_value, tokenize='trigram');
+        CREATE TABLE IF NOT EXISTS minute_stats(
+            minute INTEGER NOT NULL, direction TEXT NOT NULL, completed INTEGER NOT NULL, succeeded INTEGER NOT NULL,
+            duration_sum INTEGER NOT NULL, duration_max INTEGER NOT NULL, PRIMARY KEY(minute, direction)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS minute_durations(
+            minute INTEGER NOT NULL, direction TEXT NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL,
+            PRIMARY KEY(minute, direction, bucket)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS hourly_flow(
+            hour INTEGER NOT NULL, currency TEXT NOT NULL, direction TEXT NOT NULL, count INTEGER NOT NULL, amount TEXT NOT NULL,
+            PRIMARY KEY(hour, currency, direction)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS events(
+            event_id TEXT PRIMARY KEY, aggregate_kind TEXT NOT NULL, aggregate_id TEXT NOT NULL, sequence INTEGER NOT NULL,
+            type TEXT NOT NULL, occurred_at INTEGER NOT NULL, correlation_id TEXT, causation_id TEXT,
+            topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, envelope BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS facts(
+            event_id TEXT PRIMARY KEY, type TEXT NOT NULL, key TEXT NOT NULL, occurred_at INTEGER NOT NULL,
+            correlation_id TEXT, causation_id TEXT, topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+            envelope BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS operations(
+            kind TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL, status TEXT NOT NULL, counterparty TEXT,
+            party_id_type TEXT, party_id_value TEXT, party_id_sub_value TEXT, party_name TEXT, party_dfsp TEXT,
+            amount TEXT, currency TEXT, items INTEGER, reference TEXT, started_at INTEGER NOT NULL, completed_at INTEGER,
+            error_code TEXT, error_description TEXT, last_sequence INTEGER NOT NULL,
+            PRIMARY KEY(kind, id)) WITHOUT ROWID;
+        """
+
+    /// What serves the searches: the secondary indexes, and the triggers that keep the text index and the DFSPs in step with
+    /// the transfers. A store being rebuilt is filled without them, and gets them when it is next opened to serve.
+    static let indexSchema = """
         -- Each filter's index ends with the page order (initiated_at, aggregate_id): a search finds and orders its
         -- matches in the index alone, and reads only the rows of the page.
         CREATE INDEX IF NOT EXISTS transfers_initiated ON transfers(initiated_at, aggregate_id);
@@ -114,9 +174,6 @@ public final class ProjectionStore: Sendable {
         CREATE INDEX IF NOT EXISTS transfers_error ON transfers(error_code, direction, initiated_at, aggregate_id) WHERE error_code IS NOT NULL;
         CREATE INDEX IF NOT EXISTS transfers_payer_dfsp ON transfers(payer_dfsp, direction, initiated_at, aggregate_id);
         CREATE INDEX IF NOT EXISTS transfers_payee_dfsp ON transfers(payee_dfsp, direction, initiated_at, aggregate_id);
-        -- Filled by the triggers below. Not INSERT OR IGNORE: the statement firing a trigger imposes its own conflict policy.
-        CREATE TABLE IF NOT EXISTS institutions(dfsp TEXT PRIMARY KEY) WITHOUT ROWID;
-        CREATE VIRTUAL TABLE IF NOT EXISTS transfers_text USING fts5(id, payer_id_value, payee_id_value, tokenize='trigram');
         CREATE TRIGGER IF NOT EXISTS transfers_text_inserted AFTER INSERT ON transfers BEGIN
             INSERT INTO transfers_text(rowid, id, payer_id_value, payee_id_value)
             VALUES (new.rowid, coalesce(new.transfer_id, new.aggregate_id), new.payer_id_value, new.payee_id_value);
@@ -138,33 +195,10 @@ public final class ProjectionStore: Sendable {
             INSERT INTO institutions(dfsp) SELECT new.payee_dfsp WHERE new.payee_dfsp IS NOT NULL
                 AND NOT EXISTS (SELECT 1 FROM institutions WHERE dfsp = new.payee_dfsp);
         END;
-        CREATE TABLE IF NOT EXISTS minute_stats(
-            minute INTEGER NOT NULL, direction TEXT NOT NULL, completed INTEGER NOT NULL, succeeded INTEGER NOT NULL,
-            duration_sum INTEGER NOT NULL, duration_max INTEGER NOT NULL, PRIMARY KEY(minute, direction)) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS minute_durations(
-            minute INTEGER NOT NULL, direction TEXT NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL,
-            PRIMARY KEY(minute, direction, bucket)) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS hourly_flow(
-            hour INTEGER NOT NULL, currency TEXT NOT NULL, direction TEXT NOT NULL, count INTEGER NOT NULL, amount TEXT NOT NULL,
-            PRIMARY KEY(hour, currency, direction)) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS events(
-            event_id TEXT PRIMARY KEY, aggregate_kind TEXT NOT NULL, aggregate_id TEXT NOT NULL, sequence INTEGER NOT NULL,
-            type TEXT NOT NULL, occurred_at INTEGER NOT NULL, correlation_id TEXT, causation_id TEXT,
-            topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, envelope BLOB NOT NULL);
         CREATE INDEX IF NOT EXISTS events_aggregate ON events(aggregate_id, sequence);
         CREATE INDEX IF NOT EXISTS events_occurred ON events(occurred_at);
-        CREATE TABLE IF NOT EXISTS facts(
-            event_id TEXT PRIMARY KEY, type TEXT NOT NULL, key TEXT NOT NULL, occurred_at INTEGER NOT NULL,
-            correlation_id TEXT, causation_id TEXT, topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
-            envelope BLOB NOT NULL);
         CREATE INDEX IF NOT EXISTS facts_causation ON facts(causation_id);
         CREATE INDEX IF NOT EXISTS facts_occurred ON facts(occurred_at);
-        CREATE TABLE IF NOT EXISTS operations(
-            kind TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL, status TEXT NOT NULL, counterparty TEXT,
-            party_id_type TEXT, party_id_value TEXT, party_id_sub_value TEXT, party_name TEXT, party_dfsp TEXT,
-            amount TEXT, currency TEXT, items INTEGER, reference TEXT, started_at INTEGER NOT NULL, completed_at INTEGER,
-            error_code TEXT, error_description TEXT, last_sequence INTEGER NOT NULL,
-            PRIMARY KEY(kind, id)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS operations_started ON operations(started_at);
         CREATE INDEX IF NOT EXISTS operations_kind ON operations(kind, status, started_at);
         """

@@ -113,7 +113,7 @@ struct PortalAccessTests {
             let answer = try await client.signIn(TestUsers.business.name)
             #expect(answer.status == 303)
             #expect(answer.headers.first(name: "Location") == "/portal")
-            let cookie = try #require(answer.headers[canonicalForm: "Set-Cookie"].first { $0.hasPrefix("pm_session_payerfsp=") })
+            let cookie = try #require(answer.headers[canonicalForm: "Set-Cookie"].first { $0.hasPrefix("pm-session-payerfsp=") })
             #expect(cookie.contains("HttpOnly") && cookie.contains("Secure") && cookie.contains("SameSite=Strict"))
             #expect(try await client.get("/transfers").status == 200)
 
@@ -121,7 +121,7 @@ struct PortalAccessTests {
             let forged = try await client.request(.POST, "/login", form: [("name", TestUsers.business.name), ("password", TestUsers.password)],
                                                   withSession: false)
             #expect(forged.status == 403)
-            #expect(forged.headers[canonicalForm: "Set-Cookie"].allSatisfy { !$0.hasPrefix("pm_session_") })
+            #expect(forged.headers[canonicalForm: "Set-Cookie"].allSatisfy { !$0.hasPrefix("pm-session-") })
 
             // Signing out needs the session's token; then the session is over.
             #expect(try await client.request(.POST, "/logout", form: [("csrf", "wrong")]).status == 403)

@@ -51,7 +51,7 @@ struct PortalBrowserTests {
                 _ = try await browser.waitFor(css: "#success-chart")
                 #expect(try await browser.currentURL() == "\(base)/portal/dashboard")
                 let cookies = try await browser.cookies()
-                let session = try #require(cookies.first { $0.name == "pm_session_payerfsp" })
+                let session = try #require(cookies.first { $0.name == "pm-session-payerfsp" })
                 #expect(session.httpOnly && session.secure && session.sameSite == "Strict")
                 // The charts are drawn with the transfers' minutes; the tiles count them.
                 let series = try await browser.findElements(css: "#success-chart polyline.series, #success-chart circle.series")
@@ -142,7 +142,8 @@ struct PortalBrowserTests {
                 #expect(credentials.contains("JWS signing key of payerfsp") && credentials.contains("CN=") && !credentials.contains("PRIVATE KEY"))
                 try await shot("credentials")
                 try await browser.navigate(to: "\(base)/portal/service")
-                #expect(try await browser.pageSource().contains("Requests served"))
+                let service = try await browser.pageSource()
+                #expect(service.contains("Requests served") && service.contains("consumer group <code>pm.processor</code>"))
                 try await shot("service")
                 try await browser.navigate(to: "\(base)/portal/dashboard")
                 #expect(try await browser.pageSource().contains("Not for your role"))

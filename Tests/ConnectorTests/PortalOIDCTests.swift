@@ -135,18 +135,22 @@ struct PortalOIDCTests {
         let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            defer { Task { await group.triggerGracefulShutdown() } }
-            let providerPort = try await server.listeningPort()
-            provider.issuer.withLock { $0 = "http://127.0.0.1:\(providerPort)" }
-            let portalPort = try FreePort.allocate()
-            try await withTopology({
-                $0.readSide = true
-                $0.payerExperiencePort = portalPort
-                $0.payerPortalOIDC = OIDCSettings(issuer: "http://127.0.0.1:\(providerPort)", clientId: "payment-manager",
-                                                  redirectURL: "http://127.0.0.1:\(portalPort)/oidc/callback")
-            }) { topology in
-                _ = try await topology.payerReadSide?.listeningPort()
-                try await body(provider, PortalClient(port: portalPort), PortalClient(port: providerPort))
+            do {
+                let providerPort = try await server.listeningPort()
+                provider.issuer.withLock { $0 = "http://127.0.0.1:\(providerPort)" }
+                let portalPort = try FreePort.allocate()
+                try await withTopology({
+                    $0.readSide = true
+                    $0.payerExperiencePort = portalPort
+                    $0.payerPortalOIDC = OIDCSettings(issuer: "http://127.0.0.1:\(providerPort)", clientId: "payment-manager",
+                                                      redirectURL: "http://127.0.0.1:\(portalPort)/oidc/callback")
+                }) { topology in
+                    _ = try await topology.payerReadSide?.listeningPort()
+                    try await body(provider, PortalClient(port: portalPort), PortalClient(port: providerPort))
+                }
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
             }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
@@ -158,7 +162,7 @@ struct PortalOIDCTests {
         let start = try await portal.request(.GET, "/oidc/start?next=\(next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")", withSession: false)
         #expect(start.status == 303)
         let location = try #require(start.headers.first(name: "Location"))
-        let stateCookie = try #require(start.headers[canonicalForm: "Set-Cookie"].first { $0.hasPrefix("pm_oidc_state=") })
+        let stateCookie = try #require(start.headers[canonicalForm: "Set-Cookie"].first { $0.hasPrefix("pm-oidc-state=") })
         #expect(stateCookie.contains("HttpOnly") && stateCookie.contains("SameSite=Lax"))
         #expect(location.contains("code_challenge_method=S256") && location.contains("nonce="))
         let authorize = try await provider.request(.GET, String(location.dropFirst("http://127.0.0.1:\(provider.port)".count)), withSession: false)
@@ -176,7 +180,7 @@ struct PortalOIDCTests {
             let answer = try await signIn(portal, idp)
             #expect(answer.status == 200)
             #expect(answer.text.contains("url=/portal/transfers"))
-            let session = try #require(answer.headers[canonicalForm: "Set-Cookie"].first { $0.hasPrefix("pm_session_payerfsp=") })
+            let session = try #require(answer.headers[canonicalForm: "Set-Cookie"].first { $0.hasPrefix("pm-session-payerfsp=") })
             #expect(session.contains("HttpOnly") && session.contains("Secure") && session.contains("SameSite=Strict"))
             let signedIn = String(session.split(separator: ";")[0])
             #expect(try await portal.request(.GET, "/transfers", headers: [("Cookie", signedIn)], withSession: false).status == 200)
@@ -189,7 +193,7 @@ struct PortalOIDCTests {
                 provider.tampering.withLock { $0 = tampering }
                 let refused = try await signIn(portal, idp)
                 #expect(refused.status == 400, "\(tampering)")
-                #expect(refused.headers[canonicalForm: "Set-Cookie"].allSatisfy { !$0.hasPrefix("pm_session_") }, "\(tampering)")
+                #expect(refused.headers[canonicalForm: "Set-Cookie"].allSatisfy { !$0.hasPrefix("pm-session-") }, "\(tampering)")
             }
             provider.tampering.withLock { $0 = .none }
             // A user the provider gives no portal role.
@@ -198,7 +202,7 @@ struct PortalOIDCTests {
             // An administrator.
             provider.roles.withLock { $0 = ["admin"] }
             let admin = try await signIn(portal, idp)
-            let adminCookie = try #require(admin.headers[canonicalForm: "Set-Cookie"].first { $0.hasPrefix("pm_session_payerfsp=") })
+            let adminCookie = try #require(admin.headers[canonicalForm: "Set-Cookie"].first { $0.hasPrefix("pm-session-payerfsp=") })
             #expect(try await portal.request(.GET, "/status", headers: [("Cookie", String(adminCookie.split(separator: ";")[0]))], withSession: false).status == 200)
         }
     }

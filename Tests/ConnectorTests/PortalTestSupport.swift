@@ -68,10 +68,10 @@ final class PortalClient: Sendable {
     func signIn(_ name: String, password: String = TestUsers.password) async throws -> Answer {
         let form = try await request(.GET, "/login", withSession: false)
         let token = Self.hidden("csrf", in: form.text) ?? ""
-        let loginCookie = form.headers[canonicalForm: "Set-Cookie"].first { $0.hasPrefix("pm_login=") }.map { String($0.split(separator: ";")[0]) } ?? ""
+        let loginCookie = form.headers[canonicalForm: "Set-Cookie"].first { $0.hasPrefix("pm-login=") }.map { String($0.split(separator: ";")[0]) } ?? ""
         let answer = try await request(.POST, "/login", form: [("csrf", token), ("next", "/portal"), ("name", name), ("password", password)],
                                        headers: [("Cookie", loginCookie)], withSession: false)
-        if let session = answer.headers[canonicalForm: "Set-Cookie"].first(where: { $0.hasPrefix("pm_session_") }) {
+        if let session = answer.headers[canonicalForm: "Set-Cookie"].first(where: { $0.hasPrefix("pm-session-") }) {
             cookie.withLock { $0 = String(session.split(separator: ";")[0]) }
         }
         return answer

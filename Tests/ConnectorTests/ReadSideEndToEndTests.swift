@@ -273,6 +273,45 @@ struct ReadSideEndToEndTests {
         #expect(try await twice.rowCounts() == (try await once.rowCounts()))
     }
 
+    @Test("a store filled without its search indexes gets them, and its text index and DFSPs, when next opened to serve")
+    func deferredIndexes() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pm-projections-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let templates = try ReadSideBenchmark.templateEvents()
+        var records: [ConsumerRecord] = []
+        for index in 0..<12 {
+            for record in try ReadSideBenchmark.transferRecords(index: index, templates: templates, topic: "pm.transfers") {
+                records.append(ConsumerRecord(topic: record.topic, partition: 0, offset: Int64(records.count), key: record.key, headers: record.headers,
+                                              value: record.value, timestamp: 0))
+            }
+        }
+        let topics = ProjectionTopics(events: "pm.transfers", facts: ["pm.fspiop.inbound"])
+        let indexed = try ProjectionStore(path: directory + "/indexed.sqlite", topics: topics)
+        _ = try await indexed.apply(records)
+        let deferred = try ProjectionStore(path: directory + "/deferred.sqlite", topics: topics, indexed: false)
+        _ = try await deferred.apply(records)
+        let reopened = try ProjectionStore(path: directory + "/deferred.sqlite", topics: topics)
+        let sample = try #require(try await indexed.transfers(TransferQuery()).rows.dropFirst(3).first)
+        var searches: [TransferQuery] = [TransferQuery()]
+        var byId = TransferQuery()
+        byId.id = String(sample.displayId.prefix(10))
+        var bySender = TransferQuery()
+        bySender.senderIdValue = sample.payer.idValue
+        var byInstitution = TransferQuery()
+        byInstitution.institution = sample.payee.dfsp
+        searches += [byId, bySender, byInstitution]
+        for search in searches {
+            let expected = try await indexed.transfers(search)
+            let found = try await reopened.transfers(search)
+            #expect(found.rows == expected.rows && found.total == expected.total, "\(search)")
+            #expect(found.total > 0)
+        }
+        // Opened once more, nothing is filled twice.
+        let again = try ProjectionStore(path: directory + "/deferred.sqlite", topics: topics)
+        #expect(try await again.transfers(byId).total == (try await indexed.transfers(byId).total))
+    }
+
     @Test("times are RFC 3339 date-times, with any fraction of a second and any offset, or milliseconds since 1970")
     func times() {
         #expect(RFC3339.milliseconds("2026-12-07T10:00:00.000Z") == 1_796_637_600_000)

@@ -28,7 +28,7 @@ form=$(curl -sS -c "$work/cookies" "http://127.0.0.1:$port/login")
 token=$(printf '%s' "$form" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p')
 curl -sS -o /dev/null -b "$work/cookies" -c "$work/cookies" --data-urlencode "csrf=$token" --data-urlencode "name=admin" \
     --data-urlencode "password=$password" --data-urlencode "next=/portal" "http://127.0.0.1:$port/login"
-session=$(awk '$6 == "pm_session_payerfsp" { print $7 }' "$work/cookies")
+session=$(awk '$6 == "pm-session-payerfsp" { print $7 }' "$work/cookies")
 [ -n "$session" ] || { echo "cannot sign in to the demo's portal"; exit 1; }
 # The session goes where the document's security scheme says (its cookie), so that schemathesis also sends requests
 # without it: ignored_auth checks that every route but /health refuses them.

@@ -50,8 +50,11 @@ public enum PortalBenchmark {
                 return nil
             }
             tasks.addTask {
-                defer { Task { await group.triggerGracefulShutdown() } }
-                let port = try await server.listeningPort()
+                let port: Int
+                do { port = try await server.listeningPort() } catch {
+                    await group.triggerGracefulShutdown()
+                    throw error
+                }
                 var configuration = HTTPClient.Configuration()
                 configuration.redirectConfiguration = .disallow
                 let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -81,9 +84,11 @@ public enum PortalBenchmark {
                         measured.append(Page(name: name, path: path, medianMilliseconds: times[times.count / 2], worstMilliseconds: times.last ?? 0, bytes: bytes))
                     }
                     try await client.shutdown()
+                    await group.triggerGracefulShutdown()
                     return Result(transfers: transfers, pages: measured)
                 } catch {
                     try? await client.shutdown()
+                    await group.triggerGracefulShutdown()
                     throw error
                 }
             }
@@ -108,7 +113,7 @@ public enum PortalBenchmark {
         request.headers.add(name: "Cookie", value: String(loginCookie))
         request.body = .bytes(ByteBuffer(string: "csrf=\(html[range.upperBound..<end])&name=bench&password=\(password)&next=%2Fportal"))
         let answer = try await client.execute(request, timeout: .seconds(10))
-        guard let session = answer.headers["Set-Cookie"].first(where: { $0.hasPrefix("pm_session_") })?.split(separator: ";").first else {
+        guard let session = answer.headers["Set-Cookie"].first(where: { $0.hasPrefix("pm-session-") })?.split(separator: ";").first else {
             throw BenchmarkFailure("cannot sign in: \(answer.status.code)")
         }
         return String(session)

@@ -18,7 +18,8 @@ public enum ProjectionRebuild {
         defer {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
         }
-        let rebuilt = try ProjectionStore(path: scratch, topics: projectionTopics)
+        // Only swapped from: filled without the indexes that serve searches.
+        let rebuilt = try ProjectionStore(path: scratch, topics: projectionTopics, indexed: false)
         let read = try await rebuilt.catchUp(from: log)
         let live = try ProjectionStore(path: storePath, topics: projectionTopics)
         for projection in projections { try await live.swap(projection, from: scratch) }

@@ -84,6 +84,11 @@ public struct TechnicalSnapshotSource: Sendable {
         }
         snapshot.credentials = credentials
         snapshot.hubChecks = probe?.history ?? []
+        if let lags = try? await log.groupLag(settings.processorGroup) {
+            var byTopic: [String: Int64] = [:]
+            for lag in lags { byTopic[lag.topic, default: 0] += lag.lag }
+            snapshot.processorLag = (settings.processorGroup, byTopic.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        }
         await deadLetters(into: &snapshot)
         return snapshot
     }
