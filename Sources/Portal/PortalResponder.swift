@@ -61,8 +61,15 @@ public struct PortalResponder: HTTPResponder {
         self.snapshot = snapshot
         self.checkHub = checkHub
         self.logger = logger
-        oidc = settings.oidc.flatMap { settings in
-            (try? PooledHTTPClient(configuration: .init())).map { OIDCClient(settings: settings, http: $0, now: now) }
+        if let oidcSettings = settings.oidc {
+            do {
+                oidc = OIDCClient(settings: oidcSettings, http: try PooledHTTPClient(configuration: .init()), now: now)
+            } catch {
+                logger.error("single sign-on is off: no HTTP client for the provider", metadata: ["error": "\(error)"])
+                oidc = nil
+            }
+        } else {
+            oidc = nil
         }
     }
 

@@ -69,7 +69,11 @@ public struct TechnicalSnapshotSource: Sendable {
             credentials.append(.init(purpose: "JWS signing key of \(settings.dfspId)", kind: "private key (not shown)", path: path))
         }
         if let directory = settings.jwsVerificationKeysDirectory {
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            let files: [String]
+            do { files = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+                credentials.append(.init(purpose: "JWS keys of the other DFSPs", kind: "folder", path: directory, problem: "cannot be read: \(error)"))
+                files = []
+            }
             for file in files.sorted() where file.hasSuffix(".pem") {
                 let path = directory + "/" + file
                 let fspId = String(file.dropLast(4))
