@@ -62,6 +62,8 @@ public struct TechnicalSnapshot: Sendable {
     public var credentials: [Credential]
     public var deadLetters: [DeadLetter]
     public var deadLetterTotal: Int
+    /// Why the dead letters could not be read, when they could not.
+    public var deadLetterProblem: String?
     /// The checks that the hub answers, newest first (``HubProbe``).
     public var hubChecks: [HubProbe.Check] = []
     /// The processor's consumer group and how many records of each topic it has not read yet (nil: not known).

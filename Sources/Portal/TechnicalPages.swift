@@ -69,7 +69,9 @@ struct TechnicalPages {
             html += "<p class=\"empty\">The projections' lag is not known here.</p>"
         }
         html += "</section><section><h2>Dead letters</h2>"
-        if snapshot.deadLetters.isEmpty {
+        if let problem = snapshot.deadLetterProblem {
+            html += "<p class=\"problem\" role=\"alert\">The dead letters cannot be read: \(HTML.h(problem))</p>"
+        } else if snapshot.deadLetters.isEmpty {
             html += "<p class=\"empty\">No record was set aside.</p>"
         } else {
             html += "<p>\(snapshot.deadLetterTotal) records set aside; the newest:</p><div class=\"scroll\"><table><thead><tr><th scope=\"col\">When</th>"

@@ -100,12 +100,23 @@ public struct TechnicalSnapshotSource: Sendable {
     /// The newest dead letters (at most 20 per partition, 50 in all) and how many there are.
     func deadLetters(into snapshot: inout TechnicalSnapshot) async {
         let topic = settings.topics.deadLetter
-        guard let described = try? await log.describeTopics().first(where: { $0.name == topic }) else { return }
+        let described: TopicDescription
+        do {
+            guard let found = try await log.describeTopics().first(where: { $0.name == topic }) else { return }
+            described = found
+        } catch {
+            snapshot.deadLetterProblem = "\(error)"
+            return
+        }
         var letters: [TechnicalSnapshot.DeadLetter] = []
         for partition in described.partitions where partition.endOffset > partition.startOffset {
             snapshot.deadLetterTotal += Int(partition.endOffset - partition.startOffset)
             let start = max(partition.startOffset, partition.endOffset - 20)
-            guard let records = try? await log.read(ReadRequest(topic: topic, partition: partition.partition, start: .offset(start), limit: 20)) else { continue }
+            let records: [ConsumerRecord]
+            do { records = try await log.read(ReadRequest(topic: topic, partition: partition.partition, start: .offset(start), limit: 20)) } catch {
+                snapshot.deadLetterProblem = "\(error)"
+                continue
+            }
             for record in records {
                 func header(_ name: String) -> String? { record.headers.first { $0.name == name }.map { String(decoding: $0.value, as: UTF8.self) } }
                 letters.append(.init(position: header("pm.dead-letter.source") ?? record.position.description, at: record.timestamp,
